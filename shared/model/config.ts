@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { SeveritySchema } from './finding';
+
+/**
+ * The one configuration contract (DESIGN.md) for the stack, the Lambdas and the CLI.
+ * Every key is optional; defaults are filled here. Keys beyond DESIGN.md are documented in README.
+ */
+
+const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const Cidr = z.string().refine(isCidr, { message: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8' });
+
+const TimeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
+
+const BusinessHours = z
+  .strictObject({
+    timezone: TimeZone.default('UTC'),
+    days: z.array(z.enum(DAYS)).default(['Mon', 'Tue', 'Wed', 'Thu', 'Fri']),
+    start: z.string().regex(HHMM, 'must be HH:MM').default('08:00'),
+    end: z.string().regex(HHMM, 'must be HH:MM').default('19:00'),
+  })
+  .refine((b) => b.start < b.end, { message: 'start must be before end', path: ['end'] });
+
+const Pii = z.strictObject({
+  minScore: z.number().min(0).max(1).default(0.8),
+  typeSeverity: z.record(z.string(), SeveritySchema).default({
+    SSN: 'HIGH',
+    CREDIT_DEBIT_NUMBER: 'HIGH',
+    BANK_ACCOUNT_NUMBER: 'HIGH',
+    IBAN: 'HIGH',
+    PASSPORT_NUMBER: 'HIGH',
+    DRIVER_ID: 'MEDIUM',
+    EMAIL: 'LOW',
+    PHONE: 'LOW',
+    NAME: 'LOW',
+    ADDRESS: 'LOW',
+  }),
+  /** Severity for entity types not listed in typeSeverity. */
+  defaultSeverity: SeveritySchema.default('MEDIUM'),
+  languageCode: z.enum(['en', 'es']).default('en'),
+  /** Run the offline detector first and only send Comprehend what it cannot classify itself. */
+  localPrescreen: z.boolean().default(false),
+});
+
+const Alerts = z.strictObject({
+  emails: z.array(z.email()).default([]),
+  minSeverity: SeveritySchema.default('MEDIUM'),
+  slackWebhookSecretName: z.string().min(1).nullable().default(null),
+});
+
+const AutoTerminate = z.strictObject({
+  enabled: z.boolean().default(false),
+  dryRun: z.boolean().default(true),
+  minSeverity: SeveritySchema.default('CRITICAL'),
+  exemptPrincipals: z.array(z.string().min(1)).default(['arn:aws:iam::*:role/BreakGlass*']),
+  maxPerHour: z.number().int().min(0).max(1000).default(5),
+});
+
+const AccessDenied = z.strictObject({
+  /** This many denied attempts by one principal within the window → HIGH. */
+  burstThreshold: z.number().int().min(2).default(5),
+  windowMinutes: z.number().int().min(1).max(1440).default(10),
+});
+
+/** Stack-only keys (ignored by the CLI and the Lambdas). */
+const Stack = z.strictObject({
+  /** Existing session log group to monitor; when null the stack creates one. */
+  sessionLogGroupName: z.string().min(1).nullable().default(null),
+  logRetentionDays: z.number().int().min(1).default(90),
+  /** Extra regions that forward their findings to the home region's bus. */
+  regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1')).default([]),
+  homeRegion: z.string().nullable().default(null),
+  createTrail: z.boolean().default(false),
+  managePreferences: z.boolean().default(false),
+  securityHubExport: z.boolean().default(false),
+  idleSessionTimeoutMinutes: z.number().int().min(1).max(60).default(20),
+  maxSessionDurationMinutes: z.number().int().min(1).max(1440).default(480),
+  runAsUser: z.string().nullable().default(null),
+});
+
+export const ConfigSchema = z.strictObject({
+  trustedCidrs: z.array(Cidr).default([]),
+  businessHours: BusinessHours.nullable().default(null),
+  productionTags: z.record(z.string(), z.array(z.string())).default({ Environment: ['prod', 'production'] }),
+  sensitivePorts: z
+    .array(z.number().int().min(1).max(65535))
+    .default([22, 3389, 3306, 5432, 1433, 1521, 27017, 6379, 9200]),
+  requireReasonOnProduction: z.boolean().default(false),
+  severityOverrides: z.record(z.string(), SeveritySchema).default({}),
+  accessDenied: AccessDenied.prefault({}),
+  /** Session-type documents whose change counts as preferences tampering (besides any `SSM-SessionManagerRunShell*`). */
+  preferencesDocuments: z.array(z.string().min(1)).default(['SSM-SessionManagerRunShell']),
+  /** Name prefix of ssm-sentinel's own resources: changing them is monitor tampering. */
+  resourcePrefix: z.string().min(1).default('ssm-sentinel'),
+  pii: Pii.prefault({}),
+  alerts: Alerts.prefault({}),
+  autoTerminate: AutoTerminate.prefault({}),
+  stack: Stack.prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validate a configuration; a bad value is refused with a message naming the key. */
+export function parseConfig(input: unknown): Config {
+  const r = ConfigSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const msgs = r.error.issues.map((i) => {
+    const path = i.path.map(String);
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => `config key "${[...path, k].join('.')}": unknown key`).join('; ');
+    }
+    return `config key "${path.length ? path.join('.') : '(root)'}": ${i.message}`;
+  });
+  throw new ConfigError(msgs.join('; '));
+}
+
+export const DEFAULT_CONFIG: Config = parseConfig({});
+
+/** Deep merge of plain objects (arrays and scalars replace): `config` context over `configFile`. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isCidr(s: string): boolean {
+  const [addr, bits, ...rest] = s.split('/');
+  if (rest.length || addr === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  const n = Number(bits);
+  if (isIpv4(addr)) return n <= 32;
+  return addr.includes(':') && n <= 128 && parseIpv6(addr) !== undefined;
+}
+
+export function isIpv4(s: string): boolean {
+  const p = s.split('.');
+  return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255);
+}
+
+/** IPv6 text → 8 groups, or undefined. Handles `::` and an embedded IPv4 tail. */
+export function parseIpv6(s: string): number[] | undefined {
+  let text = s;
+  const v4 = text.slice(text.lastIndexOf(':') + 1);
+  if (v4.includes('.')) {
+    // An embedded IPv4 tail (::ffff:1.2.3.4) is two more 16-bit groups.
+    if (!isIpv4(v4)) return undefined;
+    const o = v4.split('.').map(Number);
+    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+    text = `${text.slice(0, -v4.length)}${hex(o[0]!, o[1]!)}:${hex(o[2]!, o[3]!)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (h: string) => (h === '' ? [] : h.split(':'));
+  const head = parse(halves[0] ?? '');
+  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
+  if (![...head, ...rest].every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  const fill = 8 - head.length - rest.length;
+  if (halves.length === 1 ? fill !== 0 : fill < 1) return undefined;
+  return [
+    ...head.map((g) => Number.parseInt(g, 16)),
+    ...Array<number>(halves.length === 2 ? fill : 0).fill(0),
+    ...rest.map((g) => Number.parseInt(g, 16)),
+  ];
+}

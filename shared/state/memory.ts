@@ -1,0 +1,68 @@
+import type {
+  CarryOverStore,
+  PreferencesStore,
+  SessionRecord,
+  SessionStore,
+  TargetTagSource,
+  WindowStore,
+} from './types';
+
+/** In-memory state for the CLI and tests: same contracts as the DynamoDB adapter. */
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions = new Map<string, SessionRecord>();
+  async get(sessionId: string) {
+    return this.sessions.get(sessionId);
+  }
+  async put(record: SessionRecord) {
+    const prev = this.sessions.get(record.sessionId);
+    this.sessions.set(record.sessionId, { ...record, endedAt: record.endedAt ?? prev?.endedAt });
+  }
+  async markEnded(sessionId: string, time: string) {
+    const prev = this.sessions.get(sessionId);
+    this.sessions.set(sessionId, { ...(prev ?? { sessionId, startTime: time }), endedAt: time });
+  }
+}
+
+export class MemoryWindowStore implements WindowStore {
+  private readonly events = new Map<string, Map<string, number>>();
+  async hit(key: string, eventId: string, timeMs: number, windowMs: number) {
+    let byId = this.events.get(key);
+    if (!byId) this.events.set(key, (byId = new Map()));
+    byId.set(eventId, timeMs);
+    let n = 0;
+    for (const [id, t] of byId) {
+      // Forget events far behind the newest one so a long replay stays small.
+      if (t < timeMs - 2 * windowMs) byId.delete(id);
+      else if (t >= timeMs - windowMs && t <= timeMs) n++;
+    }
+    return n;
+  }
+}
+
+export class MemoryCarryOverStore<T> implements CarryOverStore<T> {
+  private readonly states = new Map<string, T>();
+  async get(sessionId: string) {
+    return this.states.get(sessionId);
+  }
+  async put(sessionId: string, state: T) {
+    this.states.set(sessionId, state);
+  }
+}
+
+export class MemoryPreferencesStore implements PreferencesStore {
+  private readonly prefs = new Map<string, Record<string, unknown>>();
+  async get(documentName: string) {
+    return this.prefs.get(documentName);
+  }
+  async put(documentName: string, preferences: Record<string, unknown>) {
+    this.prefs.set(documentName, preferences);
+  }
+}
+
+/** Tags from a static map, e.g. the CLI's `--target-tags` file. */
+export class StaticTagSource implements TargetTagSource {
+  constructor(private readonly byTarget: Record<string, Record<string, string>>) {}
+  async tags(target: string) {
+    return this.byTarget[target];
+  }
+}

@@ -1,0 +1,56 @@
+import type { Principal } from '../model/finding';
+
+/**
+ * State the core needs between events. Each is an interface: the CLI uses the in-memory
+ * implementations in `./memory.ts`, the Lambdas the DynamoDB adapter in `shared/aws/state.ts`.
+ */
+
+/** What we remember of a session from its StartSession event. */
+export interface SessionRecord {
+  sessionId: string;
+  startTime: string;
+  account?: string;
+  region?: string;
+  target?: string;
+  principal?: Principal;
+  sourceIp?: string;
+  documentName?: string;
+  sessionKind?: string;
+  reason?: string;
+  /** Set when a TerminateSession was seen (or the responder ended it). */
+  endedAt?: string;
+}
+
+export interface SessionStore {
+  get(sessionId: string): Promise<SessionRecord | undefined>;
+  /** Insert or replace the start record (idempotent for the same record). */
+  put(record: SessionRecord): Promise<void>;
+  markEnded(sessionId: string, time: string): Promise<void>;
+}
+
+/** Sliding-window counter, e.g. denied attempts per principal. */
+export interface WindowStore {
+  /**
+   * Record event `eventId` for `key` at `timeMs` and return how many distinct events of `key`
+   * fall within [timeMs - windowMs, timeMs]. Recording the same eventId twice counts it once.
+   */
+  hit(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number>;
+}
+
+/** Per-session transcript state carried between deliveries (JSON-serialisable). */
+export interface CarryOverStore<T> {
+  get(sessionId: string): Promise<T | undefined>;
+  put(sessionId: string, state: T): Promise<void>;
+}
+
+/** Last known session preferences per document, to diff against a change. */
+export interface PreferencesStore {
+  get(documentName: string): Promise<Record<string, unknown> | undefined>;
+  put(documentName: string, preferences: Record<string, unknown>): Promise<void>;
+}
+
+/** Target tags for enrichment (EC2 DescribeInstances in the Lambda, `--target-tags` in the CLI). */
+export interface TargetTagSource {
+  /** undefined = tags unknown (lookup failed or no such target); never throws. */
+  tags(target: string): Promise<Record<string, string> | undefined>;
+}

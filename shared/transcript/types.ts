@@ -1,0 +1,90 @@
+import type { Config } from '../model/config';
+import type { Finding, Severity } from '../model/finding';
+import type { CarryOverStore, SessionRecord } from '../state/types';
+
+/** One delivery of session-log text for one session, whatever the input shape was. */
+export interface TranscriptChunk {
+  sessionId: string;
+  /** Log events in order; each `text` is the event's session text (lines joined with `\n`). */
+  events: Array<{ time: string; text: string }>;
+  /** Where it came from, for messages only (file name, log stream). */
+  origin: string;
+  /** Owner/target from the session-log event itself, when the shape carries them. */
+  owner?: { arn?: string; target?: string; runAsUser?: string; region?: string };
+  /** True when no more text will follow for this session (raw/S3 logs, end of a CLI file). */
+  final?: boolean;
+}
+
+/** A normalised transcript line, as the detectors see it. */
+export interface TranscriptLine {
+  /** 1-based line number within the session (stable across deliveries through the carry-over). */
+  n: number;
+  /** What the screen showed after escape sequences, backspace and `\r` overwrites were applied. */
+  text: string;
+  /** Text that was typed and then erased on this line (still in the log, so still scanned). */
+  erased: string[];
+  /** The command typed after a prompt on this line, when there is one (continuations joined). */
+  command?: string;
+  /** The command line was cancelled with ^C (never executed). */
+  cancelled?: boolean;
+}
+
+/** A raw hit of a detector. `value` is internal only: never logged, never output; mask it first. */
+export interface Detection {
+  ruleId: string;
+  category: 'risky-command' | 'secret' | 'pii';
+  /** Evidence kind: `REVERSE_SHELL`, `AWS_ACCESS_KEY`, `SSN`… */
+  kind: string;
+  severity: Severity;
+  line: number;
+  value: string;
+  /** Comprehend or local confidence, 0..1. */
+  score?: number;
+}
+
+/** JSON-serialisable per-session memo a detector may keep between deliveries. */
+export type DetectorState = Record<string, unknown>;
+
+/** Synchronous local detector (commands, secrets, offline PII). */
+export interface Detector {
+  readonly name: string;
+  scan(lines: readonly TranscriptLine[], state: DetectorState): Detection[];
+}
+
+/** Personal-data scanner: the offline detector or Comprehend, same output. */
+export interface PiiScanner {
+  readonly name: string;
+  /** Rejects only when the text could not be scanned after retries (→ `scan-error` + retry the delivery). */
+  scan(lines: readonly TranscriptLine[], state: DetectorState, sessionId: string): Promise<Detection[]>;
+}
+
+/** Everything the transcript core keeps per session between deliveries. */
+export interface TranscriptCarry {
+  /** Next line number to assign. */
+  nextLine: number;
+  /** Last partial line (no newline yet) and a few lines of context, raw text. */
+  tail: string;
+  detectors: Record<string, DetectorState>;
+  /** Per rule/kind counts already reported, for aggregation across deliveries. */
+  counts: Record<string, number>;
+}
+
+export interface TranscriptContext {
+  config: Config;
+  carry: CarryOverStore<TranscriptCarry>;
+  pii: PiiScanner | undefined;
+  /** Start record of the session (principal, source IP, kind) when known. */
+  session?: SessionRecord;
+}
+
+/** A problem with one item of input: reported, never thrown, never fatal to the rest. */
+export interface ItemError {
+  origin: string;
+  index?: number;
+  message: string;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  errors: ItemError[];
+}
