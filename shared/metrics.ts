@@ -1,0 +1,53 @@
+/**
+ * Metric names and dimensions shared by the handlers (emit) and the dashboard (read), so the two
+ * never drift. Dimensions carry only enumerations (severity, category, kind), never personal data.
+ */
+export const METRICS_NAMESPACE = 'SsmSentinel';
+
+export const Metric = {
+  /** Items (events, log deliveries, findings) a handler processed / failed; no dimension but `Function`. */
+  Processed: 'Processed',
+  Failed: 'Failed',
+  /** Findings emitted; dimensions `Severity`, `Category` (separately). */
+  Findings: 'Findings',
+  /** Sessions started; dimension `SessionKind`. */
+  SessionsStarted: 'SessionsStarted',
+  /** Personal-data items found; dimension `EntityType`. */
+  PiiEntities: 'PiiEntities',
+  /** Secrets found; dimension `SecretKind`. */
+  Secrets: 'Secrets',
+  /** Sessions terminated by the responder (dry runs: `TerminationsDryRun`). */
+  Terminations: 'Terminations',
+  TerminationsDryRun: 'TerminationsDryRun',
+  /** Characters sent to Comprehend and units billed (cost). */
+  ComprehendCharacters: 'ComprehendCharacters',
+  ComprehendUnits: 'ComprehendUnits',
+  /** Alerts published to SNS / posted to Slack. */
+  AlertsPublished: 'AlertsPublished',
+} as const;
+
+export const Dimension = {
+  Function: 'Function',
+  Severity: 'Severity',
+  Category: 'Category',
+  SessionKind: 'SessionKind',
+  EntityType: 'EntityType',
+  SecretKind: 'SecretKind',
+} as const;
+
+/** Environment variables the stack sets and the handlers read (validated by zod at start-up). */
+export const Env = {
+  /** JSON of the configuration contract (shared/model/config.ts). */
+  Config: 'SENTINEL_CONFIG',
+  TableName: 'TABLE_NAME',
+  BusName: 'BUS_NAME',
+  TopicArn: 'TOPIC_ARN',
+  /** Secrets Manager secret name/ARN or SSM SecureString parameter name holding the Slack webhook URL. */
+  SlackWebhookSecret: 'SLACK_WEBHOOK_SECRET',
+  /** PII engine of the transcripts function: comprehend | local | off. */
+  PiiMode: 'PII_MODE',
+} as const;
+
+/** EventBridge contract of the findings bus. */
+export const FINDING_SOURCE = 'ssm-sentinel';
+export const FINDING_DETAIL_TYPE = 'SSM Sentinel Finding';
