@@ -1,9 +1,11 @@
 import type {
+  AggregationStore,
   CarryOverStore,
   PreferencesStore,
   SessionRecord,
   SessionStore,
   TargetTagSource,
+  TerminationGuard,
   WindowStore,
 } from './types';
 
@@ -64,5 +66,31 @@ export class StaticTagSource implements TargetTagSource {
   constructor(private readonly byTarget: Record<string, Record<string, string>>) {}
   async tags(target: string) {
     return this.byTarget[target];
+  }
+}
+
+export class MemoryAggregationStore implements AggregationStore {
+  private readonly keys = new Map<string, Set<string>>();
+  async record(key: string, findingId: string) {
+    const ids = this.keys.get(key);
+    if (!ids) {
+      this.keys.set(key, new Set([findingId]));
+      return { first: true, count: 1 };
+    }
+    ids.add(findingId);
+    return { first: false, count: ids.size };
+  }
+}
+
+export class MemoryTerminationGuard implements TerminationGuard {
+  private readonly sessions = new Set<string>();
+  private readonly perHour = new Map<string, number>();
+  async claim(sessionId: string, hourKey: string, maxPerHour: number) {
+    if (this.sessions.has(sessionId)) return 'duplicate' as const;
+    const used = this.perHour.get(hourKey) ?? 0;
+    if (used >= maxPerHour) return 'capped' as const;
+    this.perHour.set(hourKey, used + 1);
+    this.sessions.add(sessionId);
+    return 'claimed' as const;
   }
 }

@@ -54,3 +54,17 @@ export interface TargetTagSource {
   /** undefined = tags unknown (lookup failed or no such target); never throws. */
   tags(target: string): Promise<Record<string, string> | undefined>;
 }
+
+/** Alert aggregation per session + rule: the first finding alerts, later ones only add to a count. */
+export interface AggregationStore {
+  /**
+   * Count finding `findingId` under `key` (e.g. `<sessionId>#<ruleId>`). The same findingId counted
+   * twice counts once. `first` is true only for the call that created the key.
+   */
+  record(key: string, findingId: string): Promise<{ first: boolean; count: number }>;
+}
+
+/** Guard for the responder: at most one termination per session, at most N per hour. */
+export interface TerminationGuard {
+  claim(sessionId: string, hourKey: string, maxPerHour: number): Promise<'claimed' | 'duplicate' | 'capped'>;
+}

@@ -87,4 +87,6 @@ export interface ItemError {
 export interface ScanResult {
   findings: Finding[];
   errors: ItemError[];
+  /** The PII scan failed after retries: a `scan-error` finding is included; the delivery must be retried. */
+  retry?: boolean;
 }
