@@ -77,6 +77,10 @@ const Stack = z.strictObject({
   idleSessionTimeoutMinutes: z.number().int().min(1).max(60).default(20),
   maxSessionDurationMinutes: z.number().int().min(1).max(1440).default(480),
   runAsUser: z.string().nullable().default(null),
+  /** Reserved concurrency of the transcripts function: caps parallel Comprehend calls (null = none). */
+  transcriptsConcurrency: z.number().int().min(1).max(1000).nullable().default(10),
+  /** Reserved concurrency of the Slack function: Slack rate-limits webhooks to about 1 message/s (null = none). */
+  slackConcurrency: z.number().int().min(1).max(100).nullable().default(2),
 });
 
 export const ConfigSchema = z.strictObject({

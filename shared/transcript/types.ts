@@ -6,13 +6,20 @@ import type { CarryOverStore, SessionRecord } from '../state/types';
 export interface TranscriptChunk {
   sessionId: string;
   /** Log events in order; each `text` is the event's session text (lines joined with `\n`). */
-  events: Array<{ time: string; text: string }>;
+  events: Array<{
+    time: string;
+    text: string;
+    /** Log event id when the shape has one (dedupe of re-deliveries). */
+    id?: string;
+  }>;
   /** Where it came from, for messages only (file name, log stream). */
   origin: string;
   /** Owner/target from the session-log event itself, when the shape carries them. */
   owner?: { arn?: string; target?: string; runAsUser?: string; region?: string };
   /** True when no more text will follow for this session (raw/S3 logs, end of a CLI file). */
   final?: boolean;
+  /** Terminal width when the shape tells it (the `script` header of raw logs). */
+  columns?: number;
 }
 
 /** A normalised transcript line, as the detectors see it. */
@@ -27,6 +34,8 @@ export interface TranscriptLine {
   command?: string;
   /** The command line was cancelled with ^C (never executed). */
   cancelled?: boolean;
+  /** For a continuation line (`> `): the line number where its command started. */
+  commandStart?: number;
 }
 
 /** A raw hit of a detector. `value` is internal only: never logged, never output; mask it first. */
@@ -67,6 +76,14 @@ export interface TranscriptCarry {
   detectors: Record<string, DetectorState>;
   /** Per rule/kind counts already reported, for aggregation across deliveries. */
   counts: Record<string, number>;
+  /** Highest severity reported per rule/kind so far. */
+  severities?: Record<string, Severity>;
+  /** Last normalised lines, re-scanned with the next delivery so items split across deliveries are found. */
+  context?: TranscriptLine[];
+  /** Keys of detections already counted on the context lines (exactly-once across the overlap). */
+  seen?: string[];
+  /** Ids (or hashes) of the last log events processed: a re-delivered event is skipped. */
+  events?: string[];
 }
 
 export interface TranscriptContext {

@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '../shared/model/config';
+import { SEVERITIES, type Severity } from '../shared/model/finding';
+import { describe } from './input';
+import { type PiiMode, replay } from './replay';
+
+const USAGE = `Usage:
+  ssm-sentinel replay <file|dir>... [--json] [--fail-on SEVERITY] [--config FILE] [--target-tags FILE]
+                                    [--pii local|comprehend|off] [--stats]
+  ssm-sentinel doctor [--region R] [--log-group NAME] [--prefix ssm-sentinel]
+  ssm-sentinel test-alert [--bus NAME] [--region R]
+
+replay reads CloudTrail log files ({"Records":[...]}), bare CloudTrail records (object, array, JSON Lines),
+EventBridge events, CloudWatch Logs subscription payloads, streaming session-log JSON Lines and raw
+session logs (S3 / non-streaming, PowerShell transcripts); .gz and directories (recursive) too.
+  --json          one Finding per line on stdout, nothing else there (summary on stderr)
+  --fail-on SEV   exit 1 if a finding is at or above SEV (${SEVERITIES.join(', ')})
+  --config FILE   the same configuration as the stack (JSON)
+  --target-tags F target tags offline: {"i-0abc...": {"Environment": "prod"}}
+  --pii MODE      local (default, offline detector) | comprehend (AWS credential chain) | off
+  --stats         print timing and peak memory as JSON on stderr at the end
+Exit codes: 0 ok, 1 --fail-on matched, 2 bad input or usage (other files are still processed).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (command === 'replay') return runReplay(rest);
+  if (command === 'doctor' || command === 'test-alert') {
+    const { runAwsCommand } = await import('./aws-commands');
+    return runAwsCommand(command, rest);
+  }
+  process.stderr.write(`ssm-sentinel: unknown command "${command}"\n${USAGE}\n`);
+  return 2;
+}
+
+async function runReplay(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseReplayArgs>;
+  try {
+    parsed = parseReplayArgs(args);
+  } catch (e) {
+    process.stderr.write(`ssm-sentinel replay: ${describe(e)}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length === 0) {
+    process.stderr.write('ssm-sentinel replay: give at least one file or directory\n');
+    return 2;
+  }
+  const failOn = values['fail-on']?.toUpperCase();
+  if (failOn !== undefined && !(SEVERITIES as readonly string[]).includes(failOn)) {
+    process.stderr.write(`ssm-sentinel replay: --fail-on must be one of ${SEVERITIES.join(', ')}\n`);
+    return 2;
+  }
+  const pii = (values.pii ?? 'local') as PiiMode;
+  if (!['local', 'comprehend', 'off'].includes(pii)) {
+    process.stderr.write('ssm-sentinel replay: --pii must be local, comprehend or off\n');
+    return 2;
+  }
+  let config: ReturnType<typeof parseConfig>;
+  let targetTags: Record<string, Record<string, string>> = {};
+  try {
+    config = parseConfig(values.config ? await readJson(values.config, '--config') : {});
+    if (values['target-tags']) targetTags = parseTags(await readJson(values['target-tags'], '--target-tags'));
+  } catch (e) {
+    const prefix = e instanceof ConfigError ? `${values.config}: ` : '';
+    process.stderr.write(`ssm-sentinel replay: ${prefix}${describe(e)}\n`);
+    return 2;
+  }
+  const result = await replay(
+    {
+      paths: positionals,
+      json: values.json ?? false,
+      failOn: failOn as Severity | undefined,
+      config,
+      targetTags,
+      pii,
+      stats: values.stats ?? false,
+    },
+    {
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+      progress: process.stderr.isTTY === true,
+      width: process.stdout.columns || 200,
+    },
+  );
+  return result.exitCode;
+}
+
+function parseReplayArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      'fail-on': { type: 'string' },
+      config: { type: 'string' },
+      'target-tags': { type: 'string' },
+      pii: { type: 'string' },
+      stats: { type: 'boolean' },
+    },
+  });
+}
+
+async function readJson(file: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`${flag} ${file}: cannot read the file`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${flag} ${file}: invalid JSON (${describe(e)})`);
+  }
+}
+
+function parseTags(v: unknown): Record<string, Record<string, string>> {
+  const bad = () => new Error('--target-tags must map target ids to {"TagKey": "value"} objects');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
+  const out: Record<string, Record<string, string>> = {};
+  for (const [target, tags] of Object.entries(v)) {
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw bad();
+    out[target] = Object.fromEntries(Object.entries(tags).map(([k, val]) => [k, String(val)]));
+  }
+  return out;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    // Last resort: never a stack trace for users.
+    process.stderr.write(`ssm-sentinel: ${describe(e)}\n`);
+    process.exitCode = 2;
+  },
+);

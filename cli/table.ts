@@ -1,0 +1,50 @@
+import { type Finding, SEVERITIES, type Severity } from '../shared/model/finding';
+
+/** A readable table of findings for a terminal; the JSON output is the contract, this is for eyes. */
+export function formatTable(findings: readonly Finding[], width = 150): string {
+  if (findings.length === 0) return 'No findings.\n';
+  const rows = findings.map((f) => [
+    f.severity,
+    f.category,
+    f.principal?.name ?? shortArn(f.principal?.arn) ?? '-',
+    f.target ?? '-',
+    f.sessionId ?? '-',
+    summary(f),
+  ]);
+  const head = ['SEVERITY', 'CATEGORY', 'PRINCIPAL', 'TARGET', 'SESSION', 'WHAT'];
+  const fixed = [13, 21, 16, 19, 24];
+  const lastWidth = Math.max(30, width - fixed.reduce((a, b) => a + b + 2, 0));
+  const cols = [...fixed, lastWidth];
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => fit(c, cols[i]!))
+      .join('  ')
+      .trimEnd();
+  return `${[line(head), line(cols.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`;
+}
+
+function summary(f: Finding): string {
+  const ev = f.evidence[0];
+  const count = f.count && f.count > 1 ? ` ×${f.count}` : '';
+  return ev ? `${f.title}${count} — ${ev.kind}: ${ev.excerpt}` : `${f.title}${count}`;
+}
+
+function shortArn(arn: string | undefined): string | undefined {
+  return arn?.split(/[:/]/).pop();
+}
+
+function fit(s: string, w: number): string {
+  const flat = s.replace(/\s+/g, ' ');
+  return flat.length > w ? `${flat.slice(0, w - 1)}…` : flat.padEnd(w);
+}
+
+/** `12 findings: 1 CRITICAL, 3 HIGH, …` */
+export function severityCounts(findings: readonly Finding[]): string {
+  const by = new Map<Severity, number>();
+  for (const f of findings) by.set(f.severity, (by.get(f.severity) ?? 0) + 1);
+  const parts = [...SEVERITIES]
+    .reverse()
+    .filter((s) => by.has(s))
+    .map((s) => `${by.get(s)} ${s}`);
+  return `${findings.length} finding${findings.length === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}

@@ -1,0 +1,81 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { SnsAlertPublisher } from '../../shared/aws/sns';
+import { DynamoAggregationStore } from '../../shared/aws/state';
+import { Dimension, Env, Metric } from '../../shared/metrics';
+import type { Finding } from '../../shared/model/finding';
+import { ruleById } from '../../shared/rules/index';
+import { readEnv } from '../commons/env';
+import { describeIssues, FindingEventSchema } from '../commons/events';
+import { count, countBy, useFunctionDimension } from '../commons/metrics';
+import { logger, metrics, tracer } from '../commons/powertools';
+import { type NotifyDeps, notifyFinding, shouldAlert } from './notify';
+
+/** Notifier: a finding from the bus → severity and aggregation check → one SNS alert. */
+const env = readEnv([Env.TableName, Env.TopicArn]);
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const deps: NotifyDeps = {
+  config: env.config,
+  aggregation: new DynamoAggregationStore({ client: dynamo, tableName: env.TABLE_NAME }),
+  publisher: new SnsAlertPublisher(tracer.captureAWSv3Client(new SNSClient({})), env.TOPIC_ARN),
+  ruleById,
+  onPublished: (f) => countBy(Metric.AlertsPublished, Dimension.Severity, [f.severity]),
+};
+useFunctionDimension('notifier');
+
+/** Redelivered finding events (EventBridge retries, archive replays) publish once: keyed on the finding id. */
+const idempotency = new IdempotencyConfig({
+  eventKeyJmesPath: 'id',
+  throwOnNoIdempotencyKey: true,
+  expiresAfterSeconds: 24 * 3600,
+});
+const notifyOnce = makeIdempotent((finding: Finding) => notifyFinding(finding, deps), {
+  persistenceStore: new DynamoDBPersistenceLayer({
+    tableName: env.TABLE_NAME,
+    keyAttr: 'pk',
+    expiryAttr: 'expiration',
+    awsSdkV3Client: dynamo,
+  }),
+  config: idempotency,
+  keyPrefix: 'idem#notifier',
+});
+
+async function main(event: unknown, context: Context): Promise<void> {
+  idempotency.registerLambdaContext(context);
+  const parsed = FindingEventSchema.safeParse(event);
+  if (!parsed.success) {
+    // A malformed event never becomes valid on retry: report it once instead of cycling to the DLQ.
+    logger.error('malformed finding event', { problem: describeIssues(parsed.error) });
+    count(Metric.Failed);
+    return;
+  }
+  const finding = parsed.data.detail;
+  const ids = { findingId: finding.id, ruleId: finding.ruleId, severity: finding.severity };
+  if (!shouldAlert(finding, env.config)) {
+    logger.debug('below alert threshold', ids);
+    count(Metric.Processed);
+    return;
+  }
+  try {
+    const outcome = await notifyOnce(finding);
+    logger.info('finding handled', { ...ids, outcome: outcome.status });
+    count(Metric.Processed);
+  } catch (err) {
+    // Rethrown so EventBridge retries and then dead-letters. Only the error name: messages may quote input.
+    logger.error('alert failed', { ...ids, error: err instanceof Error ? err.name : 'unknown' });
+    count(Metric.Failed);
+    throw err;
+  }
+}
+
+export const handler = middy(main)
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer));

@@ -1,0 +1,59 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import middy from '@middy/core';
+import { EventBridgeFindingPublisher } from '../../shared/aws/bus';
+import { SsmSessionControl } from '../../shared/aws/ssm';
+import { DynamoSessionStore, DynamoTerminationGuard } from '../../shared/aws/state';
+import { Env, Metric } from '../../shared/metrics';
+import { respond } from '../../shared/respond/respond';
+import { readEnv } from '../commons/env';
+import { describeIssues, FindingEventSchema } from '../commons/events';
+import { count, countFindings, useFunctionDimension } from '../commons/metrics';
+import { logger, metrics, tracer } from '../commons/powertools';
+
+/** Responder: a finding from the bus → guardrails (shared/respond) → ssm:TerminateSession → result on the bus. */
+const env = readEnv([Env.TableName, Env.BusName]);
+const table = { client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.TABLE_NAME };
+const sessions = new DynamoSessionStore(table);
+const guard = new DynamoTerminationGuard(table);
+const control = new SsmSessionControl(tracer.captureAWSv3Client(new SSMClient({})));
+const bus = new EventBridgeFindingPublisher({
+  client: tracer.captureAWSv3Client(new EventBridgeClient({})),
+  busName: env.BUS_NAME,
+});
+useFunctionDimension('responder');
+
+async function main(event: unknown): Promise<void> {
+  const parsed = FindingEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const problem = describeIssues(parsed.error);
+    logger.error('malformed finding event', { problem });
+    count(Metric.Failed);
+    throw new Error(`malformed finding event: ${problem}`);
+  }
+  const finding = parsed.data.detail;
+  const result = await respond(finding, { config: env.config, guard, sessions, control });
+  logger.info('responder decision', {
+    outcome: result.outcome,
+    findingId: finding.id,
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    sessionId: finding.sessionId,
+  });
+  if (result.outcome === 'terminated') count(Metric.Terminations);
+  if (result.outcome === 'dry-run') count(Metric.TerminationsDryRun);
+  if (result.finding) {
+    await bus.publish([result.finding]);
+    countFindings([result.finding]);
+  }
+  count(Metric.Processed);
+}
+
+export const handler = middy(main)
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer));

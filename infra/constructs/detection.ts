@@ -1,0 +1,57 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import type { Config } from '../../shared/model/config';
+import { type Pattern, preferencesPattern, sessionPattern, tamperingPatterns } from '../patterns';
+import type { SentinelFunction } from './functions';
+
+export interface DetectionProps {
+  config: Config;
+  /** The session-events function; its DLQ also holds events EventBridge could not deliver. */
+  sessionEvents: SentinelFunction;
+}
+
+/**
+ * CloudTrail-driven detection on the default bus: session API calls, preference-document changes
+ * and tampering with the monitor, all delivered to session-events with retries and a DLQ.
+ */
+export class Detection extends Construct {
+  readonly rules: events.Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: DetectionProps) {
+    super(scope, id);
+    const { config, sessionEvents } = props;
+    const prefix = config.resourcePrefix;
+    const target = new targets.LambdaFunction(sessionEvents.fn, {
+      deadLetterQueue: sessionEvents.dlq,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(24),
+    });
+    const add = (ruleId: string, name: string, description: string, pattern: Pattern) => {
+      const rule = new events.Rule(this, ruleId, {
+        ruleName: `${prefix}-${name}`,
+        description,
+        eventPattern: pattern as events.EventPattern,
+        targets: [target],
+      });
+      this.rules.push(rule);
+    };
+
+    add(
+      'Sessions',
+      'sessions',
+      'Session Manager StartSession/ResumeSession/TerminateSession',
+      sessionPattern(),
+    );
+    add(
+      'Preferences',
+      'preferences',
+      'Changes to the Session Manager preferences documents',
+      preferencesPattern(config),
+    );
+    for (const [service, pattern] of Object.entries(tamperingPatterns(config))) {
+      add(`Tampering-${service}`, `tampering-${service}`, `Tampering with the monitor: ${service}`, pattern);
+    }
+  }
+}

@@ -1,0 +1,262 @@
+import { type Config, DEFAULT_CONFIG } from '../model/config';
+import { piiRuleFor, piiSeverity } from '../rules/pii-rules';
+import type { Detection, Detector, DetectorState, PiiScanner, TranscriptLine } from '../transcript/types';
+import { cardValid, ibanValid, ssnValid } from './validators';
+
+/**
+ * Offline personal-data detector for structured values: e-mail, phone, US SSN, payment cards, IBAN.
+ * Same output as the Comprehend scanner (Comprehend entity types as kinds, a 0..1 score).
+ * Scores: checksum-validated values ≥ 0.9, well-formatted values 0.85, values that need a nearby
+ * label to count 0.8. The factories filter by `config.pii.minScore`; {@link findLocalPii} does not.
+ */
+
+export interface PiiMatch {
+  kind: 'EMAIL' | 'PHONE' | 'SSN' | 'CREDIT_DEBIT_NUMBER' | 'INTERNATIONAL_BANK_ACCOUNT_NUMBER';
+  start: number;
+  end: number;
+  value: string;
+  score: number;
+}
+
+/** Where SSNs are expected on a line: the columns of an earlier header with an ssn column. */
+export interface SsnColumns {
+  sep: string;
+  columns: number;
+  ssn: number[];
+}
+
+const EMAIL =
+  /(?<![\w.+%-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-]|\.[A-Za-z0-9])/g;
+/** File extensions and private suffixes that make `x@y.z` a file or host name, not a mailbox. */
+const NOT_MAIL_TLD = new Set(
+  'png jpg jpeg gif svg webp ico css js mjs ts map json yml yaml log txt html htm xml md internal local localdomain localhost lan arpa intranet'.split(
+    ' ',
+  ),
+);
+
+const NANP =
+  /(?<![\w.+/:-])(?:(\+?1)([ .-]?))?(?:\(([2-9][0-8]\d)\) ?|([2-9][0-8]\d)([ .-]?))([2-9]\d{2})([ .-]?)(\d{4})(?![\w]|[.-]\d)/g;
+const INTL = /(?<![\w+])\+([2-9]\d{0,2})((?:[ .-]?\(?\d{1,5}\)?){2,6})(?![\w]|[.-]\d)/g;
+const SSN = /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g;
+const CARD =
+  /(?<![\w.\-/])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|[.-]\d)/g;
+const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g;
+
+const SSN_WORD = /\b(?:ssn|social[\s_-]*security|soc[\s_.-]*sec)/i;
+const PHONE_WORD = /\b(?:phone|tel|telephone|mobile|cell|fax|contact)\b/i;
+const SSN_HEADER =
+  /^(?:ssn|social[\s_-]*security(?:[\s_-]*(?:number|no|num|nr))?|ss[\s_-]*(?:no|num|number))$/i;
+
+/** Country calling codes (ITU E.164), enough to reject `+` numbers that cannot be phones. */
+const CC2 = new Set(
+  '20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(
+    ' ',
+  ),
+);
+const CC3_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [211, 299],
+  [350, 359],
+  [370, 389],
+  [420, 429],
+  [500, 509],
+  [590, 599],
+  [670, 692],
+  [850, 856],
+  [870, 888],
+  [960, 979],
+  [992, 998],
+];
+
+function countryCodeLength(digits: string): number {
+  if (digits.startsWith('7')) return 1;
+  if (CC2.has(digits.slice(0, 2))) return 2;
+  const three = Number(digits.slice(0, 3));
+  return CC3_RANGES.some(([lo, hi]) => three >= lo && three <= hi) ? 3 : 0;
+}
+
+function digitCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+/** Index of the field an offset falls in, and the number of fields (quote-aware). */
+function fieldAt(text: string, sep: string, offset: number): { index: number; count: number } {
+  let index = -1;
+  let count = 1;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    if (i === offset) index = count - 1;
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === sep && !quoted) count++;
+  }
+  return { index, count };
+}
+
+/** Structured personal data in one piece of text. `ssnColumns` gives table context for SSNs. */
+export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = []): PiiMatch[] {
+  const hasAt = text.includes('@');
+  const digits = digitCount(text);
+  if (!hasAt && digits < 8) return [];
+  const out: PiiMatch[] = [];
+  const taken = (start: number, end: number): boolean => out.some((m) => start < m.end && m.start < end);
+  const add = (m: PiiMatch): void => {
+    if (!taken(m.start, m.end)) out.push(m);
+  };
+
+  if (hasAt) {
+    for (const m of text.matchAll(EMAIL)) {
+      if (NOT_MAIL_TLD.has(m[1]!.toLowerCase())) continue;
+      add({ kind: 'EMAIL', start: m.index!, end: m.index! + m[0].length, value: m[0], score: 0.9 });
+    }
+  }
+  if (digits < 8) return out;
+
+  for (const m of text.matchAll(CARD)) {
+    const compact = m[0].replace(/\D/g, '');
+    if (!cardValid(compact)) continue;
+    add({
+      kind: 'CREDIT_DEBIT_NUMBER',
+      start: m.index!,
+      end: m.index! + m[0].length,
+      value: m[0],
+      score: m[1] || m[2] ? 0.95 : 0.9,
+    });
+  }
+
+  if (/[A-Z]{2}\d\d/.test(text)) {
+    for (const m of text.matchAll(IBAN)) {
+      const value = ibanPrefix(m[0]);
+      if (value)
+        add({
+          kind: 'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
+          start: m.index!,
+          end: m.index! + value.length,
+          value,
+          score: 0.95,
+        });
+    }
+  }
+
+  const ssnWord = SSN_WORD.test(text);
+  for (const m of text.matchAll(SSN)) {
+    const start = m.index!;
+    const valid = ssnValid(m[1]! + m[3]! + m[4]!);
+    const dashed = m[2] === '-';
+    const inColumn = ssnColumns.some((c) => {
+      const f = fieldAt(text, c.sep, start);
+      return f.count === c.columns && c.ssn.includes(f.index);
+    });
+    const context = ssnWord || inColumn;
+    let score = 0;
+    if (valid && dashed) score = context ? 0.95 : 0.85;
+    else if (context && (valid || dashed)) score = 0.8;
+    if (score > 0) add({ kind: 'SSN', start, end: start + m[0].length, value: m[0], score });
+  }
+
+  const phoneWord = PHONE_WORD.test(text);
+  for (const m of text.matchAll(NANP)) {
+    const [, cc, , parenArea, area, s1, , s2] = m;
+    let score = 0;
+    if (parenArea !== undefined) score = s2 === '-' || s2 === '.' || s2 === ' ' ? 0.9 : phoneWord ? 0.8 : 0;
+    else if (s1 === s2 && (s1 === '-' || s1 === '.')) score = cc ? 0.9 : s1 === '-' ? 0.85 : 0.8;
+    else if (s1 === s2 && cc?.startsWith('+')) score = 0.85;
+    else if (s1 === s2 && phoneWord && area !== undefined) score = 0.8;
+    if (score > 0) add({ kind: 'PHONE', start: m.index!, end: m.index! + m[0].length, value: m[0], score });
+  }
+  if (text.includes('+')) {
+    for (const m of text.matchAll(INTL)) {
+      const all = (m[1]! + m[2]!).replace(/\D/g, '');
+      if (all.length < 8 || all.length > 15 || countryCodeLength(all) === 0) continue;
+      add({ kind: 'PHONE', start: m.index!, end: m.index! + m[0].length, value: m[0], score: 0.85 });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The IBAN at the start of a candidate, cut at its country's registered length on a group boundary. */
+function ibanPrefix(candidate: string): string | undefined {
+  for (let end = candidate.length; end >= 15; end--) {
+    if (end < candidate.length && candidate[end] !== ' ') continue;
+    const value = candidate.slice(0, end).trimEnd();
+    if (ibanValid(value)) return value;
+  }
+  return undefined;
+}
+
+/** A CSV/TSV/table header naming an SSN column, remembered for the rows that follow. */
+function ssnHeader(text: string): SsnColumns | undefined {
+  if (!/ssn|social|ss[\s_-]*n/i.test(text) || text.includes('@')) return undefined;
+  for (const sep of [',', '\t', ';', '|']) {
+    if (!text.includes(sep)) continue;
+    const fields = text.split(sep).map((f) => f.trim().replace(/^["']|["']$/g, ''));
+    if (fields.length < 2 || !fields.every((f) => f === '' || /^[A-Za-z_][\w .#/-]{0,40}$/.test(f))) continue;
+    const ssn = fields.flatMap((f, i) => (SSN_HEADER.test(f) ? [i] : []));
+    if (ssn.length > 0) return { sep, columns: fields.length, ssn };
+  }
+  return undefined;
+}
+
+interface PiiState {
+  tables?: SsnColumns[];
+}
+
+/** Headers kept per session: a few, so an old dump cannot make every later line an SSN context. */
+const MAX_TABLES = 4;
+
+/** Offline PII detector; severities and the score threshold come from `config.pii`. */
+export function createLocalPiiDetector(config: Config = DEFAULT_CONFIG): Detector {
+  return {
+    name: 'pii-local',
+    scan(lines: readonly TranscriptLine[], state: DetectorState): Detection[] {
+      const memo = state as PiiState;
+      const out: Detection[] = [];
+      for (const line of lines) {
+        const header = ssnHeader(line.text);
+        if (header) {
+          memo.tables = [
+            ...(memo.tables ?? []).filter((t) => t.sep !== header.sep || t.columns !== header.columns),
+            header,
+          ].slice(-MAX_TABLES);
+          continue;
+        }
+        const seen = new Set<string>();
+        const segments = [line.text, ...line.erased];
+        if (line.command && !line.text.includes(line.command)) segments.push(line.command);
+        for (const segment of segments) {
+          for (const m of findLocalPii(segment, memo.tables)) {
+            const key = `${m.kind}\u0000${m.value}`;
+            if (m.score < config.pii.minScore || seen.has(key)) continue;
+            seen.add(key);
+            out.push({
+              ruleId: piiRuleFor(m.kind).id,
+              category: 'pii',
+              kind: m.kind,
+              severity: piiSeverity(m.kind, config),
+              line: line.n,
+              value: m.value,
+              score: m.score,
+            });
+          }
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Same detector as a {@link PiiScanner} (the `--pii local` choice). */
+export function createLocalPiiScanner(config: Config = DEFAULT_CONFIG): PiiScanner {
+  const detector = createLocalPiiDetector(config);
+  return {
+    name: 'pii-local',
+    scan: async (lines, state) => detector.scan(lines, state),
+  };
+}
+
+export const localPiiDetector: Detector = createLocalPiiDetector();
+export const localPiiScanner: PiiScanner = createLocalPiiScanner();

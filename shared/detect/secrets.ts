@@ -1,0 +1,450 @@
+import { type SecretKind, secretRule } from '../rules/secret-rules';
+import type { Detection, Detector, DetectorState, TranscriptLine } from '../transcript/types';
+import { charClasses, githubChecksumValid, jwtHeaderValid } from './validators';
+
+/** A secret found in one piece of text. `value` is internal: mask it before it goes anywhere. */
+export interface SecretMatch {
+  ruleId: string;
+  kind: SecretKind;
+  start: number;
+  end: number;
+  value: string;
+}
+
+interface Matcher {
+  ruleId: string;
+  kind: SecretKind;
+  /** Lower-case substrings, one of which must be present: a native `includes` skips most lines. */
+  hint: readonly string[];
+  /** Global + `d` (indices) regex; the value is the named group `v`, or the whole match. */
+  re: RegExp;
+  valid?: (value: string) => boolean;
+}
+
+const B64 = 'A-Za-z0-9/+';
+/** A quoted or bare argument, as a shell would split it. */
+const ARG = `'(?<q1>[^']+)'|"(?<q2>[^"]+)"|(?<v>[^\\s'"]+)`;
+/** Same-command scope: stop at pipes, separators and line ends. */
+const SAME_CMD = '[^|;&\\n]*?';
+
+const awsSecretShape = (v: string): boolean => {
+  const c = charClasses(v);
+  return c.upper && c.lower && (c.digit || c.other) && !/^[0-9a-fA-F]+$/.test(v);
+};
+
+/** Placeholders, variables and masked values are not secrets. */
+export function isPlaceholder(v: string): boolean {
+  const s = v.trim();
+  if (s.length < 3) return true;
+  if (/^[$%<{[]|^\/|^\.\.?\//.test(s)) return true;
+  if (/^(.)\1*$/.test(s)) return true;
+  if (/^\*+.{0,4}$/.test(s)) return true;
+  return (
+    /^(null|none|nil|true|false|undefined|empty|redacted|hidden|masked|required|optional|string|secret|changeit|xxx+|\.\.\.|your[-_]?\w*|example|prompt|stdin)$/i.test(
+      s,
+    ) || /hidden|redacted/i.test(s)
+  );
+}
+
+/** Order = priority when two matches overlap: specific token shapes before generic password forms. */
+const MATCHERS: readonly Matcher[] = [
+  {
+    ruleId: 'secret-private-key',
+    kind: 'PRIVATE_KEY',
+    hint: ['-----begin'],
+    re: /-----BEGIN (?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 |DH )?PRIVATE KEY(?: BLOCK)?-----/dg,
+  },
+  {
+    // Key bodies without their marker: DER prefixes of RSA, PKCS#8, SEC1 EC and OpenSSH private keys.
+    ruleId: 'secret-private-key',
+    kind: 'PRIVATE_KEY',
+    hint: ['mii', 'mhccaqeei', 'mc4caqaw', 'b3blbnnzac1rzxktdjea'],
+    re: new RegExp(
+      `(?<![${B64}])(?<v>(?:MII[${B64}]{3}IBAAK|MII[${B64}]{3}IBADANBgkqhkiG9w0BAQ|MHcCAQEEI|MIGkAgEBBD|MIGHAgEAMBMGByqGSM49|MC4CAQAwBQYDK2VwBCIEI|b3BlbnNzaC1rZXktdjEA)[${B64}]{20,}={0,2})`,
+      'dg',
+    ),
+  },
+  {
+    ruleId: 'secret-github-token',
+    kind: 'GITHUB_TOKEN',
+    hint: ['gh'],
+    re: /(?<![A-Za-z0-9_])(?<v>gh[pousr]_[A-Za-z0-9]{36})(?![A-Za-z0-9])/dg,
+    valid: githubChecksumValid,
+  },
+  {
+    ruleId: 'secret-github-token',
+    kind: 'GITHUB_TOKEN',
+    hint: ['github_pat_'],
+    re: /(?<![A-Za-z0-9_])(?<v>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9])/dg,
+  },
+  {
+    ruleId: 'secret-gitlab-token',
+    kind: 'GITLAB_TOKEN',
+    hint: ['gl'],
+    re: /(?<![A-Za-z0-9_-])(?<v>gl(?:pat|dt|rt|ptt|ft|soat|cbt|oas|imt)-[A-Za-z0-9_-]{20,}(?:\.[0-9a-z]{2}\.[0-9a-z]{9})?)(?![A-Za-z0-9_-])/dg,
+    valid: (v) => {
+      const body = v.slice(v.indexOf('-') + 1);
+      const c = charClasses(body);
+      return !/^(.)\1+$/.test(body) && [c.upper, c.lower, c.digit].filter(Boolean).length >= 2;
+    },
+  },
+  {
+    ruleId: 'secret-slack-webhook',
+    kind: 'SLACK_WEBHOOK',
+    hint: ['hooks.slack.com'],
+    re: /https:\/\/hooks\.slack\.com\/(?:services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}|workflows\/T[A-Z0-9]{6,12}\/A[A-Z0-9]{6,12}\/\d{6,20}\/[A-Za-z0-9]{20,40}|triggers\/T[A-Z0-9]{6,12}\/\d{6,20}\/[a-f0-9]{20,40})/dg,
+  },
+  {
+    ruleId: 'secret-slack-token',
+    kind: 'SLACK_TOKEN',
+    hint: ['xox', 'xapp-'],
+    re: /(?<![A-Za-z0-9])(?<v>xox[abposr]-(?:\d{6,}-){1,3}[A-Za-z0-9]{16,}|xapp-\d-[A-Z0-9]{8,14}-\d{8,16}-[a-f0-9]{32,}|xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{60,})(?![A-Za-z0-9])/dg,
+  },
+  {
+    ruleId: 'secret-jwt',
+    kind: 'JWT',
+    hint: ['eyj'],
+    re: /(?<![A-Za-z0-9_.-])(?<v>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)(?![A-Za-z0-9_-])/dg,
+    valid: (v) => jwtHeaderValid(v.slice(0, v.indexOf('.'))),
+  },
+  {
+    ruleId: 'secret-aws-session-token',
+    kind: 'AWS_SESSION_TOKEN',
+    hint: ['token'],
+    re: new RegExp(
+      `(?:session_?token|security_?token|"token")["']?\\s*(?:[:=]|\\s)\\s*["']?(?<v>[${B64}]{100,}={0,2})(?![${B64}])`,
+      'dgi',
+    ),
+  },
+  {
+    // STS tokens carry a recognisable protobuf header ("…origin_ec", "FwoGZXIvYXdz") even without a label.
+    ruleId: 'secret-aws-session-token',
+    kind: 'AWS_SESSION_TOKEN',
+    hint: ['b3jpz2lux2', 'zxivyxdz'],
+    re: new RegExp(
+      `(?<![${B64}])(?<v>(?:[${B64}]{4}b3JpZ2luX2|FwoGZXIvYXdz|FQoGZXIvYXdz)[${B64}]{80,}={0,2})(?![${B64}])`,
+      'dg',
+    ),
+  },
+  {
+    ruleId: 'secret-aws-secret-key',
+    kind: 'AWS_SECRET_KEY',
+    hint: ['secret'],
+    re: new RegExp(
+      `(?:secret_?access_?key|aws_?secret(?:_?key)?|secret_?key)["']?\\s*(?:[:=]|\\s)\\s*["']?(?<v>[${B64}]{40})(?![${B64}=])`,
+      'dgi',
+    ),
+    valid: awsSecretShape,
+  },
+  {
+    ruleId: 'secret-aws-access-key',
+    kind: 'AWS_ACCESS_KEY',
+    hint: ['akia', 'asia', 'abia', 'acca'],
+    re: /(?<![A-Za-z0-9])(?<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])/dg,
+  },
+  {
+    ruleId: 'secret-password-hash',
+    kind: 'PASSWORD',
+    hint: ['$'],
+    re: /(?<![A-Za-z0-9$])(?<v>\$(?:1|5|6)\$(?:rounds=\d+\$)?[./0-9A-Za-z]{1,16}\$(?:[./0-9A-Za-z]{86}|[./0-9A-Za-z]{43}|[./0-9A-Za-z]{22})|\$2[abxy]?\$\d\d\$[./0-9A-Za-z]{53}|\$(?:y|gy|7)\$[./0-9A-Za-z]+\$[./0-9A-Za-z]+\$[./0-9A-Za-z]{43})(?![./0-9A-Za-z])/dg,
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['mysql', 'mariadb'],
+    re: new RegExp(
+      `\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlsh|mariadb(?:-dump|-admin)?)\\b${SAME_CMD}\\s-p(?:${ARG})`,
+      'dg',
+    ),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['sshpass'],
+    re: new RegExp(`\\bsshpass\\b${SAME_CMD}\\s-p\\s*(?:${ARG})`, 'dg'),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['redis-cli'],
+    re: new RegExp(`\\bredis-cli\\b${SAME_CMD}\\s(?:-a|--pass)\\s+(?:${ARG})`, 'dg'),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['sqlcmd', 'bcp', 'osql', 'isql'],
+    re: new RegExp(`\\b(?:sqlcmd|bcp|osql|isql)(?:\\.exe)?\\b${SAME_CMD}\\s-P\\s*(?:${ARG})`, 'dgi'),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['curl', 'wget'],
+    re: new RegExp(
+      `\\b(?:curl|wget)\\b${SAME_CMD}\\s(?:-u|--user)[\\s=]*['"]?[^\\s:'"]+:(?<v>[^\\s'"@]+)`,
+      'dg',
+    ),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['--'],
+    re: new RegExp(
+      `(?<=\\s|^)--(?:db-|http-|proxy-|ftp-|admin-|user-|root-|master-|new-|login-)?(?:password|passwd|pass|pwd)(?:=|\\s+(?!-))(?:${ARG})`,
+      'dgi',
+    ),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['pass:'],
+    re: /-pass(?:in|out)?\s+pass:(?<v>\S+)/dg,
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['net'],
+    re: /\bnet(?:\.exe)?\s+user\s+(?:"[^"]+"|[^\s/"]+)\s+(?:"(?<q2>[^"]+)"|(?<v>[^\s*/"][^\s"]*))(?=\s|$)/dgi,
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['://'],
+    re: /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@'"]{0,256}:(?<v>[^\s@/'"]+)@[A-Za-z0-9[]/dgi,
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['chpasswd'],
+    re: /\becho\s+['"]?[a-z_][a-z0-9_.-]*:(?<v>[^\s'"]+)['"]?\s*\|\s*(?:sudo\s+)?chpasswd\b/dgi,
+  },
+  {
+    // Tools whose password flag takes a separate argument: mongo -p, ldapsearch -w, az/docker login -p.
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['mongo', 'ldap', 'login'],
+    re: new RegExp(
+      `\\b(?:mongo(?:sh|dump|restore|export|import)?\\b${SAME_CMD}\\s-p|ldap[a-z]+\\b${SAME_CMD}\\s-w|(?:az|docker|podman|helm\\s+registry)\\s+login\\b${SAME_CMD}\\s-p)\\s+(?!-)(?:${ARG})`,
+      'dg',
+    ),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['htpasswd'],
+    re: new RegExp(
+      `\\bhtpasswd\\s+(?:-[a-zA-Z]+\\s+)*-[a-zA-Z]*b[a-zA-Z]*\\s+\\S+\\s+\\S+\\s+(?:${ARG})`,
+      'dg',
+    ),
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['%'],
+    re: /\b(?:smbclient|rpcclient|net\s+rpc|winexe|mount\.cifs)\b[^|;&\n]*?\s-U\s*['"]?[^\s%'"]+%(?<v>[^\s'"]+)/dg,
+  },
+  {
+    // `echo pw | sudo -S …` feeds sudo its password on stdin.
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['sudo'],
+    re: /\becho\s+(?:-n\s+)?(?:'(?<q1>[^']+)'|"(?<q2>[^"]+)"|(?<v>[^\s'"|]+))\s*\|\s*sudo\s+(?:-\w+\s+)*-S\b/dg,
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['machine'],
+    re: /\bmachine\s+\S+\s+login\s+\S+\s+password\s+(?<v>\S+)/dg,
+  },
+  {
+    ruleId: 'secret-password-cli',
+    kind: 'PASSWORD',
+    hint: ['convertto-securestring'],
+    re: /ConvertTo-SecureString\s+(?:-String\s+)?(?:'(?<q1>[^']+)'|"(?<q2>[^"]+)")\s+-AsPlainText/dgi,
+  },
+  {
+    // KEY=value / KEY = value (env, ini, shell, PowerShell $env:KEY), key ending in a password word.
+    // The key starts at the start of its run only, so long dotted/dashed runs cost linear time.
+    ruleId: 'secret-password-assignment',
+    kind: 'PASSWORD',
+    hint: ['pass', 'pwd'],
+    re: new RegExp(
+      `(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]{0,64}(?:password|passwd|passphrase|_pwd|_pass)\\s*=\\s*(?:${ARG})`,
+      'dgi',
+    ),
+  },
+  {
+    ruleId: 'secret-password-assignment',
+    kind: 'PASSWORD',
+    hint: ['pass', 'pwd'],
+    re: /"[A-Za-z0-9_.-]{0,64}(?:password|passwd|passphrase|_pwd|_pass)"\s*:\s*"(?<v>[^"]+)"/dgi,
+  },
+  {
+    // YAML `password: value` only as a whole line, so prose ("password: must be…") stays quiet.
+    ruleId: 'secret-password-assignment',
+    kind: 'PASSWORD',
+    hint: ['pass', 'pwd'],
+    re: /^\s*-?\s*[A-Za-z0-9_.-]{0,64}(?:password|passwd|passphrase|_pwd|_pass)\s*:\s*(?:'(?<q1>[^']+)'|"(?<q2>[^"]+)"|(?<v>\S+))\s*$/dgi,
+  },
+];
+
+const PASSWORD_RULES = new Set(['secret-password-cli', 'secret-password-assignment']);
+
+/** Secrets in one piece of text (stateless). Overlaps are resolved by matcher priority. */
+export function findSecrets(text: string): SecretMatch[] {
+  if (text.length < 8) return [];
+  const lower = text.toLowerCase();
+  const found: Array<SecretMatch & { prio: number }> = [];
+  MATCHERS.forEach((m, prio) => {
+    if (!m.hint.some((h) => lower.includes(h))) return;
+    m.re.lastIndex = 0;
+    for (const hit of text.matchAll(m.re)) {
+      const span = valueSpan(hit);
+      if (!span) continue;
+      const value = text.slice(span[0], span[1]);
+      if (m.valid && !m.valid(value)) continue;
+      if (PASSWORD_RULES.has(m.ruleId) && isPlaceholder(value)) continue;
+      found.push({ ruleId: m.ruleId, kind: m.kind, start: span[0], end: span[1], value, prio });
+    }
+  });
+  addSecretAfterKeyId(text, found);
+  found.sort((a, b) => a.prio - b.prio || a.start - b.start);
+  const kept: SecretMatch[] = [];
+  for (const f of found) {
+    if (kept.some((k) => f.start < k.end && k.start < f.end)) continue;
+    kept.push({ ruleId: f.ruleId, kind: f.kind, start: f.start, end: f.end, value: f.value });
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+function valueSpan(hit: RegExpMatchArray): [number, number] | undefined {
+  const groups = hit.indices?.groups;
+  for (const name of ['v', 'q1', 'q2']) {
+    const g = groups?.[name];
+    if (g) return g;
+  }
+  if (groups && Object.keys(groups).length > 0) return undefined;
+  const whole = hit.indices?.[0];
+  return whole ? [whole[0], whole[1]] : undefined;
+}
+
+const AFTER_KEY_ID = new RegExp(`^[\\s,;:|"'=]{1,6}(?<v>[${B64}]{40})(?![${B64}=])`, 'd');
+const WHOLE_LINE_SECRET = new RegExp(`^\\s*["']?([${B64}]{40})["']?\\s*,?\\s*$`);
+
+/** A 40-character secret right after an access key id on the same line (credentials CSV, tables). */
+function addSecretAfterKeyId(text: string, found: Array<SecretMatch & { prio: number }>): void {
+  for (const f of found) {
+    if (f.kind !== 'AWS_ACCESS_KEY') continue;
+    const m = AFTER_KEY_ID.exec(text.slice(f.end));
+    const g = m?.indices?.groups?.v;
+    if (!m || !g || !awsSecretShape(m.groups!.v!)) continue;
+    const start = f.end + g[0];
+    found.push({
+      ruleId: 'secret-aws-secret-key',
+      kind: 'AWS_SECRET_KEY',
+      start,
+      end: f.end + g[1],
+      value: m.groups!.v!,
+      prio: -1,
+    });
+  }
+}
+
+/** Per-session memo: inside a PEM block, and where the last lone access key id was seen. */
+interface SecretState {
+  pem?: { bodyReported: boolean };
+  keyIdLine?: number;
+}
+
+const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+const PEM_BODY = /^[A-Za-z0-9+/=]{16,}$/;
+const PEM_HEADER = /^(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset): /;
+
+function detection(match: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>, line: number): Detection {
+  return {
+    ruleId: match.ruleId,
+    category: 'secret',
+    kind: match.kind,
+    severity: secretRule(match.ruleId).severity,
+    line,
+    value: match.value,
+  };
+}
+
+/**
+ * Secrets in transcript lines: the shown text, every erased fragment, and the typed command when it
+ * is not on the line itself (continuations). Keeps PEM-block and key-id context in `state` (mutated).
+ */
+export const secretDetector: Detector = {
+  name: 'secrets',
+  scan(lines: readonly TranscriptLine[], state: DetectorState): Detection[] {
+    const memo = state as SecretState;
+    const out: Detection[] = [];
+    for (const line of lines) {
+      const seen = new Set<string>();
+      const emit = (m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>): void => {
+        const key = `${m.kind}\u0000${m.value}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        out.push(detection(m, line.n));
+      };
+      const textMatches = findSecrets(line.text);
+      for (const m of textMatches) emit(m);
+      for (const fragment of line.erased) for (const m of findSecrets(fragment)) emit(m);
+      if (line.command && !line.text.includes(line.command))
+        for (const m of findSecrets(line.command)) emit(m);
+      trackPem(line.text, textMatches, memo, emit);
+      trackKeyId(line, textMatches, memo, emit);
+    }
+    return out;
+  },
+};
+
+function trackPem(
+  text: string,
+  matches: readonly SecretMatch[],
+  memo: SecretState,
+  emit: (m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>) => void,
+): void {
+  const marker = matches.find((m) => m.ruleId === 'secret-private-key' && m.value.startsWith('-----BEGIN'));
+  if (marker) {
+    memo.pem = { bodyReported: false };
+    if (PEM_END.test(text.slice(marker.end))) delete memo.pem;
+    return;
+  }
+  if (!memo.pem) return;
+  const body = text.trim();
+  if (PEM_END.test(body)) {
+    delete memo.pem;
+  } else if (PEM_BODY.test(body)) {
+    if (!memo.pem.bodyReported) emit({ ruleId: 'secret-private-key', kind: 'PRIVATE_KEY', value: body });
+    memo.pem.bodyReported = true;
+  } else if (body !== '' && !PEM_HEADER.test(body)) {
+    // Anything else (a prompt, an error) means the block was cut short.
+    delete memo.pem;
+  }
+}
+
+function trackKeyId(
+  line: TranscriptLine,
+  matches: readonly SecretMatch[],
+  memo: SecretState,
+  emit: (m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>) => void,
+): void {
+  const hasKeyId = matches.some((m) => m.kind === 'AWS_ACCESS_KEY');
+  const hasSecret = matches.some((m) => m.kind === 'AWS_SECRET_KEY');
+  if (hasKeyId) {
+    if (hasSecret) delete memo.keyIdLine;
+    else memo.keyIdLine = line.n;
+    return;
+  }
+  if (memo.keyIdLine === undefined) return;
+  if (line.n - memo.keyIdLine > 2) {
+    delete memo.keyIdLine;
+    return;
+  }
+  const lone = WHOLE_LINE_SECRET.exec(line.text)?.[1];
+  if (lone && awsSecretShape(lone)) {
+    emit({ ruleId: 'secret-aws-secret-key', kind: 'AWS_SECRET_KEY', value: lone });
+    delete memo.keyIdLine;
+  }
+}

@@ -1,0 +1,286 @@
+import { stableId } from '../ids';
+import type { CloudTrailRecord, UserIdentity } from '../model/cloudtrail';
+import { type Config, DEFAULT_CONFIG } from '../model/config';
+import { baseEventName, hasPrefix, monitorApi } from './monitor';
+import type { CallerClient, SessionAction, SessionEvent, SessionKind, SessionPrincipal } from './types';
+
+const SSM = 'ssm.amazonaws.com';
+const SESSION_ACTIONS: ReadonlyMap<string, SessionAction> = new Map([
+  ['StartSession', 'start'],
+  ['ResumeSession', 'resume'],
+  ['TerminateSession', 'terminate'],
+  // Read-only session APIs: only their denied attempts matter (reconnaissance).
+  ['DescribeSessions', 'other'],
+  ['GetConnectionStatus', 'other'],
+]);
+export const PREFERENCES_EVENTS: ReadonlySet<string> = new Set([
+  'CreateDocument',
+  'UpdateDocument',
+  'UpdateDocumentDefaultVersion',
+  'DeleteDocument',
+]);
+/** The Session Manager preferences document (and its per-Region variants sharing the prefix). */
+export const PREFERENCES_DOCUMENT_PREFIX = 'SSM-SessionManagerRunShell';
+
+const KINDS: ReadonlyMap<string, SessionKind> = new Map([
+  ['SSM-SessionManagerRunShell', 'shell'],
+  ['AWS-StartPortForwardingSession', 'port-forward-local'],
+  ['AWS-StartPortForwardingSessionToSocket', 'port-forward-local'],
+  ['AWS-StartPortForwardingSessionToRemoteHost', 'port-forward-remote'],
+  ['AWS-StartSSHSession', 'ssh'],
+  ['AWS-StartInteractiveCommand', 'interactive-command'],
+  ['AWS-StartNonInteractiveCommand', 'non-interactive-command'],
+]);
+
+/**
+ * Cheap pre-check on raw members before full validation: false only when the event certainly is not
+ * one session classification handles (most of a CloudTrail archive), so the parser can skip it.
+ */
+export function mayConcernSessions(eventSource: unknown, eventName: unknown): boolean {
+  if (typeof eventSource !== 'string' || typeof eventName !== 'string') return true;
+  if (eventSource === SSM) return SESSION_ACTIONS.has(eventName) || PREFERENCES_EVENTS.has(eventName);
+  const api = monitorApi(eventSource);
+  return api?.events.has(baseEventName(eventName)) ?? false;
+}
+
+/** Longest string kept from a record: CloudTrail members are short; anything longer is hostile or broken. */
+const CLIP = 512;
+
+/**
+ * Reduce a parsed record to a SessionEvent, or undefined for events session classification does not
+ * handle. Pure and cheap: no I/O, no config beyond names (preferences documents, resource prefix).
+ */
+export function normalise(
+  record: CloudTrailRecord,
+  config: Config = DEFAULT_CONFIG,
+): SessionEvent | undefined {
+  const source = record.eventSource ?? '';
+  const action = actionOf(record, source, config);
+  if (action === undefined) return undefined;
+
+  const req = record.requestParameters ?? {};
+  const res = record.responseElements ?? {};
+  const sourceIp = clip(record.sourceIPAddress);
+  const ev: SessionEvent = {
+    action,
+    eventName: clip(record.eventName) ?? '',
+    eventSource: source,
+    eventKey: record.eventID ? record.eventID : recordHash(record),
+    eventId: record.eventID ? clip(record.eventID) : undefined,
+    time: record.eventTime,
+    account: clip(record.recipientAccountId ?? record.userIdentity?.accountId),
+    region: clip(record.awsRegion),
+    principal: principalOf(record),
+    sourceIp,
+    sourceIsService: sourceIp !== undefined && isServiceSource(sourceIp),
+    userAgent: clip(record.userAgent),
+    errorCode: clip(record.errorCode),
+    errorMessage: clip(record.errorMessage),
+  };
+
+  if (action === 'start' || action === 'resume' || action === 'terminate' || action === 'other') {
+    ev.sessionId = clip(text(res.sessionId) ?? text(req.sessionId), 128);
+  }
+  if (action === 'start') addSessionRequest(ev, req);
+  if (action === 'preferences-change') {
+    ev.resourceName = clip(documentName(text(req.name)));
+    ev.documentType = clip(documentTypeOf(req, res));
+  }
+  if (action === 'monitor-tampering')
+    ev.resourceName = clip(monitorResource(record, source, config.resourcePrefix));
+  return ev;
+}
+
+function actionOf(record: CloudTrailRecord, source: string, config: Config): SessionAction | undefined {
+  const name = record.eventName;
+  if (source === SSM) {
+    const a = SESSION_ACTIONS.get(name);
+    if (a) return a;
+    if (PREFERENCES_EVENTS.has(name) && isPreferencesDocument(record, config)) return 'preferences-change';
+    return undefined;
+  }
+  const api = monitorApi(source);
+  if (!api) return undefined;
+  const base = baseEventName(name);
+  if (!api.events.has(base)) return undefined;
+  // A deploy changes our configuration through CloudFormation; deletions still count (stack deleted).
+  if (api.configChange.has(base) && isCloudFormation(record)) return undefined;
+  if (api.anyResource) return 'monitor-tampering';
+  return monitorResource(record, source, config.resourcePrefix) === undefined
+    ? undefined
+    : 'monitor-tampering';
+}
+
+function isPreferencesDocument(record: CloudTrailRecord, config: Config): boolean {
+  const req = record.requestParameters ?? {};
+  const name = documentName(text(req.name));
+  if (
+    name !== undefined &&
+    (name.startsWith(PREFERENCES_DOCUMENT_PREFIX) || config.preferencesDocuments.includes(name))
+  )
+    return true;
+  return documentTypeOf(req, record.responseElements ?? {}) === 'Session';
+}
+
+/** documentType from the request (CreateDocument) or the returned description, when visible. */
+function documentTypeOf(req: Record<string, unknown>, res: Record<string, unknown>): string | undefined {
+  const desc = res.documentDescription;
+  const fromResponse =
+    typeof desc === 'object' && desc !== null
+      ? text((desc as Record<string, unknown>).documentType)
+      : undefined;
+  return text(req.documentType) ?? fromResponse;
+}
+
+function addSessionRequest(ev: SessionEvent, req: Record<string, unknown>): void {
+  ev.target = clip(text(req.target), 256);
+  ev.documentName = clip(documentName(text(req.documentName)), 256);
+  const kind = ev.documentName === undefined ? 'shell' : (KINDS.get(ev.documentName) ?? 'custom');
+  ev.kind = kind;
+  const reason = text(req.reason)?.trim();
+  if (reason) ev.reason = clip(reason, 256);
+  const params = typeof req.parameters === 'object' && req.parameters !== null ? req.parameters : {};
+  const p = params as Record<string, unknown>;
+  ev.port = port(param(p, 'portNumber')) ?? (kind === 'ssh' ? 22 : undefined);
+  ev.localPort = port(param(p, 'localPortNumber'));
+  const host = param(p, 'host');
+  if (host) ev.host = clip(host, 253);
+}
+
+/** `parameters` values are arrays of strings; tolerate a bare string or number too. */
+function param(params: Record<string, unknown>, key: string): string | undefined {
+  const v = params[key];
+  const first = Array.isArray(v) ? v[0] : v;
+  if (typeof first === 'number' && Number.isFinite(first)) return String(first);
+  return typeof first === 'string' && first.trim() ? first.trim() : undefined;
+}
+
+function port(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\d{1,5}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= 1 && n <= 65535 ? n : undefined;
+}
+
+/** `arn:aws:ssm:…:document/Name` → `Name`. */
+function documentName(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const i = v.lastIndexOf(':document/');
+  return i >= 0 ? v.slice(i + ':document/'.length) : v;
+}
+
+/** The affected resource: for prefix-scoped services the first one that is ours, else the first named. */
+function monitorResource(record: CloudTrailRecord, source: string, prefix: string): string | undefined {
+  const req = record.requestParameters ?? {};
+  const api = monitorApi(source);
+  const candidates: string[] = [];
+  for (const k of api?.resourceKeys ?? []) {
+    const v = text(req[k]);
+    if (v !== undefined) candidates.push(v);
+  }
+  for (const r of record.resources ?? []) if (text(r.ARN) !== undefined) candidates.push(r.ARN as string);
+  if (api?.anyResource) return candidates[0];
+  return candidates.find((c) => hasPrefix(c, prefix));
+}
+
+function isCloudFormation(record: CloudTrailRecord): boolean {
+  const cfn = 'cloudformation.amazonaws.com';
+  return record.sourceIPAddress === cfn || record.userIdentity?.invokedBy === cfn;
+}
+
+export function isServiceSource(ip: string): boolean {
+  return ip === 'AWS Internal' || /(^|\.)amazonaws\.com$/i.test(ip);
+}
+
+const SSO_PATH = 'aws-reserved/sso.amazonaws.com/';
+const SSO_ROLE = /AWSReservedSSO_(.+)_[0-9a-f]+$/;
+const INSTANCE_SESSION = /^i-[0-9a-f]{8,17}$/;
+
+export function principalOf(record: CloudTrailRecord): SessionPrincipal {
+  const id: UserIdentity = record.userIdentity ?? {};
+  const type = clip(id.type) ?? 'Unknown';
+  const ctx = id.sessionContext;
+  const issuer = ctx?.sessionIssuer;
+  const mfaFlag = ctx?.attributes?.mfaAuthenticated;
+  const arn = clip(id.arn);
+  const onBehalfOf =
+    'onBehalfOf' in id ? (id.onBehalfOf as { userId?: unknown; identityStoreArn?: unknown }) : undefined;
+  const storeUser =
+    typeof onBehalfOf?.userId === 'string'
+      ? `${typeof onBehalfOf.identityStoreArn === 'string' ? onBehalfOf.identityStoreArn : 'identitystore'}/user/${onBehalfOf.userId}`
+      : undefined;
+  const root = type === 'Root' || (arn?.endsWith(':root') ?? false);
+  const roleSession = type === 'AssumedRole' && arn ? arn.slice(arn.lastIndexOf('/') + 1) : undefined;
+  const roleName = issuer?.userName ?? (type === 'AssumedRole' && arn ? arn.split('/')[1] : undefined);
+  const issuerArn = issuer?.arn ?? '';
+  const sso =
+    type === 'AssumedRole' &&
+    (issuerArn.includes(SSO_PATH) || (roleName?.startsWith('AWSReservedSSO_') ?? false));
+  const permissionSet = sso ? SSO_ROLE.exec(roleName ?? issuerArn)?.[1] : undefined;
+
+  return {
+    type,
+    arn: arn ?? clip(id.invokedBy) ?? clip(storeUser) ?? clip(id.principalId) ?? 'unknown',
+    name: clip(nameOf(type, id, arn, roleSession, root)),
+    accountId: clip(id.accountId),
+    mfa: flag(mfaFlag),
+    sso,
+    ssoPermissionSet: clip(permissionSet),
+    roleName: clip(roleName),
+    longTermKey: id.accessKeyId?.startsWith('AKIA') ?? false,
+    root,
+    instanceCredentials:
+      type === 'AssumedRole' &&
+      (ctx?.ec2RoleDelivery !== undefined || INSTANCE_SESSION.test(roleSession ?? '')),
+    service: type === 'AWSService',
+    client: clientOf(record),
+  };
+}
+
+function nameOf(
+  type: string,
+  id: UserIdentity,
+  arn: string | undefined,
+  roleSession: string | undefined,
+  root: boolean,
+): string | undefined {
+  if (root) return 'root';
+  if (roleSession) return roleSession;
+  if (type === 'FederatedUser' && arn) return arn.slice(arn.lastIndexOf('/') + 1);
+  if (type === 'AWSService') return id.invokedBy;
+  return id.userName ?? (arn ? arn.slice(arn.lastIndexOf('/') + 1) : undefined);
+}
+
+/** "true"/"false" (or booleans) → boolean; anything else → unknown. */
+function flag(v: string | boolean | undefined): boolean | undefined {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return undefined;
+}
+
+function clientOf(record: CloudTrailRecord): CallerClient {
+  if (flag(record.sessionCredentialFromConsole)) return 'console';
+  const ua = record.userAgent;
+  if (!ua) return 'unknown';
+  if (/console\.(?:aws\.)?amazonaws\.com|signin\.amazonaws\.com/i.test(ua)) return 'console';
+  if (/(^|\s)aws-cli\//i.test(ua)) return 'cli';
+  if (/aws-sdk|boto3|botocore|aws-sdk-|aws-internal/i.test(ua)) return 'sdk';
+  return 'other';
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+function clip(v: string | undefined, max = CLIP): string | undefined {
+  if (v === undefined) return undefined;
+  return v.length > max ? `${v.slice(0, max)}…` : v;
+}
+
+/** A stable key for records without eventID, so finding ids stay deterministic. */
+function recordHash(record: CloudTrailRecord): string {
+  try {
+    return `sha:${stableId(JSON.stringify(record))}`;
+  } catch {
+    return `sha:${stableId(record.eventName, record.eventTime, record.sourceIPAddress)}`;
+  }
+}

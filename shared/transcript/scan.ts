@@ -1,0 +1,374 @@
+import { stableId } from '../ids';
+import { mask, maskCommand } from '../mask';
+import { type Evidence, type Finding, maxSeverity, type Principal, type Severity } from '../model/finding';
+import { COMMAND_RULES } from '../rules/command-rules';
+import { annotateCommands } from './commands';
+import { normaliseLines } from './terminal';
+import type {
+  Detection,
+  Detector,
+  DetectorState,
+  ItemError,
+  ScanResult,
+  TranscriptCarry,
+  TranscriptChunk,
+  TranscriptContext,
+  TranscriptLine,
+} from './types';
+
+/**
+ * Lines carried to the next delivery so a command continued there (`> ` after a trailing `\`) is
+ * joined with its start. Detectors see every line once and keep their own cross-delivery memo
+ * (DetectorState, e.g. an open PEM block); a line cut by the agent is re-joined from the raw tail.
+ */
+const CONTEXT_LINES = 4;
+const CONTEXT_CHARS = 16 * 1024;
+/** A partial line longer than this is scanned as is rather than carried (bounded carry-over item). */
+const MAX_TAIL_CHARS = 64 * 1024;
+/** Event ids remembered for re-delivery dedupe (a subscription batch is ≤ 10 000 events). */
+const EVENT_MEMORY = 512;
+/**
+ * The agent cuts a line longer than its 33 000-byte buffer into consecutive events; an event this
+ * large is taken as possibly cut, so the next event continues its last line.
+ */
+const CUT_EVENT_BYTES = 32_000;
+const MAX_EVIDENCE = 5;
+const MAX_LINES = 10;
+
+export const PII_UNAVAILABLE_RULE = 'scan-pii-unavailable';
+
+const RULES_BY_ID = new Map(COMMAND_RULES.map((r) => [r.id, r]));
+
+/**
+ * Scan one delivery of one session: carry-over in, normalise, number lines, detect, aggregate into
+ * Findings (one per session + rule + kind, deterministic id), carry-over out. Never throws.
+ */
+export async function scanTranscript(
+  chunk: TranscriptChunk,
+  ctx: TranscriptContext,
+  detectors: Detector[],
+): Promise<ScanResult> {
+  const errors: ItemError[] = [];
+  const origin = chunk.origin;
+  try {
+    const carry = await loadCarry(chunk.sessionId, ctx, errors, origin);
+    const events = carry.events ?? [];
+    const seenEvents = new Set(events);
+    const fresh: TranscriptChunk['events'] = [];
+    for (const ev of chunk.events) {
+      const key = ev.id ?? `h:${stableId(ev.time, ev.text)}`;
+      if (seenEvents.has(key)) continue;
+      seenEvents.add(key);
+      events.push(key);
+      fresh.push(ev);
+    }
+    carry.events = events.slice(-EVENT_MEMORY);
+    if (!fresh.length && !(chunk.final && carry.tail)) return { findings: [], errors };
+
+    const { lines: newLines, rawCount, tail } = buildLines(carry, fresh, chunk);
+    const context = carry.context ?? [];
+    const lines = [...context, ...newLines];
+    annotateCommands(lines, context.length);
+
+    const detections: Detection[] = [];
+    for (const d of detectors) {
+      try {
+        detections.push(...d.scan(newLines, stateOf(carry, d.name)));
+      } catch (e) {
+        errors.push({ origin, message: `detector ${d.name} failed: ${short(e)}` });
+      }
+    }
+    let piiFailed = false;
+    if (ctx.pii && newLines.length) {
+      try {
+        detections.push(...(await ctx.pii.scan(newLines, stateOf(carry, ctx.pii.name), chunk.sessionId)));
+      } catch (e) {
+        piiFailed = true;
+        errors.push({ origin, message: `personal-data scan failed: ${short(e)}` });
+      }
+    }
+
+    // Exactly once, even if a detector reports an item again (same line, rule and value).
+    const seen = new Set(carry.seen ?? []);
+    const counted: Detection[] = [];
+    for (const d of detections) {
+      const key = detectionKey(d);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      counted.push(d);
+    }
+    const time = latestTime(fresh) ?? ctx.session?.startTime ?? new Date().toISOString();
+    const findings = aggregate(counted, carry, chunk, ctx, time);
+    if (piiFailed) {
+      findings.push(piiUnavailable(chunk, ctx, time));
+      // Carry-over is not saved: the retried delivery is scanned again from the same state.
+      return { findings, errors, retry: true };
+    }
+
+    const nextContext = trimContext(lines);
+    const firstKept = nextContext[0]?.n ?? Number.POSITIVE_INFINITY;
+    carry.context = nextContext;
+    carry.seen = [...seen].filter((k) => Number(k.slice(0, k.indexOf('|'))) >= firstKept);
+    carry.nextLine += rawCount;
+    carry.tail = tail;
+    try {
+      await ctx.carry.put(chunk.sessionId, carry);
+    } catch (e) {
+      errors.push({ origin, message: `carry-over not saved: ${short(e)}` });
+      return { findings, errors, retry: true };
+    }
+    return { findings, errors };
+  } catch (e) {
+    errors.push({ origin, message: `transcript scan failed: ${short(e)}` });
+    return { findings: [], errors };
+  }
+}
+
+async function loadCarry(
+  sessionId: string,
+  ctx: TranscriptContext,
+  errors: ItemError[],
+  origin: string,
+): Promise<TranscriptCarry> {
+  let prior: TranscriptCarry | undefined;
+  try {
+    prior = await ctx.carry.get(sessionId);
+  } catch (e) {
+    errors.push({ origin, message: `carry-over not loaded, scanning without it: ${short(e)}` });
+  }
+  // A copy of what the scan changes: nothing reaches the store unless the scan completes and saves it.
+  // Context lines are shared: they are never modified once numbered.
+  const c = prior;
+  return {
+    nextLine: typeof c?.nextLine === 'number' && c.nextLine >= 1 ? c.nextLine : 1,
+    tail: typeof c?.tail === 'string' ? c.tail : '',
+    detectors: c?.detectors ? structuredClone(c.detectors) : {},
+    counts: { ...c?.counts },
+    severities: { ...c?.severities },
+    context: Array.isArray(c?.context) ? c.context : [],
+    seen: Array.isArray(c?.seen) ? [...c.seen] : [],
+    events: Array.isArray(c?.events) ? [...c.events] : [],
+  };
+}
+
+function buildLines(
+  carry: TranscriptCarry,
+  events: TranscriptChunk['events'],
+  chunk: TranscriptChunk,
+): { lines: TranscriptLine[]; rawCount: number; tail: string } {
+  const parts: string[] = [carry.tail];
+  for (const ev of events) {
+    parts.push(ev.text);
+    if (!mayBeCut(ev.text)) parts.push('\n');
+  }
+  const rawLines = parts.join('').split('\n');
+  let tail = rawLines.pop() ?? '';
+  if (chunk.final || tail.length > MAX_TAIL_CHARS) {
+    if (tail) rawLines.push(tail);
+    tail = '';
+  }
+  const first = carry.nextLine;
+  const lines = normaliseLines(rawLines, chunk.columns ? { columns: chunk.columns } : {}).map(
+    (s): TranscriptLine => ({ n: first + s.index, text: s.text, erased: s.erased }),
+  );
+  return { lines, rawCount: rawLines.length, tail };
+}
+
+function mayBeCut(text: string): boolean {
+  return text.length * 3 >= CUT_EVENT_BYTES && Buffer.byteLength(text, 'utf8') >= CUT_EVENT_BYTES;
+}
+
+function stateOf(carry: TranscriptCarry, name: string): DetectorState {
+  const s = carry.detectors[name];
+  if (s && typeof s === 'object') return s;
+  const fresh: DetectorState = {};
+  carry.detectors[name] = fresh;
+  return fresh;
+}
+
+/** `<line>|…`: the line number first so keys of lines that left the context can be pruned. */
+function detectionKey(d: Detection): string {
+  return `${d.line}|${stableId(d.ruleId, d.kind, d.value).slice(0, 16)}`;
+}
+
+function trimContext(lines: TranscriptLine[]): TranscriptLine[] {
+  const out: TranscriptLine[] = [];
+  let chars = 0;
+  for (let i = lines.length - 1; i >= 0 && out.length < CONTEXT_LINES; i--) {
+    const l = lines[i]!;
+    chars += l.text.length + l.erased.reduce((a, e) => a + e.length, 0);
+    if (chars > CONTEXT_CHARS) break;
+    out.push(l);
+  }
+  return out.reverse();
+}
+
+interface Group {
+  ruleId: string;
+  kind: string;
+  category: Detection['category'];
+  severity: Severity;
+  count: number;
+  cancelledOnly: boolean;
+  excerpts: Map<string, { count: number; lines: number[] }>;
+}
+
+function aggregate(
+  detections: Detection[],
+  carry: TranscriptCarry,
+  chunk: TranscriptChunk,
+  ctx: TranscriptContext,
+  time: string,
+): Finding[] {
+  const groups = new Map<string, Group>();
+  for (const d of detections) {
+    const key = `${d.ruleId}|${d.kind}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        ruleId: d.ruleId,
+        kind: d.kind,
+        category: d.category,
+        severity: d.severity,
+        count: 0,
+        cancelledOnly: true,
+        excerpts: new Map(),
+      };
+      groups.set(key, g);
+    }
+    g.count++;
+    g.severity = maxSeverity(g.severity, d.severity);
+    const rule = RULES_BY_ID.get(d.ruleId);
+    if (!rule || rule.severity === d.severity) g.cancelledOnly = false;
+    const excerpt = safeMask(d);
+    let e = g.excerpts.get(excerpt);
+    if (!e) {
+      if (g.excerpts.size >= MAX_EVIDENCE) continue;
+      e = { count: 0, lines: [] };
+      g.excerpts.set(excerpt, e);
+    }
+    e.count++;
+    if (e.lines.length < MAX_LINES && !e.lines.includes(d.line)) e.lines.push(d.line);
+  }
+
+  const findings: Finding[] = [];
+  const counts = carry.counts;
+  const severities = carry.severities ?? {};
+  carry.severities = severities;
+  for (const [key, g] of groups) {
+    const total = (counts[key] ?? 0) + g.count;
+    counts[key] = total;
+    const severity = maxSeverity(severities[key] ?? g.severity, g.severity);
+    severities[key] = severity;
+    const evidence: Evidence[] = [...g.excerpts].map(([excerpt, e]) => ({
+      kind: g.kind,
+      excerpt,
+      count: e.count,
+      lines: e.lines.sort((a, b) => a - b),
+    }));
+    const rule = RULES_BY_ID.get(g.ruleId);
+    const override = ctx.config.severityOverrides[g.ruleId];
+    findings.push({
+      ...findingBase(chunk, ctx, time),
+      id: stableId(chunk.sessionId, g.ruleId, g.kind),
+      ruleId: g.ruleId,
+      category: g.category,
+      severity: override ?? severity,
+      title: rule?.title ?? titleFor(g.category, g.kind),
+      reasons: reasonsFor(g, rule?.description),
+      evidence,
+      count: total,
+    });
+  }
+  return findings;
+}
+
+function reasonsFor(g: Group, description: string | undefined): string[] {
+  const reasons: string[] = [];
+  if (description) reasons.push(description);
+  else reasons.push(`${g.kind} seen ${g.count} time(s) in the session output`);
+  if (g.category === 'risky-command' && g.cancelledOnly) {
+    reasons.push('typed and then cancelled with ^C (never ran): one severity lower');
+  }
+  return reasons;
+}
+
+function titleFor(category: Detection['category'], kind: string): string {
+  if (category === 'secret') return `Secret shown in session: ${kind}`;
+  if (category === 'pii') return `Personal data shown in session: ${kind}`;
+  return `Risky command: ${kind}`;
+}
+
+function piiUnavailable(chunk: TranscriptChunk, ctx: TranscriptContext, time: string): Finding {
+  return {
+    ...findingBase(chunk, ctx, time),
+    id: stableId(chunk.sessionId, PII_UNAVAILABLE_RULE, 'PII_SCAN'),
+    ruleId: PII_UNAVAILABLE_RULE,
+    category: 'scan-error',
+    severity: 'HIGH',
+    title: 'Personal-data scan unavailable for this session',
+    reasons: [
+      'The personal-data scanner failed after its retries; local detections are still reported and the delivery will be retried.',
+    ],
+    evidence: [{ kind: 'PII_SCAN', excerpt: 'scan failed; delivery retried' }],
+  };
+}
+
+function findingBase(
+  chunk: TranscriptChunk,
+  ctx: TranscriptContext,
+  time: string,
+): Pick<Finding, 'source' | 'time' | 'sessionId'> & Partial<Finding> {
+  const s = ctx.session;
+  const arn = s?.principal?.arn ?? chunk.owner?.arn;
+  const base: Pick<Finding, 'source' | 'time' | 'sessionId'> & Partial<Finding> = {
+    source: 'transcript',
+    time,
+    sessionId: chunk.sessionId,
+  };
+  const account = s?.account ?? arn?.split(':')[4];
+  if (account) base.account = account;
+  const region = s?.region ?? chunk.owner?.region;
+  if (region) base.region = region;
+  const target = s?.target ?? chunk.owner?.target;
+  if (target) base.target = target;
+  const principal = s?.principal ?? (arn ? principalFromArn(arn) : undefined);
+  if (principal) base.principal = principal;
+  if (s?.sourceIp) base.sourceIp = s.sourceIp;
+  if (s?.documentName) base.documentName = s.documentName;
+  if (s?.sessionKind) base.sessionKind = s.sessionKind;
+  return base;
+}
+
+/** Principal from the session log's `userIdentity.arn` (the only identity the log carries). */
+export function principalFromArn(arn: string): Principal {
+  const resource = arn.split(':').slice(5).join(':');
+  const name = resource.split('/').pop();
+  let type = 'Unknown';
+  if (resource.startsWith('assumed-role/')) type = 'AssumedRole';
+  else if (resource.startsWith('user/')) type = 'IAMUser';
+  else if (resource === 'root') type = 'Root';
+  else if (resource.startsWith('federated-user/')) type = 'FederatedUser';
+  return name && name !== resource ? { arn, type, name } : { arn, type };
+}
+
+function latestTime(events: TranscriptChunk['events']): string | undefined {
+  let t: string | undefined;
+  for (const ev of events) if (ev.time && (!t || ev.time > t)) t = ev.time;
+  return t;
+}
+
+/** Commands keep their shape with embedded secrets masked; other values are masked by kind. */
+function safeMask(d: Detection): string {
+  try {
+    return d.category === 'risky-command' ? maskCommand(d.value) : mask(d.kind, d.value);
+  } catch {
+    // Masking must not fail the scan: a value that cannot be masked is shown by kind only.
+    return `[${d.kind}]`;
+  }
+}
+
+function short(e: unknown): string {
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : 'unknown error';
+  return msg.split('\n')[0]!.slice(0, 160);
+}

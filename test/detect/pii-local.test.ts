@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createLocalPiiDetector,
+  findLocalPii,
+  localPiiDetector,
+  localPiiScanner,
+} from '../../shared/detect/pii-local';
+import { parseConfig } from '../../shared/model/config';
+import type { DetectorState, TranscriptLine } from '../../shared/transcript/types';
+
+const line = (n: number, text: string, extra: Partial<TranscriptLine> = {}): TranscriptLine => ({
+  n,
+  text,
+  erased: [],
+  ...extra,
+});
+const found = (text: string) => findLocalPii(text).map((m) => [m.kind, m.value]);
+
+describe('findLocalPii', () => {
+  it.each(
+    [
+      ['(919) 555-0179', 'PHONE'],
+      ['919-555-0179', 'PHONE'],
+      ['+1 (919) 555-0179', 'PHONE'],
+      ['+1-617-555-0110', 'PHONE'],
+      ['+49 30 901820', 'PHONE'],
+      ['+4915123456789', 'PHONE'],
+      ['4012888888881881', 'CREDIT_DEBIT_NUMBER'],
+      ['5500 0055 5555 5559', 'CREDIT_DEBIT_NUMBER'],
+      ['2223-0031-2200-3222', 'CREDIT_DEBIT_NUMBER'],
+      ['3530111333300000', 'CREDIT_DEBIT_NUMBER'],
+      ['30569309025904', 'CREDIT_DEBIT_NUMBER'],
+      ['6200000000000005', 'CREDIT_DEBIT_NUMBER'],
+      ['NL91 ABNA 0417 1643 00', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER'],
+      ['first.last+tag@mail.example.co.uk', 'EMAIL'],
+      ['536-22-8745', 'SSN'],
+    ].map(([value, kind], i) => ({ value, kind, i })),
+  )('$kind example $i', ({ value, kind }) => {
+    expect(found(`value: ${value} end`)).toEqual([[kind, value]]);
+  });
+
+  it.each([
+    ['a date and time', '2026-11-22T02:03:27Z and 2026-11-22 02:00:46'],
+    ['an IPv4 address', 'from 198.51.100.243 to 10.0.1.203'],
+    ['a version', 'Python 3.11.2 PSVersion: 5.1.20348.2652 build 10.0.20348.2652'],
+    ['df output', '/dev/vda                 252G   24G   79G  23% /'],
+    ['free output', 'Mem:           24105         295       23868           8         134       23809'],
+    [
+      'ps output',
+      'root           1  0.0  0.0   4492  3232 ?        S    02:00   0:00 /usr/lib/systemd/systemd',
+    ],
+    ['a Luhn-invalid card', '4111 1111 1111 1112'],
+    ['an epoch in ms', 'generated 1767225600000 and 1798761600'],
+    ['a CloudWatch event id', '37529157373562591828418383245389632716312290453612183552'],
+    ['an invalid SSN without a label', 'ticket 900-12-3456'],
+    ['a bare 10-digit number', 'order 9195550179 shipped'],
+    ['an IBAN with a bad check digit', 'GB83WEST12345698765432'],
+    ['an EC2 host name', 'ssh ec2-user@ip-10-0-1-23.ec2.internal'],
+    ['a UUID', '3f2b8c1e-9d4a-4f6b-8e2c-1a7d5b9c0e3f'],
+  ])('quiet on %s', (_what, text) => {
+    expect(findLocalPii(text)).toEqual([]);
+  });
+
+  it('cuts an IBAN at its registered length when more text follows', () => {
+    expect(found('IBAN DE89 3704 0044 0532 0130 00 EUR 1200')).toEqual([
+      ['INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'DE89 3704 0044 0532 0130 00'],
+    ]);
+  });
+
+  it('reports invalid SSN shapes only next to an SSN label', () => {
+    expect(found("{'ssn': '900-12-3456'}")).toEqual([['SSN', '900-12-3456']]);
+    expect(found('Social Security: 536 22 8745')).toEqual([['SSN', '536 22 8745']]);
+    expect(found('ssn 666 12 3456')).toEqual([]);
+    expect(found('id 536 22 8745')).toEqual([]);
+  });
+});
+
+describe('localPiiDetector', () => {
+  const header = 'id,name,ssn,card';
+  const row = '7,"Doe, Jane",900-12-3456,4111111111111111';
+
+  it('uses an ssn column from a CSV header seen in an earlier delivery (JSON state)', () => {
+    const state: DetectorState = {};
+    expect(localPiiDetector.scan([line(1, '$ cat people.csv'), line(2, header)], state)).toEqual([]);
+    const carried = JSON.parse(JSON.stringify(state)) as DetectorState;
+    const hits = localPiiDetector.scan([line(3, row)], carried);
+    expect(hits.map((d) => [d.line, d.kind, d.value, d.ruleId])).toEqual([
+      [3, 'SSN', '900-12-3456', 'pii-ssn'],
+      [3, 'CREDIT_DEBIT_NUMBER', '4111111111111111', 'pii-credit-debit-number'],
+    ]);
+  });
+
+  it('ignores the header for rows of another shape or another column', () => {
+    const state: DetectorState = {};
+    localPiiDetector.scan([line(1, header)], state);
+    expect(localPiiDetector.scan([line(2, '7,900-12-3456,x,y')], state)).toEqual([]);
+    expect(localPiiDetector.scan([line(3, '7,x,900-12-3456')], state)).toEqual([]);
+  });
+
+  it('scans erased fragments and off-screen commands', () => {
+    const hits = localPiiDetector.scan(
+      [
+        line(4, '$ ls', { erased: ['4111 1111 1111 1111'] }),
+        line(5, '> x', { command: 'grep jane@example.com log' }),
+      ],
+      {},
+    );
+    expect(hits.map((d) => [d.line, d.kind])).toEqual([
+      [4, 'CREDIT_DEBIT_NUMBER'],
+      [5, 'EMAIL'],
+    ]);
+  });
+
+  it('takes severities and the score threshold from config', () => {
+    const strict = createLocalPiiDetector(
+      parseConfig({ pii: { minScore: 0.9, typeSeverity: { PHONE: 'HIGH' } } }),
+    );
+    const text = 'call 919-555-0179 or (919) 555-0179';
+    expect(strict.scan([line(1, text)], {}).map((d) => [d.value, d.severity])).toEqual([
+      ['(919) 555-0179', 'HIGH'],
+    ]);
+    expect(localPiiDetector.scan([line(1, text)], {}).map((d) => d.severity)).toEqual(['LOW', 'LOW']);
+  });
+
+  it('reports each value once per line', () => {
+    expect(
+      localPiiDetector.scan([line(1, 'a@example.com a@example.com', { erased: ['a@example.com'] })], {}),
+    ).toHaveLength(1);
+  });
+
+  it('is also a PiiScanner', async () => {
+    const hits = await localPiiScanner.scan([line(1, 'mail bob@example.org')], {}, 'sess-1');
+    expect(hits.map((d) => d.kind)).toEqual(['EMAIL']);
+  });
+
+  it('never throws on hostile input', () => {
+    for (const text of [
+      '',
+      '\u0000',
+      '9'.repeat(200000),
+      '@'.repeat(50000),
+      `${'1,'.repeat(5000)}ssn`,
+      '+'.repeat(1000),
+    ])
+      expect(() => localPiiDetector.scan([line(1, text, { erased: [text] })], {})).not.toThrow();
+  });
+});

@@ -1,0 +1,79 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { replay } from '../../cli/replay';
+import { DEFAULT_CONFIG } from '../../shared/model/config';
+import { atLeast, type Finding } from '../../shared/model/finding';
+
+/**
+ * The recorded corpus end to end through the CLI engine: every labelled item is reported with the
+ * right category and kind in every shape it appears in, the benign sessions stay quiet, and no
+ * planted secret or personal value leaks into stdout, stderr or any finding.
+ */
+const ROOT = 'test/fixtures/sessions';
+
+interface Label {
+  kind: 'pii' | 'secret' | 'risky-command';
+  subtype: string;
+  value: string;
+  appears_in: 'raw' | 'streaming' | 'both' | 'none';
+}
+
+const scenarios = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'labels.json')));
+
+/** Shape name → input paths, for the shapes this scenario has. */
+function shapes(scenario: string): Record<string, { paths: string[]; form: 'raw' | 'streaming' }> {
+  const dir = join(ROOT, scenario);
+  const out: Record<string, { paths: string[]; form: 'raw' | 'streaming' }> = {};
+  const add = (name: string, rel: string, form: 'raw' | 'streaming') => {
+    if (existsSync(join(dir, rel))) out[name] = { paths: [join(dir, rel)], form };
+  };
+  add('s3', 's3', 'raw');
+  add('s3-agent', 's3-agent', 'raw');
+  add('streaming', 'streaming.jsonl', 'streaming');
+  add('subscription', 'subscription', 'streaming');
+  return out;
+}
+
+async function run(paths: string[]) {
+  let out = '';
+  let err = '';
+  const result = await replay(
+    { paths, json: true, config: DEFAULT_CONFIG, targetTags: {}, pii: 'local', stats: false },
+    { out: (s) => void (out += s), err: (s) => void (err += s), progress: false },
+  );
+  return { ...result, out, err };
+}
+
+const category = { pii: 'pii', secret: 'secret', 'risky-command': 'risky-command' } as const;
+
+function reported(findings: Finding[], label: Label): boolean {
+  return findings.some(
+    (f) => f.category === category[label.kind] && f.evidence.some((e) => e.kind === label.subtype),
+  );
+}
+
+describe.each(scenarios)('corpus scenario %s', (scenario) => {
+  const labels = (JSON.parse(readFileSync(join(ROOT, scenario, 'labels.json'), 'utf8')) as { labels: Label[] }).labels;
+  // NAME and ADDRESS need Comprehend (covered with a mocked service in test/e2e/comprehend.test.ts).
+  const local = labels.filter((l) => !['NAME', 'ADDRESS', 'TYPED_AND_ERASED'].includes(l.subtype));
+  const secrets = labels.filter((l) => l.kind !== 'risky-command' && l.value.length >= 6);
+
+  it.each(Object.entries(shapes(scenario)))('shape %s', async (_shape, { paths, form }) => {
+    const r = await run(paths);
+    expect(r.errors).toEqual([]);
+    const findings = r.out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Finding);
+    const expected = local.filter((l) => l.appears_in === 'both' || l.appears_in === form);
+    const missing = expected.filter((l) => !reported(findings, l)).map((l) => `${l.kind}/${l.subtype}`);
+    expect([...new Set(missing)]).toEqual([]);
+    if (labels.length === 0) {
+      expect(findings.filter((f) => atLeast(f.severity, 'MEDIUM')).map((f) => f.ruleId)).toEqual([]);
+    }
+    const leaked = secrets.filter((l) => r.out.includes(l.value) || r.err.includes(l.value));
+    expect(leaked.map((l) => `${l.kind}/${l.subtype}`)).toEqual([]);
+  });
+});

@@ -1,0 +1,77 @@
+import { type Finding, FindingSchema } from '../../shared/model/finding';
+import type { RuleMeta } from '../../shared/rules/types';
+
+/**
+ * Raw values that the detectors saw. Findings only ever carry their masked forms; tests render
+ * everything and check that none of these strings shows up anywhere.
+ */
+export const RAW = {
+  accessKey: 'AKIAIOSFODNN7EXAMPLE',
+  ssn: '123-45-6789',
+  card: '4111111111111111',
+} as const;
+
+export const MASKED = {
+  accessKey: 'AKIA************MPLE',
+  ssn: '***-**-6789',
+  card: '4111 **** **** 1111',
+} as const;
+
+export function makeFinding(overrides: Partial<Finding> = {}): Finding {
+  return FindingSchema.parse({
+    id: '5f1c0b7e9a2d4c6f8b0a1e3d5c7f9b2a',
+    ruleId: 'tx-secret-aws-access-key',
+    category: 'secret',
+    severity: 'HIGH',
+    title: 'AWS access key printed in a session',
+    source: 'transcript',
+    time: '2026-03-02T14:05:09Z',
+    account: '123456789012',
+    region: 'eu-west-1',
+    sessionId: 'alice-0a1b2c3d4e5f67890',
+    target: 'i-0abc1234def567890',
+    principal: {
+      arn: 'arn:aws:sts::123456789012:assumed-role/Admin/alice',
+      type: 'AssumedRole',
+      name: 'alice',
+    },
+    sourceIp: '203.0.113.7',
+    sessionKind: 'shell',
+    eventId: '3e7c1a52-4b8d-4f0e-9a61-2d5c8b7e1f04',
+    reasons: ['access key printed on the terminal'],
+    evidence: [
+      {
+        kind: 'AWS_ACCESS_KEY',
+        excerpt: `export AWS_ACCESS_KEY_ID=${MASKED.accessKey}`,
+        count: 2,
+        lines: [4, 9],
+      },
+      { kind: 'SSN', excerpt: MASKED.ssn },
+      { kind: 'CREDIT_DEBIT_NUMBER', excerpt: MASKED.card },
+    ],
+    ...overrides,
+  });
+}
+
+export const RULE: RuleMeta = {
+  id: 'tx-secret-aws-access-key',
+  category: 'secret',
+  severity: 'HIGH',
+  title: 'AWS access key printed in a session',
+  description: 'A long-term AWS access key appeared in terminal output and is now in the session log.',
+  playbook: [
+    'Deactivate the key in IAM.',
+    'Check CloudTrail for calls made with it.',
+    'Rotate and re-issue.',
+  ],
+};
+
+/** Strings an attacker can put into a session reason, a tag-derived target name or terminal output. */
+export const HOSTILE = {
+  channel: '<!channel> urgent',
+  link: '<https://evil.example/x|click here>',
+  here: '@here look',
+  user: '<@U012AB3CD> hi',
+  ticks: '```\n*bold* _it_ ~strike~ `code`',
+  amp: 'a & b &amp; c',
+} as const;

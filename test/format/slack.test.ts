@@ -1,0 +1,201 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type Block,
+  escapeMrkdwn,
+  mrkdwnCode,
+  renderSlack,
+  SLACK_LIMITS,
+  type SlackMessage,
+  type TextObject,
+} from '../../shared/format/slack';
+import type { Finding } from '../../shared/model/finding';
+import { HOSTILE, MASKED, makeFinding, RAW, RULE } from './findings';
+
+function texts(msg: SlackMessage): TextObject[] {
+  return msg.blocks.flatMap((b: Block) => {
+    if (b.type === 'header') return [b.text];
+    if (b.type === 'section') return [...(b.text ? [b.text] : []), ...(b.fields ?? [])];
+    if (b.type === 'context') return b.elements;
+    return [];
+  });
+}
+
+// Console links are the only markup we emit ourselves.
+const OUR_LINK =
+  /<https:\/\/[a-z0-9.-]+\.(?:aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)\/[^\s<>|]+\|[A-Za-z ]+>/g;
+
+/** Everything that makes a Slack mention, link, command or broken entity, outside our own links. */
+function assertInert(text: string): void {
+  const rest = text.replace(OUR_LINK, '');
+  expect(rest).not.toMatch(/[<>]/);
+  expect(rest).not.toMatch(/&(?!amp;|lt;|gt;)/);
+  expect(rest).not.toMatch(/[@!](here|channel|everyone)\b/i);
+}
+
+/** mrkdwn texts have exactly the shapes we build: user values only inside closed code spans. */
+function assertShape(t: TextObject): void {
+  if (t.type !== 'mrkdwn') return;
+  const shapes = [
+    /^\*[A-Za-z /]+\*\n`[^`]*`$/, // field: label + value
+    /^(\*Evidence \(masked\)\*\n)?```[^`]*```$/, // evidence block
+    /^(Rule|Finding) `[^`]*`$/, // context ids
+    /^<[^<>]+\|[A-Za-z ]+>$/, // context link
+  ];
+  expect(
+    shapes.some((re) => re.test(t.text)),
+    t.text,
+  ).toBe(true);
+}
+
+function assertLimits(msg: SlackMessage): void {
+  expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+  expect(msg.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fallbackText);
+  for (const b of msg.blocks) {
+    if (b.type === 'header') {
+      expect(b.text.type).toBe('plain_text');
+      expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
+    }
+    if (b.type === 'section') {
+      expect(b.text || b.fields).toBeTruthy();
+      if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      expect((b.fields ?? []).length).toBeLessThanOrEqual(SLACK_LIMITS.fields);
+      for (const f of b.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fieldText);
+    }
+    if (b.type === 'context') expect(b.elements.length).toBeLessThanOrEqual(SLACK_LIMITS.contextElements);
+  }
+}
+
+describe('renderSlack', () => {
+  const msg = renderSlack(makeFinding(), RULE);
+
+  it('builds header, facts, why, masked evidence, playbook and a context with rule and links', () => {
+    expect(msg.blocks.map((b) => b.type)).toEqual([
+      'header',
+      'section',
+      'section',
+      'section',
+      'section',
+      'context',
+    ]);
+    expect(msg.blocks[0]).toEqual({
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: ':red_circle: HIGH: AWS access key printed in a session',
+        emoji: true,
+      },
+    });
+    const fields = (msg.blocks[1] as { fields: TextObject[] }).fields.map((f) => f.text);
+    expect(fields).toContain(
+      '*Principal*\n`arn:aws:sts::123456789012:assumed-role/Admin/alice (AssumedRole)`',
+    );
+    expect(fields).toContain('*Target*\n`i-0abc1234def567890`');
+    expect(fields).toContain('*Session*\n`alice-0a1b2c3d4e5f67890`');
+    expect(fields).toContain('*Account / Region*\n`123456789012 / eu-west-1`');
+    expect(fields).toContain('*Time*\n`2026-03-02T14:05:09Z`');
+    const all = JSON.stringify(msg);
+    expect(all).toContain(MASKED.accessKey);
+    expect(all).toContain('1. Deactivate the key in IAM.');
+    const context = msg.blocks.at(-1) as { elements: TextObject[] };
+    expect(context.elements.map((e) => e.text)).toEqual([
+      'Rule `tx-secret-aws-access-key`',
+      '<https://eu-west-1.console.aws.amazon.com/systems-manager/session-manager/alice-0a1b2c3d4e5f67890?region=eu-west-1|Session history>',
+      '<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/3e7c1a52-4b8d-4f0e-9a61-2d5c8b7e1f04|CloudTrail event>',
+      '<https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc1234def567890|EC2 instance>',
+      'Finding `5f1c0b7e9a2d4c6f8b0a1e3d5c7f9b2a`',
+    ]);
+    expect(msg.text).toBe(
+      '[HIGH] AWS access key printed in a session on i-0abc1234def567890 by arn:aws:sts::123456789012:assumed-role/Admin/alice',
+    );
+  });
+
+  it('carries no raw secret or personal value', () => {
+    for (const raw of Object.values(RAW)) expect(JSON.stringify(msg)).not.toContain(raw);
+  });
+
+  it.each(Object.entries(HOSTILE))('neutralises %s in every user-controlled field', (_name, evil) => {
+    const hostile = renderSlack(
+      makeFinding({
+        title: evil,
+        target: evil,
+        sessionId: evil,
+        sourceIp: evil,
+        sessionKind: evil,
+        principal: { arn: evil, type: evil },
+        reasons: [evil],
+        evidence: [{ kind: evil, excerpt: evil }],
+        ruleId: evil,
+      }),
+      RULE,
+    );
+    for (const t of texts(hostile)) {
+      assertInert(t.text);
+      assertShape(t);
+    }
+    assertInert(hostile.text);
+    expect(hostile.text).not.toMatch(/[*_~`]/);
+  });
+
+  it('escapes & < > and breaks broadcast mentions', () => {
+    expect(escapeMrkdwn('<!channel> & <@U1> @here *x*')).toBe(
+      '&lt;!\u2060channel&gt; &amp; &lt;@U1&gt; @\u2060here ∗x∗',
+    );
+    expect(mrkdwnCode('a`b<c>')).toBe('`aˋb&lt;c&gt;`');
+  });
+
+  it('never cuts an entity or the closing backtick of a long value', () => {
+    const code = mrkdwnCode('<'.repeat(1000), 50);
+    expect(code.length).toBeLessThanOrEqual(50);
+    expect(code).toMatch(/^`(&lt;)+…`$/);
+  });
+
+  it('stays within Block Kit limits for huge findings', () => {
+    const big = 'x<&>'.repeat(5000);
+    const huge = renderSlack(
+      makeFinding({
+        title: big,
+        target: big,
+        sessionId: big,
+        principal: { arn: big, type: big, name: big },
+        reasons: Array.from({ length: 500 }, () => big),
+        evidence: Array.from({ length: 500 }, (_, i) => ({ kind: big, excerpt: `${big}${i}`, count: 3 })),
+      }),
+      { ...RULE, playbook: Array.from({ length: 100 }, () => big), description: big },
+    );
+    assertLimits(huge);
+    for (const t of texts(huge)) assertShape(t);
+    expect(JSON.stringify(huge)).toContain('… and 480 more');
+  });
+
+  it('holds limits and inertness for arbitrary field values', () => {
+    const str = fc.string({ unit: 'binary', maxLength: 400 });
+    fc.assert(
+      fc.property(
+        str,
+        str,
+        str,
+        str,
+        fc.array(fc.record({ kind: str, excerpt: str }), { maxLength: 30 }),
+        (a, b, c, d, ev) => {
+          const f: Finding = makeFinding({
+            title: a,
+            target: b,
+            sessionId: c,
+            principal: { arn: d, type: a },
+            reasons: [b, c],
+            evidence: ev,
+          });
+          const out = renderSlack(f, RULE);
+          assertLimits(out);
+          assertInert(out.text);
+          for (const t of texts(out)) {
+            assertInert(t.text);
+            assertShape(t);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

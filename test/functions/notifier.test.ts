@@ -1,0 +1,194 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { localContext } from '../../functions/commons/local';
+import { aggregationKey, notifyFinding } from '../../functions/notifier/notify';
+import { publishInput } from '../../shared/aws/sns';
+import { type Alert, buildAlert } from '../../shared/format/alert';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
+import type { Finding } from '../../shared/model/finding';
+import { ruleById } from '../../shared/rules/index';
+import { MemoryAggregationStore } from '../../shared/state/memory';
+import { MASKED, makeFinding, RAW } from '../format/findings';
+import { startDynalite } from '../helpers/dynalite';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ssm-sentinel-alerts';
+const TABLE = 'notifier-test';
+const sns = mockClient(SNSClient);
+let db: Awaited<ReturnType<typeof startDynalite>>;
+let output = '';
+let run: (event: unknown) => Promise<void>;
+
+beforeAll(async () => {
+  db = await startDynalite(TABLE);
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
+  vi.stubEnv('TABLE_NAME', TABLE);
+  vi.stubEnv('TOPIC_ARN', TOPIC);
+  vi.stubEnv('SENTINEL_CONFIG', JSON.stringify({ alerts: { minSeverity: 'MEDIUM' } }));
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+      output += String(chunk);
+      return true;
+    });
+  }
+  vi.resetModules();
+  const { handler } = await import('../../functions/notifier/handler');
+  run = (event) => handler(event, localContext('notifier'));
+});
+
+afterAll(async () => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  await db.stop();
+});
+
+beforeEach(() => {
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+  output = '';
+});
+
+// A real rule, so the alert carries its playbook.
+const RULE_ID = 'secret-aws-access-key';
+
+function findingEvent(extra: Partial<Finding> = {}) {
+  const detail = makeFinding({ ruleId: RULE_ID, ...extra });
+  return {
+    version: '0',
+    id: 'evt-1',
+    'detail-type': FINDING_DETAIL_TYPE,
+    source: FINDING_SOURCE,
+    account: '123456789012',
+    time: '2026-03-02T14:05:10Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
+}
+
+const expectedInput = (finding: Finding): PublishCommandInput & Record<string, unknown> => ({
+  ...publishInput(TOPIC, buildAlert(finding, ruleById(finding.ruleId))),
+});
+
+describe('notifier handler', () => {
+  it('publishes exactly once when the same event is delivered three times', async () => {
+    const event = findingEvent({ id: 'f-three-times', sessionId: 'alice-0000000000000000a' });
+    for (let i = 0; i < 3; i++) await run(event);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, expectedInput(event.detail));
+    const message = JSON.parse(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message ?? '{}');
+    expect(Object.keys(message).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sqs']);
+    expect(message.email).toContain('What to do\n  1. ');
+    expect(JSON.parse(message.lambda)).toEqual(event.detail);
+    expect(output).toContain('"AlertsPublished"');
+
+    // One completed idempotency record for the finding, in the shared table under `pk`.
+    const items = await db.client.send(new ScanCommand({ TableName: TABLE }));
+    const idem = (items.Items ?? []).filter((i) => i.pk?.S?.startsWith('idem#notifier'));
+    expect(idem).toHaveLength(1);
+    expect(idem[0]?.status?.S).toBe('COMPLETED');
+    expect(Number(idem[0]?.expiration?.N)).toBeGreaterThan(0);
+  });
+
+  it('aggregates later findings of the same session and rule into the first alert', async () => {
+    const sessionId = 'bob-0000000000000000b';
+    await run(findingEvent({ id: 'f-agg-1', sessionId }));
+    await run(findingEvent({ id: 'f-agg-2', sessionId }));
+    await run(findingEvent({ id: 'f-agg-3', sessionId }));
+    await run(findingEvent({ id: 'f-other-rule', sessionId, ruleId: 'secret-github-token' }));
+    const subjects = sns.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message ?? '{}'));
+    expect(subjects.map((m) => JSON.parse(m.lambda).id)).toEqual(['f-agg-1', 'f-other-rule']);
+    expect(output).toContain('"outcome":"aggregated"');
+  });
+
+  it('does not alert below alerts.minSeverity', async () => {
+    await run(findingEvent({ id: 'f-low', severity: 'LOW' }));
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(output).toContain('"Processed"');
+  });
+
+  it('reports a malformed event once, without throwing or quoting it', async () => {
+    const bad = findingEvent({ id: 'f-bad' }) as { detail: Record<string, unknown> };
+    bad.detail.severity = 'SEVERE';
+    bad.detail.evidence = [{ kind: 'PASSWORD', excerpt: 'Sup3rS3cretValue!' }];
+    await expect(run(bad)).resolves.toBeUndefined();
+    await expect(run({ hello: 'world' })).resolves.toBeUndefined();
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(output).toContain('"message":"malformed finding event"');
+    expect(output).toContain('"problem":"detail.severity: Invalid option');
+    expect(output).toContain('"Failed"');
+    expect(output).not.toContain('Sup3rS3cretValue!');
+  });
+
+  it('does not lose the alert when the first publish fails: the retry publishes it', async () => {
+    let calls = 0;
+    sns.on(PublishCommand).callsFake(() => {
+      if (++calls === 1) throw Object.assign(new Error('Throttled'), { name: 'ThrottlingException' });
+      return { MessageId: 'msg-2' };
+    });
+    const event = findingEvent({ id: 'f-retry', sessionId: 'carol-0000000000000000c' });
+    await expect(run(event)).rejects.toThrow('Throttled');
+    expect(output).toContain('"error":"ThrottlingException"');
+    await run(event);
+    await run(event);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    expect(sns).toHaveReceivedNthCommandWith(PublishCommand, 2, expectedInput(event.detail));
+  });
+
+  it('writes no raw or masked value, principal or target into logs and metrics', async () => {
+    await run(findingEvent({ id: 'f-logs', sessionId: 'dave-0000000000000000d' }));
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(output).toContain('"outcome":"published"');
+    for (const value of [
+      ...Object.values(RAW),
+      ...Object.values(MASKED),
+      'assumed-role/Admin/alice',
+      '203.0.113.7',
+    ]) {
+      expect(output).not.toContain(value);
+    }
+  });
+});
+
+describe('notifyFinding', () => {
+  const sent: Alert[] = [];
+  const deps = () => ({
+    config: { alerts: { emails: [], minSeverity: 'HIGH' as const, slackWebhookSecretName: null } },
+    aggregation: new MemoryAggregationStore(),
+    publisher: {
+      publish: async (a: Alert) => {
+        sent.push(a);
+        return 'id';
+      },
+    },
+    ruleById,
+  });
+
+  it('keys aggregation on session and rule, or the finding id without a session', () => {
+    expect(aggregationKey(makeFinding({ sessionId: 's-1', ruleId: 'r' }))).toBe('s-1#r');
+    expect(aggregationKey(makeFinding({ sessionId: undefined, id: 'f-9', ruleId: 'r' }))).toBe('f-9#r');
+  });
+
+  it('publishes the first finding of a key, counts the rest, and honours the threshold', async () => {
+    sent.length = 0;
+    const d = deps();
+    expect(await notifyFinding(makeFinding({ id: 'a', severity: 'MEDIUM' }), d)).toEqual({
+      status: 'below-threshold',
+    });
+    expect(await notifyFinding(makeFinding({ id: 'a' }), d)).toEqual({
+      status: 'published',
+      messageId: 'id',
+    });
+    expect(await notifyFinding(makeFinding({ id: 'b' }), d)).toEqual({ status: 'aggregated', count: 2 });
+    expect(await notifyFinding(makeFinding({ id: 'c', severity: 'CRITICAL' }), d)).toEqual({
+      status: 'aggregated',
+      count: 3,
+    });
+    expect(sent.map((a) => a.finding.id)).toEqual(['a']);
+  });
+});

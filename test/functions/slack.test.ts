@@ -1,0 +1,245 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Context, SNSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { localContext } from '../../functions/commons/local';
+import { CredentialError, parseCredentialRef, webhookUrlFrom } from '../../shared/aws/params';
+import { renderSlack } from '../../shared/format/slack';
+import type { Finding } from '../../shared/model/finding';
+import { ruleById } from '../../shared/rules/index';
+import { MASKED, makeFinding, RAW } from '../format/findings';
+
+type Reply = (req: IncomingMessage, res: ServerResponse) => void;
+
+const TOKEN = 'XXsecretWebhookTokenXX';
+const secrets = mockClient(SecretsManagerClient);
+const ssm = mockClient(SSMClient);
+let server: Server;
+let webhook: string;
+let replies: Reply[] = [];
+let bodies: string[] = [];
+let output = '';
+
+const status =
+  (code: number, body = 'error'): Reply =>
+  (_q, res) =>
+    res.writeHead(code).end(body);
+const hang: Reply = () => {};
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString('utf8');
+    });
+    req.on('end', () => {
+      bodies.push(body);
+      (replies.shift() ?? status(200, 'ok'))(req, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  webhook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/${TOKEN}`;
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+      output += String(chunk);
+      return true;
+    });
+  }
+});
+
+afterAll(async () => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+beforeEach(() => {
+  secrets.reset();
+  ssm.reset();
+  clearCaches();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: webhook });
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: webhook } });
+  replies = [];
+  bodies = [];
+  output = '';
+});
+
+afterEach(() => {
+  // The webhook URL is a credential; raw and masked finding values are personal data.
+  for (const value of [TOKEN, ...Object.values(RAW), ...Object.values(MASKED), 'assumed-role/Admin/alice']) {
+    expect(output).not.toContain(value);
+  }
+  // What reaches Slack is the masked evidence only.
+  for (const value of Object.values(RAW)) expect(bodies.join('\n')).not.toContain(value);
+});
+
+async function load(ref: string) {
+  vi.stubEnv('SLACK_WEBHOOK_SECRET', ref);
+  vi.resetModules();
+  const { handler } = await import('../../functions/slack/handler');
+  return (event: SNSEvent, context: Context = localContext('slack')) => handler(event, context);
+}
+
+function snsEvent(message: string): SNSEvent {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:ssm-sentinel-alerts:0b1c',
+        Sns: {
+          Type: 'Notification',
+          MessageId: 'a1b2c3',
+          TopicArn: 'arn:aws:sns:eu-west-1:123456789012:ssm-sentinel-alerts',
+          Subject: '[HIGH] x',
+          Message: message,
+          Timestamp: '2026-03-02T14:05:11Z',
+          SignatureVersion: '1',
+          Signature: 'sig',
+          SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
+          UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/unsub',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
+const finding: Finding = makeFinding({ ruleId: 'secret-aws-access-key' });
+const alert = snsEvent(JSON.stringify(finding));
+
+describe('slack handler', () => {
+  it('posts the Block Kit message, reading the webhook from Secrets Manager once (cached)', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    await run(alert);
+    await run(alert);
+    expect(bodies).toHaveLength(2);
+    expect(JSON.parse(bodies[0]!)).toEqual(renderSlack(finding, ruleById('secret-aws-access-key')));
+    expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, {
+      SecretId: 'ssm-sentinel/slack-webhook',
+    });
+    expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
+    expect(output).toContain('"message":"alert posted to slack"');
+    expect(output).toContain('"AlertsPublished"');
+  });
+
+  it('reads an SSM SecureString with decryption for an ssm: reference', async () => {
+    const run = await load('ssm:/ssm-sentinel/slack-webhook');
+    await run(alert);
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParameterCommand, {
+      Name: '/ssm-sentinel/slack-webhook',
+      WithDecryption: true,
+    });
+    expect(secrets).not.toHaveReceivedCommand(GetSecretValueCommand);
+    expect(bodies).toHaveLength(1);
+  });
+
+  it('retries a 5xx and delivers', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    replies = [status(500), status(502)];
+    await run(alert);
+    expect(bodies).toHaveLength(3);
+    expect(output).toContain('"attempts":3');
+  });
+
+  it('reports a 4xx once and does not throw (no retry loop)', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    replies = [status(400, 'invalid_blocks')];
+    await expect(run(alert)).resolves.toBeUndefined();
+    expect(bodies).toHaveLength(1);
+    expect(output).toContain('"message":"slack refused alert"');
+    expect(output).toContain('"status":400,"error":"invalid_blocks"');
+    expect(output).toContain('"Failed"');
+  });
+
+  it('re-reads a possibly rotated webhook once when Slack says it is gone', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    replies = [status(410, 'channel_is_archived'), status(410, 'channel_is_archived')];
+    await run(alert);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+    expect(bodies).toHaveLength(2);
+    expect(output).toContain('"status":410');
+  });
+
+  it('throws when timeouts outlast the time left, so the platform retries', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    replies = [hang, hang];
+    const deadline = Date.now() + 1600;
+    const context = { ...localContext('slack'), getRemainingTimeInMillis: () => deadline - Date.now() };
+    await expect(run(alert, context)).rejects.toThrow(
+      /webhook delivery failed after 1 attempt\(s\): timeout/,
+    );
+    expect(output).toContain('"message":"slack delivery failed"');
+    expect(output).toContain('"Failed"');
+  });
+
+  it('reports a record that is not a Finding without posting', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    await run(snsEvent('HIGH: plain e-mail text'));
+    await run(snsEvent(JSON.stringify({ ...finding, severity: 'SEVERE' })));
+    expect(bodies).toEqual([]);
+    expect(output).toContain('"problem":"SNS message is not JSON');
+    expect(output).toContain('"problem":"SNS message is not a Finding: severity:');
+  });
+
+  it('fails the invocation, without the value, when the credential is not a usable URL', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: `ftp://hooks.example/${TOKEN}` });
+    // The handler's module graph is loaded afresh, so compare by name rather than class identity.
+    await expect(run(alert)).rejects.toMatchObject({
+      name: 'CredentialError',
+      message: 'webhook URL must use https',
+    });
+    expect(bodies).toEqual([]);
+    expect(output).toContain('"reason":"webhook URL must use https"');
+  });
+});
+
+describe('credential references', () => {
+  it.each([
+    ['ssm:/a/b', { store: 'ssm', name: '/a/b' }],
+    ['ssm:name', { store: 'ssm', name: 'name' }],
+    ['/ssm-sentinel/slack', { store: 'ssm', name: '/ssm-sentinel/slack' }],
+    [
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/x',
+      { store: 'ssm', name: 'arn:aws:ssm:eu-west-1:123456789012:parameter/x' },
+    ],
+    ['slack-webhook', { store: 'secretsmanager', name: 'slack-webhook' }],
+    [
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf',
+      { store: 'secretsmanager', name: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf' },
+    ],
+  ])('%s', (ref, expected) => {
+    expect(parseCredentialRef(ref)).toEqual(expected);
+  });
+
+  it('takes the URL from a JSON secret and refuses non-https URLs without echoing them', () => {
+    expect(webhookUrlFrom('{"url":"https://hooks.slack.com/services/T/B/x"}').href).toBe(
+      'https://hooks.slack.com/services/T/B/x',
+    );
+    expect(webhookUrlFrom(' {"webhook_url":"https://hooks.slack.com/services/T/B/y"}\n').pathname).toBe(
+      '/services/T/B/y',
+    );
+    for (const bad of [
+      `http://hooks.slack.com/services/${TOKEN}`,
+      `not a url ${TOKEN}`,
+      `{"token":"${TOKEN}"}`,
+    ]) {
+      expect(() => webhookUrlFrom(bad)).toThrow(CredentialError);
+      try {
+        webhookUrlFrom(bad);
+      } catch (e) {
+        expect(String(e)).not.toContain(TOKEN);
+      }
+    }
+  });
+});

@@ -1,0 +1,218 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { ComprehendClient, DetectPiiEntitiesCommand } from '@aws-sdk/client-comprehend';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { localContext } from '../../functions/commons/local';
+import { DynamoSessionStore } from '../../shared/aws/state';
+import type { Finding } from '../../shared/model/finding';
+import { startDynalite } from '../helpers/dynalite';
+
+const comprehend = mockClient(ComprehendClient);
+const eb = mockClient(EventBridgeClient);
+let db: Awaited<ReturnType<typeof startDynalite>>;
+let output = '';
+let tables = 0;
+
+const FIXTURES = new URL('../fixtures/sessions/', import.meta.url);
+const fixture = (scenario: string, file: string) =>
+  readFileSync(new URL(`${scenario}/${file}`, FIXTURES), 'utf8');
+const deliveries = (scenario: string): unknown[] => {
+  const dir = new URL(`${scenario}/subscription/`, FIXTURES);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')));
+};
+/** Planted raw values of a scenario (ground truth): none may appear in any output. */
+const plantedValues = (scenario: string): string[] =>
+  (
+    JSON.parse(fixture(scenario, 'labels.json')) as { labels: Array<{ value: string; subtype: string }> }
+  ).labels
+    .filter((l) => l.subtype !== 'TYPED_AND_ERASED' && l.value.length >= 6)
+    .map((l) => l.value);
+
+beforeAll(async () => {
+  db = await startDynalite('transcripts-test');
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
+  vi.stubEnv('BUS_NAME', 'ssm-sentinel-findings');
+  vi.stubEnv('SENTINEL_CONFIG', '');
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+      output += String(chunk);
+      return true;
+    });
+  }
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  await db.stop();
+});
+beforeEach(() => {
+  comprehend.reset();
+  eb.reset();
+  output = '';
+  eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+  comprehend.on(DetectPiiEntitiesCommand).resolves({ Entities: [] });
+});
+
+/** A fresh handler on an empty table, holding the session's start record (as session-events stores it). */
+async function loadHandler(piiMode: string, scenario?: string) {
+  const tableName = `transcripts-${++tables}`;
+  await db.client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  if (scenario) {
+    const ev = JSON.parse(fixture(scenario, 'eventbridge.json'));
+    await new DynamoSessionStore({ client: db.client, tableName }).put({
+      sessionId: ev.detail.responseElements.sessionId,
+      startTime: ev.detail.eventTime,
+      target: ev.detail.requestParameters.target,
+      principal: { arn: ev.detail.userIdentity.arn, type: ev.detail.userIdentity.type },
+      sourceIp: ev.detail.sourceIPAddress,
+      sessionKind: 'shell',
+    });
+  }
+  vi.stubEnv('TABLE_NAME', tableName);
+  vi.stubEnv('PII_MODE', piiMode);
+  vi.resetModules();
+  const { handler } = await import('../../functions/transcripts/handler');
+  return (event: unknown) => handler(event, localContext('transcripts'));
+}
+
+const publishedFindings = () =>
+  eb
+    .commandCalls(PutEventsCommand)
+    .flatMap((c) => c.args[0].input.Entries ?? [])
+    .map((e) => JSON.parse(e.Detail ?? '{}') as Finding);
+const busPayload = () => JSON.stringify(eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input));
+
+function subscription(message: unknown) {
+  return { awslogs: { data: gzipSync(Buffer.from(JSON.stringify(message))).toString('base64') } };
+}
+
+describe('transcripts handler', () => {
+  it('finds the planted secrets, enriched from the session record, and leaks none of them', async () => {
+    const run = await loadHandler('local', 'secrets');
+    for (const d of deliveries('secrets')) await run(d);
+    const findings = publishedFindings();
+    const kinds = new Set(
+      findings.filter((f) => f.category === 'secret').flatMap((f) => f.evidence.map((e) => e.kind)),
+    );
+    for (const kind of ['AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'PRIVATE_KEY', 'GITHUB_TOKEN', 'JWT']) {
+      expect(kinds).toContain(kind);
+    }
+    expect(findings.every((f) => f.sessionId === 'carol-cqv00hz2sqeiqjgbkh5vwoxmn7')).toBe(true);
+    expect(findings[0]).toMatchObject({
+      source: 'transcript',
+      sourceIp: '198.51.100.228',
+      principal: { arn: 'arn:aws:sts::111122223333:assumed-role/SSMOperatorRole/carol' },
+    });
+    expect(output).toMatch(/"SecretKind":"AWS_ACCESS_KEY"[^\n]*"Secrets"/);
+    const everything = output + busPayload();
+    for (const value of plantedValues('secrets')) expect(everything).not.toContain(value);
+  });
+
+  it('finds personal data with the local engine and leaks none of it', async () => {
+    const run = await loadHandler('local', 'pii-leak');
+    for (const d of deliveries('pii-leak')) await run(d);
+    const kinds = new Set(
+      publishedFindings()
+        .filter((f) => f.category === 'pii')
+        .flatMap((f) => f.evidence.map((e) => e.kind)),
+    );
+    expect(kinds).toContain('CREDIT_DEBIT_NUMBER');
+    expect(kinds).toContain('EMAIL');
+    expect(output).toMatch(/"EntityType":"EMAIL"[^\n]*"PiiEntities"/);
+    expect(comprehend.commandCalls(DetectPiiEntitiesCommand)).toHaveLength(0);
+    const everything = output + busPayload();
+    const leaked = plantedValues('pii-leak').filter((v) => everything.includes(v));
+    expect(leaked).toEqual([]);
+  });
+
+  it('sends the text to Comprehend in comprehend mode and counts characters and units', async () => {
+    comprehend.on(DetectPiiEntitiesCommand).callsFake((input: { Text: string }) => {
+      const at = input.Text.indexOf('4111');
+      return {
+        Entities:
+          at < 0 ? [] : [{ Type: 'CREDIT_DEBIT_NUMBER', Score: 0.99, BeginOffset: at, EndOffset: at + 19 }],
+      };
+    });
+    const run = await loadHandler('comprehend', 'pii-leak');
+    for (const d of deliveries('pii-leak')) await run(d);
+    const calls = comprehend.commandCalls(DetectPiiEntitiesCommand).map((c) => c.args[0].input);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const input of calls) {
+      expect(Object.keys(input).sort()).toEqual(['LanguageCode', 'Text']);
+      expect(input.LanguageCode).toBe('en');
+      expect(Buffer.byteLength(input.Text ?? '')).toBeLessThan(100_000);
+    }
+    expect(output).toContain('"ComprehendCharacters"');
+    expect(output).toContain('"ComprehendUnits"');
+    const everything = output + busPayload();
+    expect(plantedValues('pii-leak').filter((v) => everything.includes(v))).toEqual([]);
+  });
+
+  it('sends nothing to any PII engine when PII_MODE is off', async () => {
+    const run = await loadHandler('off', 'pii-leak');
+    for (const d of deliveries('pii-leak')) await run(d);
+    expect(comprehend.commandCalls(DetectPiiEntitiesCommand)).toHaveLength(0);
+    expect(publishedFindings().filter((f) => f.category === 'pii')).toEqual([]);
+  });
+
+  it('publishes what it found, then fails the delivery for a retry when Comprehend stays unavailable', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    comprehend.on(DetectPiiEntitiesCommand).rejects(throttled);
+    const run = await loadHandler('comprehend', 'secrets');
+    const all = deliveries('secrets');
+    let failed: unknown;
+    for (const d of all) {
+      try {
+        await run(d);
+      } catch (e) {
+        failed = e;
+        break;
+      }
+    }
+    expect(String(failed)).toContain('delivery to be retried');
+    const findings = publishedFindings();
+    expect(findings.some((f) => f.category === 'scan-error')).toBe(true);
+    expect(output).toContain('"Failed"');
+  }, 60_000);
+
+  it('ignores a re-delivered payload (same log event ids)', async () => {
+    const run = await loadHandler('local', 'secrets');
+    const [first] = deliveries('secrets');
+    await run(first);
+    const before = eb.commandCalls(PutEventsCommand).length;
+    await run(first);
+    expect(eb.commandCalls(PutEventsCommand).length).toBe(before);
+  });
+
+  it('sends a broken payload to the dead-letter path with a metric, not a crash loop', async () => {
+    const run = await loadHandler('local');
+    await expect(run({ awslogs: { data: 'bm90IGd6aXA=' } })).rejects.toThrow(
+      /^unusable subscription payload: .*gzip/,
+    );
+    await expect(run({ hello: 'world' })).rejects.toThrow(/unusable subscription payload/);
+    expect(output).toContain('"Failed"');
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('processes nothing and fails nothing for a control message', async () => {
+    const run = await loadHandler('local');
+    await run(subscription({ messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logEvents: [] }));
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,45 @@
+import { codePoints } from '../../shared/pii/pack';
+import type { PiiDetectApi, PiiEntity } from '../../shared/pii/types';
+
+/**
+ * A Comprehend stand-in that answers from the text it actually receives, as the service would:
+ * e-mails, SSN-shaped numbers and a few known names, with code-point offsets (EndOffset exclusive).
+ */
+const PATTERNS: Array<[string, RegExp]> = [
+  ['EMAIL', /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g],
+  ['SSN', /\b\d{3}-\d{2}-\d{4}\b/g],
+  ['NAME', /\b(?:Patricia Brown|Zhang Wei|José Núñez)\b/g],
+];
+
+export function findEntities(text: string): PiiEntity[] {
+  const out: PiiEntity[] = [];
+  for (const [type, re] of PATTERNS) {
+    for (const m of text.matchAll(re)) {
+      const begin = codePoints(text.slice(0, m.index));
+      out.push({ Type: type, Score: 0.99, BeginOffset: begin, EndOffset: begin + codePoints(m[0]) });
+    }
+  }
+  return out.sort((a, b) => a.BeginOffset - b.BeginOffset);
+}
+
+/** Records every request; `failures` are thrown, in order, before answering. */
+export class FakeComprehend implements PiiDetectApi {
+  readonly requests: string[] = [];
+  readonly failures: unknown[] = [];
+  calls = 0;
+
+  async detect(text: string): Promise<PiiEntity[]> {
+    this.calls++;
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    this.requests.push(text);
+    return findEntities(text);
+  }
+}
+
+export function awsError(name: string, message: string, status?: number): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: status === undefined ? {} : { httpStatusCode: status },
+  });
+}

@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../shared/model/config';
+import type { Finding } from '../../shared/model/finding';
+import { MemoryCarryOverStore } from '../../shared/state/memory';
+import { readTranscriptFile } from '../../shared/transcript/read';
+import { scanTranscript } from '../../shared/transcript/scan';
+import type {
+  Detector,
+  ItemError,
+  PiiScanner,
+  TranscriptCarry,
+  TranscriptContext,
+} from '../../shared/transcript/types';
+
+/** The copied session corpus (see PROVENANCE.md there). */
+export const CORPUS = join(import.meta.dirname, '../fixtures/sessions');
+
+export interface Label {
+  kind: 'pii' | 'secret' | 'risky-command';
+  subtype: string;
+  value: string;
+  executed: boolean;
+  appears_in: 'raw' | 'streaming' | 'both' | 'none';
+}
+
+export interface Scenario {
+  name: string;
+  sessionId: string;
+  labels: Label[];
+}
+
+export type Shape = 's3' | 's3-agent' | 'streaming' | 'subscription';
+/** Which shapes hold the raw pty stream and which the agent's cleaned streaming text. */
+export const RAW_SHAPES: Shape[] = ['s3', 's3-agent'];
+export const STREAMING_SHAPES: Shape[] = ['streaming', 'subscription'];
+
+export function scenarios(): Scenario[] {
+  return readdirSync(CORPUS, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => {
+      const labels = JSON.parse(readFileSync(join(CORPUS, d.name, 'labels.json'), 'utf8'));
+      return { name: d.name, sessionId: labels.sessionId, labels: labels.labels };
+    });
+}
+
+/** The files of one shape of a scenario (several for subscription deliveries), in delivery order. */
+export function shapeFiles(scenario: string, shape: Shape): string[] {
+  const dir = join(CORPUS, scenario);
+  if (shape === 'streaming') return [join(dir, 'streaming.jsonl')];
+  const sub = join(dir, shape === 'subscription' ? 'subscription' : shape);
+  if (!existsSync(sub)) return [];
+  return readdirSync(sub)
+    .sort()
+    .map((f) => join(sub, f));
+}
+
+export function shapesOf(scenario: string): Shape[] {
+  return (['s3', 's3-agent', 'streaming', 'subscription'] as Shape[]).filter(
+    (s) => shapeFiles(scenario, s).length,
+  );
+}
+
+export function labelShapes(label: Label, available: Shape[]): Shape[] {
+  const want =
+    label.appears_in === 'both'
+      ? [...RAW_SHAPES, ...STREAMING_SHAPES]
+      : label.appears_in === 'raw'
+        ? RAW_SHAPES
+        : label.appears_in === 'streaming'
+          ? STREAMING_SHAPES
+          : [];
+  return want.filter((s) => available.includes(s));
+}
+
+/**
+ * Read and scan every file of a shape through one carry-over store, as the Lambda (deliveries) or
+ * the CLI (files) would. Findings re-emitted by later deliveries replace earlier ones (same id).
+ */
+export async function scanShape(
+  scenario: string,
+  shape: Shape,
+  detectors: Detector[],
+  pii?: PiiScanner,
+): Promise<{ findings: Finding[]; errors: ItemError[]; ctx: TranscriptContext }> {
+  const ctx: TranscriptContext = {
+    config: DEFAULT_CONFIG,
+    carry: new MemoryCarryOverStore<TranscriptCarry>(),
+    pii,
+  };
+  const byId = new Map<string, Finding>();
+  const errors: ItemError[] = [];
+  for (const file of shapeFiles(scenario, shape)) {
+    const read = readTranscriptFile(readFileSync(file), file);
+    errors.push(...read.errors);
+    for (const chunk of read.chunks) {
+      const r = await scanTranscript(chunk, ctx, detectors);
+      errors.push(...r.errors);
+      for (const f of r.findings) byId.set(f.id, f);
+    }
+  }
+  return { findings: [...byId.values()], errors, ctx };
+}

