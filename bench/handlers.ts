@@ -1,12 +1,12 @@
 /**
  * Handler cold-start cost: each Lambda entry bundled as the stack bundles it (esbuild, minified ESM,
- * node22, SDK included), its size, and the time to import it in a fresh Node process against a floor
- * bundle that only imports and constructs the same AWS SDK clients (median of interleaved runs).
+ * node22, `@aws-sdk/*` left to the Lambda runtime as NodejsFunction does by default), its size, and the
+ * time to import it in a fresh Node process against a floor bundle that only imports and constructs
+ * the same AWS SDK clients (median of interleaved runs).
  * Goals: bundleKB ≤ 600, importRatio ≤ 1.25.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -53,6 +53,8 @@ async function bundle(outfile: string, entry: { file: string } | { code: string 
     mainFields: ['module', 'main'],
     banner: { js: BANNER },
     metafile: true,
+    // The nodejs22.x runtime ships SDK v3; the stack leaves it out of the bundles too.
+    external: ['@aws-sdk/*'],
     logLevel: 'silent',
   });
   return result.metafile;
@@ -61,9 +63,11 @@ async function bundle(outfile: string, entry: { file: string } | { code: string 
 /** SDK client packages in a bundle, e.g. `client-dynamodb`, `lib-dynamodb`. */
 function sdkClients(meta: Metafile): string[] {
   const found = new Set<string>();
-  for (const input of Object.keys(meta.inputs)) {
-    const m = /node_modules\/@aws-sdk\/((?:client-[a-z0-9-]+)|lib-dynamodb)\//.exec(input);
-    if (m?.[1] && !INTERNAL_CLIENTS.has(m[1])) found.add(m[1]);
+  for (const input of Object.values(meta.inputs)) {
+    for (const imp of input.imports) {
+      const m = /^@aws-sdk\/((?:client-[a-z0-9-]+)|lib-dynamodb)$/.exec(imp.path);
+      if (m?.[1] && !INTERNAL_CLIENTS.has(m[1])) found.add(m[1]);
+    }
   }
   return [...found].sort();
 }
@@ -90,12 +94,21 @@ async function floorSource(packages: readonly string[]): Promise<string> {
 function importMs(file: string): number {
   const code =
     'const t0 = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t0));';
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code, file], {
-    env: { PATH: process.env.PATH ?? '', ...CHILD_ENV },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  return Number(out);
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, ['--input-type=module', '-e', code, file], {
+      env: { PATH: process.env.PATH ?? '', ...CHILD_ENV },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const stderr = (e as { stderr?: string }).stderr ?? '';
+    const last = stderr.trim().split('\n').filter(Boolean).at(-1) ?? String(e);
+    throw new Error(`importing ${file} failed: ${last}`);
+  }
+  const ms = Number(out);
+  if (!Number.isFinite(ms)) throw new Error(`importing ${file} printed no time`);
+  return ms;
 }
 
 function median(xs: number[]): number {
@@ -107,7 +120,9 @@ function median(xs: number[]): number {
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export async function benchHandlers(runs = RUNS): Promise<Record<string, HandlerBench>> {
-  const dir = mkdtempSync(join(tmpdir(), 'ssm-sentinel-bench-'));
+  // Inside the repository so the external SDK resolves from node_modules.
+  mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'bench', 'out', 'handlers-'));
   const out: Record<string, HandlerBench> = {};
   try {
     for (const name of HANDLERS) {

@@ -8,7 +8,10 @@ const only = new Set(process.argv.slice(2));
 const want = (k: string) => only.size === 0 || only.has(k);
 
 async function main() {
-  const out: Record<string, unknown> = { node: process.version, cpus: (await import('node:os')).cpus().length };
+  const out: Record<string, unknown> = {
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+  };
   if (want('classify')) Object.assign(out, await benchClassify(log));
   if (want('transcript')) {
     const { benchTranscripts } = await import('./transcripts');

@@ -17,10 +17,13 @@ type Log = (msg: string) => void;
  */
 export function recordPool(): object[] {
   const dir = 'test/fixtures/cloudtrail';
-  const stratus = JSON.parse(readFileSync(join(dir, 'stratus-ssm-start-session.detonation.json'), 'utf8')) as Array<
-    Record<string, unknown>
+  const stratus = JSON.parse(
+    readFileSync(join(dir, 'stratus-ssm-start-session.detonation.json'), 'utf8'),
+  ) as Array<Record<string, unknown>>;
+  const start = JSON.parse(readFileSync(join(dir, 'attacker-cloudtrail.json'), 'utf8')) as Record<
+    string,
+    unknown
   >;
-  const start = JSON.parse(readFileSync(join(dir, 'attacker-cloudtrail.json'), 'utf8')) as Record<string, unknown>;
   const noise = stratus.filter((r) => r.eventName === 'DescribeInstanceInformation');
   const sessionRecords = stratus.filter((r) => r.eventName !== 'DescribeInstanceInformation');
   const variants: object[] = [];
@@ -38,7 +41,10 @@ export function recordPool(): object[] {
     r.requestParameters = { ...r.requestParameters, documentName: doc };
     if (!doc) delete r.requestParameters.documentName;
     if (doc?.startsWith('AWS-StartPortForwarding')) {
-      r.requestParameters.parameters = { portNumber: [String([5432, 8080, 3306][i % 3])], host: ['db.internal'] };
+      r.requestParameters.parameters = {
+        portNumber: [String([5432, 8080, 3306][i % 3])],
+        host: ['db.internal'],
+      };
     }
     if (i % 7 === 0) {
       r.errorCode = 'AccessDenied';
@@ -79,9 +85,7 @@ function best(runs: number, fn: () => void | Promise<void>): Promise<number> {
 export async function benchClassify(log: Log) {
   const text = archiveText(20_000);
   log(`classify: ${(text.length / 1e6).toFixed(1)} MB, 20000 records`);
-  const parseMs = await best(5, () => {
-    JSON.parse(text);
-  });
+  const parseMs = await best(5, () => void JSON.parse(text));
   const classifyMs = await best(5, async () => {
     const { Records } = JSON.parse(text) as { Records: unknown[] };
     const ctx = {
@@ -106,7 +110,8 @@ export async function benchReplayRss(log: Log) {
     const target = 1024 * 1024 * 1024 + 1;
     const pool = recordPool().map((r) => JSON.stringify(r));
     const ws = createWriteStream(file);
-    const write = (s: string) => (ws.write(s) ? Promise.resolve() : new Promise((r) => ws.once('drain', r)));
+    const write = (s: string) =>
+      ws.write(s) ? Promise.resolve() : new Promise<void>((resolve) => ws.once('drain', () => resolve()));
     let bytes = 0;
     let n = 0;
     await write('{"Records":[');

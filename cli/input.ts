@@ -19,7 +19,9 @@ export type InputItem =
   | { type: 'error'; message: string; index?: number };
 
 /** Every file under the given paths, depth-first, in name order. Missing paths become errors. */
-export async function* listFiles(paths: string[]): AsyncGenerator<{ file: string } | { file: string; error: string }> {
+export async function* listFiles(
+  paths: string[],
+): AsyncGenerator<{ file: string } | { file: string; error: string }> {
   for (const p of paths) {
     let s: Awaited<ReturnType<typeof stat>>;
     try {
@@ -179,7 +181,11 @@ async function* prepend(first: Buffer, rest: AsyncIterable<Buffer>): AsyncGenera
  * Split a sequence of JSON values. `baseDepth` 1 means we are inside an array (or the Records
  * array): values are its elements, separated by commas, ended by `]`.
  */
-async function* splitValues(first: Buffer, rest: AsyncIterable<Buffer>, baseDepth: 0 | 1): AsyncGenerator<InputItem> {
+async function* splitValues(
+  first: Buffer,
+  rest: AsyncIterable<Buffer>,
+  baseDepth: 0 | 1,
+): AsyncGenerator<InputItem> {
   let index = 0;
   let depth = 0;
   let inString = false;

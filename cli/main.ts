@@ -8,8 +8,8 @@ import { type PiiMode, replay } from './replay';
 const USAGE = `Usage:
   ssm-sentinel replay <file|dir>... [--json] [--fail-on SEVERITY] [--config FILE] [--target-tags FILE]
                                     [--pii local|comprehend|off] [--stats]
-  ssm-sentinel doctor [--region R] [--log-group NAME] [--prefix ssm-sentinel]
-  ssm-sentinel test-alert [--bus NAME] [--region R]
+  ssm-sentinel doctor [--region R] [--config FILE]
+  ssm-sentinel test-alert [--region R] [--config FILE] [--bus NAME] [--severity SEVERITY]
 
 replay reads CloudTrail log files ({"Records":[...]}), bare CloudTrail records (object, array, JSON Lines),
 EventBridge events, CloudWatch Logs subscription payloads, streaming session-log JSON Lines and raw
@@ -20,7 +20,11 @@ session logs (S3 / non-streaming, PowerShell transcripts); .gz and directories (
   --target-tags F target tags offline: {"i-0abc...": {"Environment": "prod"}}
   --pii MODE      local (default, offline detector) | comprehend (AWS credential chain) | off
   --stats         print timing and peak memory as JSON on stderr at the end
-Exit codes: 0 ok, 1 --fail-on matched, 2 bad input or usage (other files are still processed).`;
+Exit codes: 0 ok, 1 --fail-on matched, 2 bad input or usage (other files are still processed).
+
+doctor checks a deployed account (trail logging, preferences streaming to the monitored group,
+subscription, rules) and prints what to fix; exit 1 when a check fails. test-alert puts a sample
+finding on the deployed findings bus. Both use the usual AWS credential chain.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -13,10 +13,10 @@ import {
 } from '../shared/state/memory';
 import {
   detectTranscriptShape,
+  type ReadResult,
   readDataMessage,
   readSubscription,
   readTranscriptFile,
-  type ReadResult,
 } from '../shared/transcript/read';
 import { scanTranscript } from '../shared/transcript/scan';
 import type {
@@ -84,9 +84,12 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
   if (opts.stats) {
     const seconds = (performance.now() - started) / 1000;
     const maxRssMB = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
-    io.err(`${JSON.stringify({ seconds: Math.round(seconds * 1000) / 1000, maxRssMB, records: run.records })}\n`);
+    io.err(
+      `${JSON.stringify({ seconds: Math.round(seconds * 1000) / 1000, maxRssMB, records: run.records })}\n`,
+    );
   }
-  const failed = opts.failOn !== undefined && run.maxSeverity !== undefined && atLeast(run.maxSeverity, opts.failOn);
+  const failed =
+    opts.failOn !== undefined && run.maxSeverity !== undefined && atLeast(run.maxSeverity, opts.failOn);
   return { exitCode: run.errors.length ? 2 : failed ? 1 : 0, findings, errors: run.errors };
 }
 
@@ -242,7 +245,8 @@ class Run {
   }
 
   private emit(f: Finding) {
-    if (this.maxSeverity === undefined || atLeast(f.severity, this.maxSeverity)) this.maxSeverity = f.severity;
+    if (this.maxSeverity === undefined || atLeast(f.severity, this.maxSeverity))
+      this.maxSeverity = f.severity;
     if (this.opts.json) this.io.out(`${JSON.stringify(f)}\n`);
     if (this.kept.length < MAX_KEPT) this.kept.push(f);
     else this.dropped++;
@@ -254,7 +258,9 @@ class Run {
     if (now - this.lastProgress < 250) return;
     this.lastProgress = now;
     const name = where.length > 50 ? `…${where.slice(-49)}` : where;
-    this.io.err(`\r\u001b[K${this.records} records, ${this.deliveries} deliveries, ${this.kept.length + this.dropped} findings — ${name}`);
+    this.io.err(
+      `\r\u001b[K${this.records} records, ${this.deliveries} deliveries, ${this.kept.length + this.dropped} findings — ${name}`,
+    );
   }
 
   endProgress() {

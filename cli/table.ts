@@ -17,7 +17,7 @@ export function formatTable(findings: readonly Finding[], width = 150): string {
   const cols = [...fixed, lastWidth];
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => fit(c, cols[i]!))
+      .map((c, i) => fitCell(c, cols[i]!))
       .join('  ')
       .trimEnd();
   return `${[line(head), line(cols.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`;
@@ -33,7 +33,7 @@ function shortArn(arn: string | undefined): string | undefined {
   return arn?.split(/[:/]/).pop();
 }
 
-function fit(s: string, w: number): string {
+function fitCell(s: string, w: number): string {
   const flat = s.replace(/\s+/g, ' ');
   return flat.length > w ? `${flat.slice(0, w - 1)}…` : flat.padEnd(w);
 }

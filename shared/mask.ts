@@ -12,8 +12,8 @@ const HASHES = '########';
 
 /** Masked form of a detected value of evidence kind `kind` (secret kind or PII entity type). */
 export function mask(kind: string, value: string): string {
-  if (value === '') return '';
-  return guard(value, maskByKind(kind.toUpperCase(), value));
+  if (typeof value !== 'string' || value === '') return '';
+  return guard(value, maskByKind(String(kind ?? '').toUpperCase(), value));
 }
 
 function maskByKind(kind: string, value: string): string {
@@ -137,20 +137,21 @@ const BLOB = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{40,}/g;
  * SSNs, IBANs, e-mails, phones) masked, long base64-like blobs starred, then cut to about 160 characters.
  */
 export function maskCommand(command: string): string {
+  if (typeof command !== 'string') return '';
   const hits = [...findSecrets(command), ...findLocalPii(command)].sort((a, b) => a.start - b.start);
   let out = '';
   let at = 0;
-  const values: string[] = [];
+  const values = new Set<string>();
   for (const h of hits) {
     if (h.start < at) continue;
     out += command.slice(at, h.start) + mask(h.kind, h.value);
-    values.push(h.value);
+    values.add(h.value);
     at = h.end;
   }
   out += command.slice(at);
   out = out.replace(BLOB, (blob) => (isBlob(blob) ? maskToken(blob) : blob));
   // A value detected once may occur again elsewhere on the line (pasted twice, echoed).
-  for (const v of values) if (v.length >= 4) out = out.split(v).join(STARS);
+  for (const v of values) if (v.length >= 4 && out.includes(v)) out = out.split(v).join(STARS);
   return out.length > MAX_COMMAND ? `${out.slice(0, MAX_COMMAND - 1)}…` : out;
 }
 

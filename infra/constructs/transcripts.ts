@@ -87,7 +87,8 @@ export class Transcripts extends Construct {
       );
     }
     this.agentPolicy = new iam.ManagedPolicy(this, 'AgentPolicy', {
-      managedPolicyName: `${prefix}-session-logging`,
+      // IAM names are global: one policy per regional stack.
+      managedPolicyName: `${prefix}-session-logging-${stack.region}`,
       description:
         'Attach to EC2 instance roles: lets the SSM agent stream session logs to the monitored group',
       statements,

@@ -1,4 +1,5 @@
 import { type Config, DEFAULT_CONFIG } from '../model/config';
+import type { Severity } from '../model/finding';
 import { piiRuleFor, piiSeverity } from '../rules/pii-rules';
 import type { Detection, Detector, DetectorState, PiiScanner, TranscriptLine } from '../transcript/types';
 import { cardValid, ibanValid, ssnValid } from './validators';
@@ -35,7 +36,7 @@ const NOT_MAIL_TLD = new Set(
 );
 
 const NANP =
-  /(?<![\w.+/:-])(?:(\+?1)([ .-]?))?(?:\(([2-9][0-8]\d)\) ?|([2-9][0-8]\d)([ .-]?))([2-9]\d{2})([ .-]?)(\d{4})(?![\w]|[.-]\d)/g;
+  /(?<![\w.+/-])(?:(\+?1)([ .-]?))?(?:\(([2-9][0-8]\d)\) ?|([2-9][0-8]\d)([ .-]?))([2-9]\d{2})([ .-]?)(\d{4})(?![\w]|[.-]\d)/g;
 const INTL = /(?<![\w+])\+([2-9]\d{0,2})((?:[ .-]?\(?\d{1,5}\)?){2,6})(?![\w]|[.-]\d)/g;
 const SSN = /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g;
 const CARD =
@@ -99,6 +100,7 @@ function fieldAt(text: string, sep: string, offset: number): { index: number; co
 
 /** Structured personal data in one piece of text. `ssnColumns` gives table context for SSNs. */
 export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = []): PiiMatch[] {
+  if (typeof text !== 'string') return [];
   const hasAt = text.includes('@');
   const digits = digitCount(text);
   if (!hasAt && digits < 8) return [];
@@ -201,6 +203,18 @@ function ssnHeader(text: string): SsnColumns | undefined {
   return undefined;
 }
 
+function isSsnColumns(t: unknown): t is SsnColumns {
+  const c = t as SsnColumns;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.sep === 'string' &&
+    typeof c.columns === 'number' &&
+    Array.isArray(c.ssn) &&
+    c.ssn.every((i) => typeof i === 'number')
+  );
+}
+
 interface PiiState {
   tables?: SsnColumns[];
 }
@@ -210,33 +224,49 @@ const MAX_TABLES = 4;
 
 /** Offline PII detector; severities and the score threshold come from `config.pii`. */
 export function createLocalPiiDetector(config: Config = DEFAULT_CONFIG): Detector {
+  const meta = new Map<string, { ruleId: string; severity: Severity }>();
+  const metaOf = (kind: string) => {
+    let m = meta.get(kind);
+    if (!m) {
+      m = { ruleId: piiRuleFor(kind).id, severity: piiSeverity(kind, config) };
+      meta.set(kind, m);
+    }
+    return m;
+  };
   return {
     name: 'pii-local',
     scan(lines: readonly TranscriptLine[], state: DetectorState): Detection[] {
       const memo = state as PiiState;
+      // The memo comes back from a store: keep only well-formed table headers.
+      let tables: SsnColumns[] = Array.isArray(memo.tables) ? memo.tables.filter(isSsnColumns) : [];
+      if (tables.length > 0) memo.tables = tables;
+      else delete memo.tables;
       const out: Detection[] = [];
       for (const line of lines) {
+        if (typeof line.text !== 'string') continue;
         const header = ssnHeader(line.text);
         if (header) {
-          memo.tables = [
-            ...(memo.tables ?? []).filter((t) => t.sep !== header.sep || t.columns !== header.columns),
+          tables = [
+            ...tables.filter((t) => t.sep !== header.sep || t.columns !== header.columns),
             header,
           ].slice(-MAX_TABLES);
+          memo.tables = tables;
           continue;
         }
         const seen = new Set<string>();
-        const segments = [line.text, ...line.erased];
+        const segments = [line.text, ...(line.erased ?? [])];
         if (line.command && !line.text.includes(line.command)) segments.push(line.command);
         for (const segment of segments) {
-          for (const m of findLocalPii(segment, memo.tables)) {
+          for (const m of findLocalPii(segment, tables)) {
             const key = `${m.kind}\u0000${m.value}`;
             if (m.score < config.pii.minScore || seen.has(key)) continue;
             seen.add(key);
+            const { ruleId, severity } = metaOf(m.kind);
             out.push({
-              ruleId: piiRuleFor(m.kind).id,
+              ruleId,
               category: 'pii',
               kind: m.kind,
-              severity: piiSeverity(m.kind, config),
+              severity,
               line: line.n,
               value: m.value,
               score: m.score,

@@ -32,7 +32,7 @@ const awsSecretShape = (v: string): boolean => {
   return c.upper && c.lower && (c.digit || c.other) && !/^[0-9a-fA-F]+$/.test(v);
 };
 
-/** Placeholders, variables and masked values are not secrets. */
+/** Placeholders, variables, booleans, paths and masked values are not passwords (weak real ones are). */
 export function isPlaceholder(v: string): boolean {
   const s = v.trim();
   if (s.length < 3) return true;
@@ -40,7 +40,7 @@ export function isPlaceholder(v: string): boolean {
   if (/^(.)\1*$/.test(s)) return true;
   if (/^\*+.{0,4}$/.test(s)) return true;
   return (
-    /^(null|none|nil|true|false|undefined|empty|redacted|hidden|masked|required|optional|string|secret|changeit|xxx+|\.\.\.|your[-_]?\w*|example|prompt|stdin)$/i.test(
+    /^(null|none|nil|true|false|undefined|empty|redacted|hidden|masked|required|optional|string|xxx+|\.\.\.|your[-_]?\w*|example|prompt|stdin)$/i.test(
       s,
     ) || /hidden|redacted/i.test(s)
   );
@@ -291,7 +291,7 @@ const PASSWORD_RULES = new Set(['secret-password-cli', 'secret-password-assignme
 
 /** Secrets in one piece of text (stateless). Overlaps are resolved by matcher priority. */
 export function findSecrets(text: string): SecretMatch[] {
-  if (text.length < 8) return [];
+  if (typeof text !== 'string' || text.length < 8) return [];
   const lower = text.toLowerCase();
   const found: Array<SecretMatch & { prio: number }> = [];
   MATCHERS.forEach((m, prio) => {
@@ -309,8 +309,11 @@ export function findSecrets(text: string): SecretMatch[] {
   addSecretAfterKeyId(text, found);
   found.sort((a, b) => a.prio - b.prio || a.start - b.start);
   const kept: SecretMatch[] = [];
+  // Characters already claimed by a higher-priority match (linear, even with thousands of hits).
+  const claimed = new Uint8Array(text.length);
   for (const f of found) {
-    if (kept.some((k) => f.start < k.end && k.start < f.end)) continue;
+    if (claimed.subarray(f.start, f.end).includes(1)) continue;
+    claimed.fill(1, f.start, f.end);
     kept.push({ ruleId: f.ruleId, kind: f.kind, start: f.start, end: f.end, value: f.value });
   }
   return kept.sort((a, b) => a.start - b.start);
@@ -378,8 +381,12 @@ export const secretDetector: Detector = {
   name: 'secrets',
   scan(lines: readonly TranscriptLine[], state: DetectorState): Detection[] {
     const memo = state as SecretState;
+    // The memo comes back from a store: drop anything that is not the shape written here.
+    if (typeof memo.pem !== 'object' || memo.pem === null) delete memo.pem;
+    if (typeof memo.keyIdLine !== 'number') delete memo.keyIdLine;
     const out: Detection[] = [];
     for (const line of lines) {
+      if (typeof line.text !== 'string') continue;
       const seen = new Set<string>();
       const emit = (m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>): void => {
         const key = `${m.kind}\u0000${m.value}`;
@@ -389,7 +396,7 @@ export const secretDetector: Detector = {
       };
       const textMatches = findSecrets(line.text);
       for (const m of textMatches) emit(m);
-      for (const fragment of line.erased) for (const m of findSecrets(fragment)) emit(m);
+      for (const fragment of line.erased ?? []) for (const m of findSecrets(fragment)) emit(m);
       if (line.command && !line.text.includes(line.command))
         for (const m of findSecrets(line.command)) emit(m);
       trackPem(line.text, textMatches, memo, emit);

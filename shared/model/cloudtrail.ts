@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * CloudTrail records as they really are (DESIGN.md "Facts about the real formats"): almost every

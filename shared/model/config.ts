@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SeveritySchema } from './finding';
 
 /**
@@ -11,7 +11,9 @@ const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const Cidr = z.string().refine(isCidr, { message: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8' });
 
-const TimeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
+const TimeZone = z
+  .string()
+  .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
 
 const BusinessHours = z
   .strictObject({
@@ -69,7 +71,9 @@ const Stack = z.strictObject({
   sessionLogGroupName: z.string().min(1).nullable().default(null),
   logRetentionDays: z.number().int().min(1).default(90),
   /** Extra regions that forward their findings to the home region's bus. */
-  regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1')).default([]),
+  regions: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1'))
+    .default([]),
   homeRegion: z.string().nullable().default(null),
   createTrail: z.boolean().default(false),
   managePreferences: z.boolean().default(false),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Same scale as AWS Security Hub. Order matters: index = rank. */
 export const SEVERITIES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
@@ -93,6 +93,8 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 /** Highest first, then by time, then id: a stable order for tables and tests. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
-    severityRank(b.severity) - severityRank(a.severity) || a.time.localeCompare(b.time) || a.id.localeCompare(b.id)
+    severityRank(b.severity) - severityRank(a.severity) ||
+    a.time.localeCompare(b.time) ||
+    a.id.localeCompare(b.id)
   );
 }

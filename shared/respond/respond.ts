@@ -72,7 +72,11 @@ export async function respond(trigger: Finding, deps: ResponderDeps): Promise<Re
     await deps.guard.release?.(claimId);
     throw err;
   }
-  await deps.sessions.markEnded(sessionId, now.toISOString());
+  try {
+    await deps.sessions.markEnded(sessionId, now.toISOString());
+  } catch {
+    // The session is ended and the claim already blocks a repeat: the result must still be reported.
+  }
   return { outcome: 'terminated', finding: terminationFinding(trigger, principal, now, false) };
 }
 

@@ -9,10 +9,10 @@ import type { Detection, Detector, TranscriptLine } from './types';
  * is far more often a comment or a runbook line shown by cat/less.
  */
 const POSIX_PROMPT =
-  /(?:\[[^\s[\]@]+@[^\s[\]]+(?: [^[\]\n]{0,200})?\]|[\w.-]+@[\w.-]+(?::[^\s$#%]{0,200}| [^\s$#%]{1,200})?|(?:ba|z|k|da|c|tc)?sh-\d+(?:\.\d+)*)[$#%] /;
-const PS_PROMPT = /PS [A-Za-z]:\\[^\n>]{0,240}> |PS> /;
+  /(?:\[[^\s[\]@]+@[^\s[\]]+(?: [^[\]\n]{0,200})?\]|[\w.-]+@[\w.-]+(?::[^\s$#%]{0,200}| [^\s$#%]{1,200})?|(?:ba|z|k|da|c|tc)?sh-\d+(?:\.\d+)*)(?:[$#]| ?%) /;
+const PS_PROMPT = /PS (?:[A-Za-z]:\\|\/)[^\n>]{0,240}> |PS> /;
 /** Cheap prefilter: every prompt above ends with one of these. */
-const PROMPT_ENDS = ['$ ', '# ', '% ', '> '];
+const PROMPT_END = /[$#%>] /;
 /** Longest command text handed to the rules (bounds regex time on pathological lines). */
 const MAX_COMMAND = 8192;
 
@@ -24,7 +24,7 @@ export interface PromptSplit {
 
 /** Find the first prompt on a screen line (output may precede it) and the command after it. */
 export function splitPrompt(text: string): PromptSplit | undefined {
-  if (!PROMPT_ENDS.some((p) => text.includes(p))) return undefined;
+  if (!PROMPT_END.test(text)) return undefined;
   const ps = PS_PROMPT.exec(text);
   const px = POSIX_PROMPT.exec(text);
   const m = ps && (!px || ps.index <= px.index) ? ps : px;

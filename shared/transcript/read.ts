@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { splitPrompt } from './commands';
 import type { ItemError, TranscriptChunk } from './types';
 
 /**
@@ -18,7 +19,6 @@ type ChunkEvent = TranscriptChunk['events'][number];
 
 const decoder = new TextDecoder('utf-8');
 const GZIP_MAGIC = [0x1f, 0x8b];
-const PROMPT_HINT = /(?:^|\n)(?:\S*[$#%] |PS [A-Za-z]:\\[^\n>]*> )/;
 
 /**
  * Which transcript shape a file holds, from its first bytes (or an already parsed JSON value).
@@ -45,7 +45,7 @@ export function detectTranscriptShape(sample: string | Uint8Array | object): Tra
     head.startsWith('Script started on ') ||
     head.includes('\u001b[') ||
     head.includes('Windows PowerShell transcript start') ||
-    PROMPT_HINT.test(head)
+    head.split('\n', 40).some((line) => splitPrompt(line) !== undefined)
   ) {
     return 'raw-log';
   }

@@ -1,7 +1,14 @@
 import { stableId } from '../ids';
 import { mask, maskCommand } from '../mask';
-import { type Evidence, type Finding, maxSeverity, type Principal, type Severity } from '../model/finding';
-import { COMMAND_RULES } from '../rules/command-rules';
+import {
+  type Evidence,
+  type Finding,
+  maxSeverity,
+  type Principal,
+  type Severity,
+  severityRank,
+} from '../model/finding';
+import { ruleById } from '../rules/index';
 import { annotateCommands } from './commands';
 import { normaliseLines } from './terminal';
 import type {
@@ -37,8 +44,6 @@ const MAX_LINES = 10;
 
 export const PII_UNAVAILABLE_RULE = 'scan-pii-unavailable';
 
-const RULES_BY_ID = new Map(COMMAND_RULES.map((r) => [r.id, r]));
-
 /**
  * Scan one delivery of one session: carry-over in, normalise, number lines, detect, aggregate into
  * Findings (one per session + rule + kind, deterministic id), carry-over out. Never throws.
@@ -55,15 +60,17 @@ export async function scanTranscript(
     const events = carry.events ?? [];
     const seenEvents = new Set(events);
     const fresh: TranscriptChunk['events'] = [];
-    for (const ev of chunk.events) {
-      const key = ev.id ?? `h:${stableId(ev.time, ev.text)}`;
+    for (const [i, ev] of chunk.events.entries()) {
+      // Without a log event id, identical output in the same second is told apart by its position.
+      const key = ev.id ?? `h:${stableId(i, ev.time, ev.text)}`;
       if (seenEvents.has(key)) continue;
       seenEvents.add(key);
       events.push(key);
       fresh.push(ev);
     }
     carry.events = events.slice(-EVENT_MEMORY);
-    if (!fresh.length && !(chunk.final && carry.tail)) return { findings: [], errors };
+    // A final chunk still runs: it flushes the partial tail and any text held back for packing.
+    if (!fresh.length && !chunk.final) return { findings: [], errors };
 
     const { lines: newLines, rawCount, tail } = buildLines(carry, fresh, chunk);
     const context = carry.context ?? [];
@@ -79,9 +86,11 @@ export async function scanTranscript(
       }
     }
     let piiFailed = false;
-    if (ctx.pii && newLines.length) {
+    if (ctx.pii && (newLines.length || chunk.final)) {
       try {
-        detections.push(...(await ctx.pii.scan(newLines, stateOf(carry, ctx.pii.name), chunk.sessionId)));
+        const state = stateOf(carry, ctx.pii.name);
+        const final = chunk.final === true;
+        detections.push(...(await ctx.pii.scan(newLines, state, chunk.sessionId, { final })));
       } catch (e) {
         piiFailed = true;
         errors.push({ origin, message: `personal-data scan failed: ${short(e)}` });
@@ -91,8 +100,17 @@ export async function scanTranscript(
     // Exactly once, even if a detector reports an item again (same line, rule and value).
     const seen = new Set(carry.seen ?? []);
     const counted: Detection[] = [];
+    const inScan = new Set<string>();
+    const ordinals = new Map<string, number>();
     for (const d of detections) {
-      const key = detectionKey(d);
+      // Raw values only key this in-memory set; what is kept in the carry-over holds no value.
+      const exact = `${d.line}|${d.ruleId}|${d.kind}|${d.value}`;
+      if (inScan.has(exact)) continue;
+      inScan.add(exact);
+      const slot = `${d.line}|${d.ruleId}|${d.kind}`;
+      const ordinal = ordinals.get(slot) ?? 0;
+      ordinals.set(slot, ordinal + 1);
+      const key = `${slot}|${ordinal}`;
       if (seen.has(key)) continue;
       seen.add(key);
       counted.push(d);
@@ -174,8 +192,13 @@ function buildLines(
   return { lines, rawCount: rawLines.length, tail };
 }
 
+/**
+ * The agent cuts only a single line longer than its 33 000-byte read buffer; an event packed from
+ * many complete lines is not cut, so it is the event's last line that must be that long.
+ */
 function mayBeCut(text: string): boolean {
-  return text.length * 3 >= CUT_EVENT_BYTES && Buffer.byteLength(text, 'utf8') >= CUT_EVENT_BYTES;
+  const last = text.slice(text.lastIndexOf('\n') + 1);
+  return last.length * 3 >= CUT_EVENT_BYTES && Buffer.byteLength(last, 'utf8') >= CUT_EVENT_BYTES;
 }
 
 function stateOf(carry: TranscriptCarry, name: string): DetectorState {
@@ -184,11 +207,6 @@ function stateOf(carry: TranscriptCarry, name: string): DetectorState {
   const fresh: DetectorState = {};
   carry.detectors[name] = fresh;
   return fresh;
-}
-
-/** `<line>|…`: the line number first so keys of lines that left the context can be pruned. */
-function detectionKey(d: Detection): string {
-  return `${d.line}|${stableId(d.ruleId, d.kind, d.value).slice(0, 16)}`;
 }
 
 function trimContext(lines: TranscriptLine[]): TranscriptLine[] {
@@ -210,7 +228,8 @@ interface Group {
   severity: Severity;
   count: number;
   cancelledOnly: boolean;
-  excerpts: Map<string, { count: number; lines: number[] }>;
+  /** By raw value (never output): hits and lines, masked when the finding is built. */
+  excerpts: Map<string, { count: number; lines: number[]; detection: Detection }>;
 }
 
 function aggregate(
@@ -231,21 +250,23 @@ function aggregate(
         category: d.category,
         severity: d.severity,
         count: 0,
-        cancelledOnly: true,
+        cancelledOnly: d.category === 'risky-command',
         excerpts: new Map(),
       };
       groups.set(key, g);
     }
     g.count++;
     g.severity = maxSeverity(g.severity, d.severity);
-    const rule = RULES_BY_ID.get(d.ruleId);
+    // The command detector lowers a ^C-cancelled command below its rule's severity.
+    const rule = ruleById(d.ruleId);
     if (!rule || rule.severity === d.severity) g.cancelledOnly = false;
-    const excerpt = safeMask(d);
-    let e = g.excerpts.get(excerpt);
+    // Grouped by raw value in memory and masked once per kept value: masking every hit of a
+    // 260-row customer dump was a third of the scan time.
+    let e = g.excerpts.get(d.value);
     if (!e) {
       if (g.excerpts.size >= MAX_EVIDENCE) continue;
-      e = { count: 0, lines: [] };
-      g.excerpts.set(excerpt, e);
+      e = { count: 0, lines: [], detection: d };
+      g.excerpts.set(d.value, e);
     }
     e.count++;
     if (e.lines.length < MAX_LINES && !e.lines.includes(d.line)) e.lines.push(d.line);
@@ -260,13 +281,8 @@ function aggregate(
     counts[key] = total;
     const severity = maxSeverity(severities[key] ?? g.severity, g.severity);
     severities[key] = severity;
-    const evidence: Evidence[] = [...g.excerpts].map(([excerpt, e]) => ({
-      kind: g.kind,
-      excerpt,
-      count: e.count,
-      lines: e.lines.sort((a, b) => a - b),
-    }));
-    const rule = RULES_BY_ID.get(g.ruleId);
+    const evidence = evidenceOf(g);
+    const rule = ruleById(g.ruleId);
     const override = ctx.config.severityOverrides[g.ruleId];
     findings.push({
       ...findingBase(chunk, ctx, time),
@@ -275,7 +291,11 @@ function aggregate(
       category: g.category,
       severity: override ?? severity,
       title: rule?.title ?? titleFor(g.category, g.kind),
-      reasons: reasonsFor(g, rule?.description),
+      reasons: reasonsFor(
+        g,
+        rule?.description,
+        rule !== undefined && severityRank(severity) < severityRank(rule.severity),
+      ),
       evidence,
       count: total,
     });
@@ -283,11 +303,27 @@ function aggregate(
   return findings;
 }
 
-function reasonsFor(g: Group, description: string | undefined): string[] {
+/** Masked evidence; values that mask alike are merged into one excerpt. */
+function evidenceOf(g: Group): Evidence[] {
+  const byExcerpt = new Map<string, Evidence & { lines: number[] }>();
+  for (const e of g.excerpts.values()) {
+    const excerpt = safeMask(e.detection);
+    const prev = byExcerpt.get(excerpt);
+    if (!prev) {
+      byExcerpt.set(excerpt, { kind: g.kind, excerpt, count: e.count, lines: [...e.lines] });
+      continue;
+    }
+    prev.count = (prev.count ?? 0) + e.count;
+    for (const l of e.lines) if (prev.lines.length < MAX_LINES && !prev.lines.includes(l)) prev.lines.push(l);
+  }
+  return [...byExcerpt.values()].map((e) => ({ ...e, lines: e.lines.sort((a, b) => a - b) }));
+}
+
+function reasonsFor(g: Group, description: string | undefined, lowered: boolean): string[] {
   const reasons: string[] = [];
   if (description) reasons.push(description);
   else reasons.push(`${g.kind} seen ${g.count} time(s) in the session output`);
-  if (g.category === 'risky-command' && g.cancelledOnly) {
+  if (lowered && g.cancelledOnly) {
     reasons.push('typed and then cancelled with ^C (never ran): one severity lower');
   }
   return reasons;

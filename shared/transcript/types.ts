@@ -64,7 +64,13 @@ export interface Detector {
 export interface PiiScanner {
   readonly name: string;
   /** Rejects only when the text could not be scanned after retries (→ `scan-error` + retry the delivery). */
-  scan(lines: readonly TranscriptLine[], state: DetectorState, sessionId: string): Promise<Detection[]>;
+  /** `final`: no more text follows for this session, so nothing may be held back for packing. */
+  scan(
+    lines: readonly TranscriptLine[],
+    state: DetectorState,
+    sessionId: string,
+    options?: { final?: boolean },
+  ): Promise<Detection[]>;
 }
 
 /** Everything the transcript core keeps per session between deliveries. */

@@ -19,7 +19,13 @@ async function run(paths: string[], extra: Partial<Parameters<typeof replay>[0]>
     { paths, json: true, config: DEFAULT_CONFIG, targetTags: {}, pii: 'local', stats: false, ...extra },
     { out: (s) => void (out += s), err: (s) => void (err += s), progress: false },
   );
-  const findings = extra.json === false ? [] : out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Finding);
+  const findings =
+    extra.json === false
+      ? []
+      : out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Finding);
   return { ...result, out, err, findings };
 }
 
@@ -37,7 +43,10 @@ describe('replay', () => {
   });
 
   it('enriches transcript findings with the StartSession of the same session, whatever the file order', async () => {
-    const r = await run([join(SESSIONS, 'attacker', 'streaming.jsonl'), join(CT, 'attacker-eventbridge.json')]);
+    const r = await run([
+      join(SESSIONS, 'attacker', 'streaming.jsonl'),
+      join(CT, 'attacker-eventbridge.json'),
+    ]);
     const t = r.findings.filter((f) => f.source === 'transcript');
     expect(t.length).toBeGreaterThan(0);
     for (const f of t) {
@@ -57,7 +66,10 @@ describe('replay', () => {
       join(dir, 'd-mixed.jsonl'),
       [JSON.stringify({ eventName: 42, userIdentity: 'x' }), '{oops', JSON.stringify(good)].join('\n'),
     );
-    writeFileSync(join(dir, 'e-invalid-utf8.json'), Buffer.concat([Buffer.from('{"eventName":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
+    writeFileSync(
+      join(dir, 'e-invalid-utf8.json'),
+      Buffer.concat([Buffer.from('{"eventName":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+    );
     writeFileSync(join(dir, 'f-huge.json'), JSON.stringify({ ...good, eventName: 'x'.repeat(5_000_000) }));
     copyFileSync(join(CT, 'panther-start-session-sso.json'), join(dir, 'g-panther.json'));
     const r = await run([dir, join(dir, 'missing.json')]);
@@ -111,11 +123,18 @@ describe('replay', () => {
 describe('the ssm-sentinel command', () => {
   const exec = promisify(execFile);
   it('runs from the package bin with --json and reports bad usage with exit 2', async () => {
-    const { stdout } = await exec(process.execPath, ['cli/bin.js', 'replay', '--json', join(CT, 'attacker-cloudtrail.json')]);
+    const { stdout } = await exec(process.execPath, [
+      'cli/bin.js',
+      'replay',
+      '--json',
+      join(CT, 'attacker-cloudtrail.json'),
+    ]);
     const lines = stdout.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(FindingSchema.safeParse(JSON.parse(l)).success).toBe(true);
-    await expect(exec(process.execPath, ['cli/bin.js', 'replay', '--fail-on', 'NOPE', 'x'])).rejects.toMatchObject({
+    await expect(
+      exec(process.execPath, ['cli/bin.js', 'replay', '--fail-on', 'NOPE', 'x']),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--fail-on must be one of'),
     });

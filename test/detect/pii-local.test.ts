@@ -61,6 +61,14 @@ describe('findLocalPii', () => {
     expect(findLocalPii(text)).toEqual([]);
   });
 
+  it('finds values glued to a label or inside JSON', () => {
+    expect(found('phone:919-555-0179')).toEqual([['PHONE', '919-555-0179']]);
+    expect(found('{"card":"5555555555554444","mail":"x.y@example.net"}')).toEqual([
+      ['CREDIT_DEBIT_NUMBER', '5555555555554444'],
+      ['EMAIL', 'x.y@example.net'],
+    ]);
+  });
+
   it('cuts an IBAN at its registered length when more text follows', () => {
     expect(found('IBAN DE89 3704 0044 0532 0130 00 EUR 1200')).toEqual([
       ['INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'DE89 3704 0044 0532 0130 00'],
@@ -143,5 +151,25 @@ describe('localPiiDetector', () => {
       '+'.repeat(1000),
     ])
       expect(() => localPiiDetector.scan([line(1, text, { erased: [text] })], {})).not.toThrow();
+  });
+});
+
+describe('localPiiDetector: malformed lines', () => {
+  it('skips lines without text instead of throwing', () => {
+    const bad = [
+      { n: 1 } as unknown as TranscriptLine,
+      { n: 2, text: 'mail a@example.com' } as TranscriptLine,
+    ];
+    expect(localPiiDetector.scan(bad, {}).map((d) => d.line)).toEqual([2]);
+  });
+});
+
+describe('localPiiDetector: state from a store', () => {
+  it('drops malformed table headers instead of throwing', () => {
+    const state: DetectorState = { tables: [{ sep: ',', columns: 3, ssn: [1] }, 'junk', { sep: 1 }] };
+    const hits = localPiiDetector.scan([line(1, 'x,900-12-3456,y')], state);
+    expect(hits.map((d) => d.kind)).toEqual(['SSN']);
+    expect(state).toEqual({ tables: [{ sep: ',', columns: 3, ssn: [1] }] });
+    expect(() => localPiiDetector.scan([line(2, 'a')], { tables: 'junk' })).not.toThrow();
   });
 });

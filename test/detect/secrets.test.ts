@@ -145,3 +145,23 @@ describe('findSecrets: look-alikes stay quiet', () => {
       expect(() => secretDetector.scan([{ n: 1, text, erased: [text] }], {})).not.toThrow();
   });
 });
+
+describe('secretDetector: malformed lines', () => {
+  it('skips lines without text instead of throwing', () => {
+    const bad = [
+      { n: 1 } as unknown as TranscriptLine,
+      { n: 2, text: 'AKIAIOSFODNN7EXAMPLE' } as TranscriptLine,
+    ];
+    expect(secretDetector.scan(bad, {}).map((d) => d.line)).toEqual([2]);
+  });
+});
+
+describe('secretDetector: state from a store', () => {
+  it('ignores a memo of the wrong shape', () => {
+    const state: DetectorState = { pem: 'open', keyIdLine: 'x' };
+    expect(() =>
+      secretDetector.scan(lines('MIIEowIBAAKCAQEA2R1E9sA/VTNrqIxHbo1WgbxhnsDOAHE6510vXQm1BM7gjgEF'), state),
+    ).not.toThrow();
+    expect(state).toEqual({});
+  });
+});

@@ -54,7 +54,9 @@ function reported(findings: Finding[], label: Label): boolean {
 }
 
 describe.each(scenarios)('corpus scenario %s', (scenario) => {
-  const labels = (JSON.parse(readFileSync(join(ROOT, scenario, 'labels.json'), 'utf8')) as { labels: Label[] }).labels;
+  const labels = (
+    JSON.parse(readFileSync(join(ROOT, scenario, 'labels.json'), 'utf8')) as { labels: Label[] }
+  ).labels;
   // NAME and ADDRESS need Comprehend (covered with a mocked service in test/e2e/comprehend.test.ts).
   const local = labels.filter((l) => !['NAME', 'ADDRESS', 'TYPED_AND_ERASED'].includes(l.subtype));
   const secrets = labels.filter((l) => l.kind !== 'risky-command' && l.value.length >= 6);

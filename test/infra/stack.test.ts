@@ -1,9 +1,27 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metric } from '../../shared/metrics';
-import { actionsOf, props, resources, type Statement, type Synthesized, sortedActions, statementsByFunction, synth } from './synth';
+import {
+  actionsOf,
+  props,
+  removeSynthOutputs,
+  resources,
+  type Statement,
+  type Synthesized,
+  sortedActions,
+  statementsByFunction,
+  synth,
+} from './synth';
 
-const LOGGING = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+afterAll(removeSynthOutputs);
+
+const LOGGING = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'sqs:SendMessage',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+];
 const TABLE = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 const KEY = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
 /** The only actions allowed on Resource "*": they support no resource-level permissions. */
@@ -49,8 +67,11 @@ function rule(tpl: Template, name: string): Record<string, unknown> {
   return found;
 }
 
-function pattern(tpl: Template, name: string): Record<string, any> {
-  return rule(tpl, name).EventPattern as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON, walked freely by assertions
+type Json = any;
+
+function pattern(tpl: Template, name: string): Json {
+  return rule(tpl, name).EventPattern;
 }
 
 describe('stacks', () => {
@@ -67,7 +88,10 @@ describe('detection rules on the default bus', () => {
     expect(pattern(t, 'ssm-sentinel-sessions')).toEqual({
       source: ['aws.ssm'],
       'detail-type': ['AWS API Call via CloudTrail'],
-      detail: { eventSource: ['ssm.amazonaws.com'], eventName: ['StartSession', 'ResumeSession', 'TerminateSession'] },
+      detail: {
+        eventSource: ['ssm.amazonaws.com'],
+        eventName: ['StartSession', 'ResumeSession', 'TerminateSession'],
+      },
     });
   });
 
@@ -118,8 +142,13 @@ describe('detection rules on the default bus', () => {
   it('watches an existing session log group by its exact name', () => {
     const custom = synth({ resourcePrefix: 'acme-mon', stack: { sessionLogGroupName: '/corp/ssm' } });
     const tpl = custom.templates.get('SsmSentinel')!;
-    expect(pattern(tpl, 'acme-mon-tampering-logs').detail.requestParameters.logGroupName).toContain('/corp/ssm');
-    tpl.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/corp/ssm', FilterName: 'acme-mon-transcripts' });
+    expect(pattern(tpl, 'acme-mon-tampering-logs').detail.requestParameters.logGroupName).toContain(
+      '/corp/ssm',
+    );
+    tpl.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      LogGroupName: '/corp/ssm',
+      FilterName: 'acme-mon-transcripts',
+    });
     // The group is not ours: no log group of that name is created, and no key use is granted for it.
     expect(props(tpl, 'AWS::Logs::LogGroup').map((g) => g.LogGroupName)).not.toContain('/corp/ssm');
     const agent = props(tpl, 'AWS::IAM::ManagedPolicy')[0]!;
@@ -135,11 +164,13 @@ describe('detection rules on the default bus', () => {
       [
         'ssm-sentinel-preferences',
         'ssm-sentinel-sessions',
-        ...['cloudtrail', 'dynamodb', 'events', 'lambda', 'logs', 'sns'].map((s) => `ssm-sentinel-tampering-${s}`),
+        ...['cloudtrail', 'dynamodb', 'events', 'lambda', 'logs', 'sns'].map(
+          (s) => `ssm-sentinel-tampering-${s}`,
+        ),
       ].sort(),
     );
     for (const name of names) {
-      const [target] = rule(t, name as string).Targets as Array<Record<string, any>>;
+      const [target] = rule(t, name as string).Targets as Json[];
       expect(JSON.stringify(target!.Arn)).toContain('sessionevents');
       expect(target!.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
       expect(JSON.stringify(target!.DeadLetterConfig.Arn)).toContain('sessioneventsDlq');
@@ -153,7 +184,9 @@ describe('transcripts', () => {
       LogGroupName: { Ref: expectLogical(t, 'AWS::Logs::LogGroup', '/ssm-sentinel/sessions') },
       FilterName: 'ssm-sentinel-transcripts',
       FilterPattern: '',
-      DestinationArn: { 'Fn::GetAtt': [expectLogical(t, 'AWS::Lambda::Function', 'ssm-sentinel-transcripts'), 'Arn'] },
+      DestinationArn: {
+        'Fn::GetAtt': [expectLogical(t, 'AWS::Lambda::Function', 'ssm-sentinel-transcripts'), 'Arn'],
+      },
     });
   });
 
@@ -167,6 +200,14 @@ describe('transcripts', () => {
       'logs:DescribeLogGroups',
       'logs:DescribeLogStreams',
       'logs:PutLogEvents',
+    ]);
+    expect(policy!.ManagedPolicyName).toEqual({
+      'Fn::Join': ['', ['ssm-sentinel-session-logging-', { Ref: 'AWS::Region' }]],
+    });
+    const names = [f, regional].map((tpl) => props(tpl, 'AWS::IAM::ManagedPolicy')[0]!.ManagedPolicyName);
+    expect(names).toEqual([
+      'ssm-sentinel-session-logging-eu-central-1',
+      'ssm-sentinel-session-logging-eu-west-1',
     ]);
     const stream = statements.find((s) => s.Sid === 'StreamSessionLogs')!;
     expect(JSON.stringify(stream.Resource)).toContain(':log-group:/ssm-sentinel/sessions');
@@ -207,8 +248,21 @@ describe('least privilege', () => {
   it('gives each function exactly the actions it calls', () => {
     const byFn = statementsByFunction(f);
     const expected: Record<string, string[]> = {
-      'ssm-sentinel-session-events': [...LOGGING, ...TABLE, ...KEY, 'events:PutEvents', 'ec2:DescribeInstances', 'ssm:GetDocument'],
-      'ssm-sentinel-transcripts': [...LOGGING, ...TABLE, ...KEY, 'events:PutEvents', 'comprehend:DetectPiiEntities'],
+      'ssm-sentinel-session-events': [
+        ...LOGGING,
+        ...TABLE,
+        ...KEY,
+        'events:PutEvents',
+        'ec2:DescribeInstances',
+        'ssm:GetDocument',
+      ],
+      'ssm-sentinel-transcripts': [
+        ...LOGGING,
+        ...TABLE,
+        ...KEY,
+        'events:PutEvents',
+        'comprehend:DetectPiiEntities',
+      ],
       'ssm-sentinel-notifier': [...LOGGING, ...TABLE, ...KEY, 'sns:Publish'],
       'ssm-sentinel-slack': [...LOGGING, 'secretsmanager:GetSecretValue'],
       'ssm-sentinel-responder': [
@@ -238,21 +292,40 @@ describe('least privilege', () => {
   it('scopes each permission to our resources', () => {
     const byFn = statementsByFunction(f);
     const find = (fn: string, action: string) =>
-      JSON.stringify(byFn.get(fn)!.filter((s) => actionsOf(s).includes(action)).map((s) => s.Resource));
-    expect(find('ssm-sentinel-slack', 'secretsmanager:GetSecretValue')).toContain(':secret:sentinel/slack-??????');
-    expect(find('ssm-sentinel-session-events', 'ssm:GetDocument')).toContain(':document/SSM-SessionManagerRunShell');
-    expect(find('ssm-sentinel-session-events', 'ssm:GetDocument')).toContain(':document/Team-ShellPreferences');
-    expect(find('ssm-sentinel-notifier', 'sns:Publish')).toContain(expectLogical(f, 'AWS::SNS::Topic', 'ssm-sentinel-alerts'));
+      JSON.stringify(
+        byFn
+          .get(fn)!
+          .filter((s) => actionsOf(s).includes(action))
+          .map((s) => s.Resource),
+      );
+    expect(find('ssm-sentinel-slack', 'secretsmanager:GetSecretValue')).toContain(
+      ':secret:sentinel/slack-??????',
+    );
+    expect(find('ssm-sentinel-session-events', 'ssm:GetDocument')).toContain(
+      ':document/SSM-SessionManagerRunShell',
+    );
+    expect(find('ssm-sentinel-session-events', 'ssm:GetDocument')).toContain(
+      ':document/Team-ShellPreferences',
+    );
+    expect(find('ssm-sentinel-notifier', 'sns:Publish')).toContain(
+      expectLogical(f, 'AWS::SNS::Topic', 'ssm-sentinel-alerts'),
+    );
     expect(find('ssm-sentinel-securityhub', 'securityhub:BatchImportFindings')).toContain(':product/');
-    expect(find('ssm-sentinel-transcripts', 'dynamodb:PutItem')).toContain(expectLogical(f, 'AWS::DynamoDB::Table'));
+    expect(find('ssm-sentinel-transcripts', 'dynamodb:PutItem')).toContain(
+      expectLogical(f, 'AWS::DynamoDB::Table'),
+    );
   });
 
   it('grants ssm:TerminateSession only when auto-terminate is enabled, to the responder alone', () => {
     const terminate = (tpl: Template) =>
-      [...statementsByFunction(tpl)].filter(([, ss]) => ss.some((s) => actionsOf(s).includes('ssm:TerminateSession')));
+      [...statementsByFunction(tpl)].filter(([, ss]) =>
+        ss.some((s) => actionsOf(s).includes('ssm:TerminateSession')),
+      );
     expect(terminate(t)).toEqual([]);
     expect(JSON.stringify(t.toJSON())).not.toContain('ssm:TerminateSession');
-    expect(props(t, 'AWS::Lambda::Function').map((p) => p.FunctionName)).not.toContain('ssm-sentinel-responder');
+    expect(props(t, 'AWS::Lambda::Function').map((p) => p.FunctionName)).not.toContain(
+      'ssm-sentinel-responder',
+    );
 
     const granted = terminate(f);
     expect(granted.map(([fn]) => fn)).toEqual(['ssm-sentinel-responder']);
@@ -293,7 +366,11 @@ describe('encryption', () => {
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [expectLogical(t, 'AWS::KMS::Key'), 'Arn'] } },
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [expectLogical(t, 'AWS::KMS::Key'), 'Arn'] },
+      },
     });
   });
 
@@ -358,7 +435,10 @@ describe('functions', () => {
 describe('alerting', () => {
   it('has a findings bus with an archive and rules to the notifier and the findings log', () => {
     t.hasResourceProperties('AWS::Events::EventBus', { Name: 'ssm-sentinel-findings' });
-    t.hasResourceProperties('AWS::Events::Archive', { ArchiveName: 'ssm-sentinel-findings', RetentionDays: 90 });
+    t.hasResourceProperties('AWS::Events::Archive', {
+      ArchiveName: 'ssm-sentinel-findings',
+      RetentionDays: 90,
+    });
     const findings = { source: ['ssm-sentinel'], 'detail-type': ['SSM Sentinel Finding'] };
     expect(pattern(t, 'ssm-sentinel-findings-to-notifier')).toEqual(findings);
     expect(pattern(t, 'ssm-sentinel-findings-to-log')).toEqual(findings);
@@ -366,7 +446,9 @@ describe('alerting', () => {
     const findingsLog = expectLogical(t, 'AWS::Logs::LogGroup', '/aws/events/ssm-sentinel-findings');
     expect(JSON.stringify(logTarget!.Arn)).toContain(`:log-group:",{"Ref":"${findingsLog}"}`);
     t.hasResourceProperties('AWS::Logs::ResourcePolicy', { PolicyName: 'ssm-sentinel-findings-log' });
-    expect(props(t, 'AWS::Events::Rule').map((r) => r.Name)).not.toContain('ssm-sentinel-findings-to-responder');
+    expect(props(t, 'AWS::Events::Rule').map((r) => r.Name)).not.toContain(
+      'ssm-sentinel-findings-to-responder',
+    );
   });
 
   it('routes findings to the responder only when enabled, at or above its severity', () => {
@@ -403,7 +485,13 @@ describe('dashboard', () => {
     ]) {
       expect(body, m).toContain(`MetricName=\\\\\\"${m}\\\\\\"`);
     }
-    for (const title of ['Findings by severity', 'Findings by category', 'Lambda errors and throttles', 'Dead-letter queue depth', 'Latest findings']) {
+    for (const title of [
+      'Findings by severity',
+      'Findings by category',
+      'Lambda errors and throttles',
+      'Dead-letter queue depth',
+      'Latest findings',
+    ]) {
       expect(body).toContain(title);
     }
     const findingsLog = expectLogical(t, 'AWS::Logs::LogGroup', '/aws/events/ssm-sentinel-findings');
@@ -428,9 +516,15 @@ describe('optional parts', () => {
   });
 
   it('creates a multi-region trail into an encrypted, TLS-only bucket when asked', () => {
-    f.hasResourceProperties('AWS::CloudTrail::Trail', { IsMultiRegionTrail: true, IsLogging: true, EnableLogFileValidation: true });
+    f.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsMultiRegionTrail: true,
+      IsLogging: true,
+      EnableLogFileValidation: true,
+    });
     f.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
     });
     expect(resources(t, 'AWS::CloudTrail::Trail')).toEqual({});
     expect(resources(regional, 'AWS::CloudTrail::Trail')).toEqual({});
@@ -444,11 +538,19 @@ describe('optional parts', () => {
   });
 
   it('forwards findings of another region to the home bus and keeps alerting at home', () => {
-    const [target] = rule(regional, 'ssm-sentinel-findings-to-home').Targets as Array<Record<string, unknown>>;
+    const [target] = rule(regional, 'ssm-sentinel-findings-to-home').Targets as Array<
+      Record<string, unknown>
+    >;
     expect(JSON.stringify(target!.Arn)).toContain(':events:eu-central-1:');
     expect(JSON.stringify(target!.Arn)).toContain(':event-bus/ssm-sentinel-findings');
-    const fns = props(regional, 'AWS::Lambda::Function').map((p) => p.FunctionName).sort();
-    expect(fns).toEqual(['ssm-sentinel-preferences', 'ssm-sentinel-session-events', 'ssm-sentinel-transcripts']);
+    const fns = props(regional, 'AWS::Lambda::Function')
+      .map((p) => p.FunctionName)
+      .sort();
+    expect(fns).toEqual([
+      'ssm-sentinel-preferences',
+      'ssm-sentinel-session-events',
+      'ssm-sentinel-transcripts',
+    ]);
     expect(resources(regional, 'AWS::CloudWatch::Dashboard')).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -26,8 +26,16 @@ export interface SynthOptions {
   mutate?: (stack: SsmSentinelStack) => void;
 }
 
+const outdirs: string[] = [];
+
+/** Remove every cloud assembly written by synth() in this test file (call from afterAll). */
+export function removeSynthOutputs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function synth(config: unknown, options: SynthOptions = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'sentinel-synth-'));
+  outdirs.push(outdir);
   const context: Record<string, unknown> = options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] };
   const app = new App({ outdir, context });
   const stacks = buildStacks(app, loadConfig({ config }), options.env);
@@ -61,14 +69,14 @@ export function actionsOf(s: Statement): string[] {
 /** Function name → every statement of the policies attached to its role. */
 export function statementsByFunction(t: Template): Map<string, Statement[]> {
   const roleToFunction = new Map<string, string>();
-  for (const fn of Object.values(resources(t, 'AWS::Lambda::Function'))) {
-    const role = (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    roleToFunction.set(role, fn.Properties?.FunctionName as string);
+  for (const fn of props(t, 'AWS::Lambda::Function')) {
+    const role = (fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    roleToFunction.set(role, fn.FunctionName as string);
   }
   const out = new Map<string, Statement[]>();
-  for (const policy of Object.values(resources(t, 'AWS::IAM::Policy'))) {
-    const roles = (policy.Properties?.Roles as Array<{ Ref: string }>).map((r) => r.Ref);
-    const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+  for (const policy of props(t, 'AWS::IAM::Policy')) {
+    const roles = (policy.Roles as Array<{ Ref: string }>).map((r) => r.Ref);
+    const statements = (policy.PolicyDocument as { Statement: Statement[] }).Statement;
     for (const role of roles) {
       const name = roleToFunction.get(role);
       if (name === undefined) continue;

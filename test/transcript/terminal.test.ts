@@ -109,6 +109,11 @@ describe('terminal normalisation', () => {
     expect(one(big).text.length).toBe(999_999);
     const noisy = `${ESC}[1;1H${'x'.repeat(10)}`.repeat(50_000);
     expect(normaliseLine(noisy).length).toBe(50_000);
+    // Insert/erase storms would be quadratic in a screen model: past a work budget the line is stripped.
+    const storm = `${'y'.repeat(20_000)}${`\b${ESC}[@${ESC}[1Kz`.repeat(20_000)}`;
+    const [line] = normaliseLine(storm);
+    expect(line!.text.startsWith('yyy')).toBe(true);
+    expect(line!.text.length).toBeGreaterThan(20_000);
   });
 
   it('numbers segments by their input line', () => {
