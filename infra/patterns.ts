@@ -56,9 +56,10 @@ export function ownLogGroupPrefixes(config: Config): Array<string | { prefix: st
 /**
  * Tampering with the monitor: one pattern per service. CloudTrail changes count on any trail (the
  * detection depends on every trail that feeds EventBridge); the others are scoped to our resource
- * prefix by name prefix or ARN wildcard, which is as precise as EventBridge patterns allow.
+ * prefix by name prefix or ARN wildcard, which is as precise as EventBridge patterns allow. KMS calls
+ * name a key by id, ARN or alias, so the stack passes its key's id and ARN (`keyRefs`).
  */
-export function tamperingPatterns(config: Config): Record<string, Pattern> {
+export function tamperingPatterns(config: Config, keyRefs: string[] = []): Record<string, Pattern> {
   const p = config.resourcePrefix;
   const arn = (service: string, resource: string) => ({ wildcard: `arn:*:${service}:*:*:${resource}${p}-*` });
   return {
@@ -116,6 +117,20 @@ export function tamperingPatterns(config: Config): Record<string, Pattern> {
       ['DeleteTable', 'UpdateTable', 'UpdateTimeToLive', 'UpdateContinuousBackups'],
       {
         tableName: [{ prefix: `${p}-` }, arn('dynamodb', 'table/')],
+      },
+    ),
+    kms: apiCall(
+      'kms',
+      [
+        'DisableKey',
+        'ScheduleKeyDeletion',
+        'PutKeyPolicy',
+        'DisableKeyRotation',
+        'DeleteAlias',
+        'UpdateAlias',
+      ],
+      {
+        $or: [{ keyId: [...keyRefs, { prefix: `alias/${p}` }] }, { aliasName: [{ prefix: `alias/${p}` }] }],
       },
     ),
   };

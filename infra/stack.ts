@@ -64,7 +64,7 @@ export class SsmSentinelStack extends Stack {
       'stateless detection API',
     );
 
-    new Detection(this, 'Detection', { config, sessionEvents });
+    new Detection(this, 'Detection', { config, sessionEvents, key });
     const transcripts = new Transcripts(this, 'Transcripts', { config, key, transcripts: transcriptsFn });
     if (config.stack.managePreferences) {
       new Preferences(this, 'Preferences', {

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { Config } from '../../shared/model/config';
 import { type Pattern, preferencesPattern, sessionPattern, tamperingPatterns } from '../patterns';
@@ -10,6 +11,8 @@ export interface DetectionProps {
   config: Config;
   /** The session-events function; its DLQ also holds events EventBridge could not deliver. */
   sessionEvents: SentinelFunction;
+  /** The stack key: disabling or deleting it is tampering too. */
+  key: kms.IKey;
 }
 
 /**
@@ -50,7 +53,9 @@ export class Detection extends Construct {
       'Changes to the Session Manager preferences documents',
       preferencesPattern(config),
     );
-    for (const [service, pattern] of Object.entries(tamperingPatterns(config))) {
+    for (const [service, pattern] of Object.entries(
+      tamperingPatterns(config, [props.key.keyId, props.key.keyArn]),
+    )) {
       add(`Tampering-${service}`, `tampering-${service}`, `Tampering with the monitor: ${service}`, pattern);
     }
   }

@@ -1,6 +1,6 @@
 import { type SecretKind, secretRule } from '../rules/secret-rules';
 import type { Detection, Detector, DetectorState, TranscriptLine } from '../transcript/types';
-import { charClasses, githubChecksumValid, jwtHeaderValid } from './validators';
+import { charClasses, execAll, githubChecksumValid, jwtHeaderValid } from './validators';
 
 /** A secret found in one piece of text. `value` is internal: mask it before it goes anywhere. */
 export interface SecretMatch {
@@ -289,15 +289,49 @@ const MATCHERS: readonly Matcher[] = [
 
 const PASSWORD_RULES = new Set(['secret-password-cli', 'secret-password-assignment']);
 
+/** Every hint of every matcher, longest first: at one position the longest hint that occurs wins. */
+const HINTS = [...new Set(MATCHERS.flatMap((m) => m.hint))].sort((a, b) => b.length - a.length);
+/**
+ * One pass finds where any hint starts; the scan resumes one character after each hit, so overlapping
+ * hints are all seen. No lookahead: a literal alternation lets the regex engine skip ahead quickly.
+ */
+const HINT_SCAN = new RegExp(HINTS.map((h) => h.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'), 'gi');
+/**
+ * Matchers gated by each hint and by every shorter hint it starts with (a shorter hint at the same
+ * position is a prefix of the longest one found there).
+ */
+const MATCHERS_BY_HINT = new Map<string, number[]>(
+  HINTS.map((h) => [
+    h,
+    MATCHERS.flatMap((m, i) => (m.hint.some((x) => h.startsWith(x)) ? [i] : [])),
+  ]),
+);
+
+/**
+ * Which matchers may match `text`: one regex pass instead of a lower-cased copy and ~50 `includes`
+ * per line (corpus: findSecrets 1.67 → 0.6 ms for 843 segments).
+ */
+function candidates(text: string): Uint8Array | undefined {
+  let wanted: Uint8Array | undefined;
+  HINT_SCAN.lastIndex = 0;
+  for (let m = HINT_SCAN.exec(text); m !== null; m = HINT_SCAN.exec(text)) {
+    HINT_SCAN.lastIndex = m.index + 1;
+    wanted ??= new Uint8Array(MATCHERS.length);
+    for (const i of MATCHERS_BY_HINT.get(m[0].toLowerCase()) ?? []) wanted[i] = 1;
+  }
+  return wanted;
+}
+
 /** Secrets in one piece of text (stateless). Overlaps are resolved by matcher priority. */
 export function findSecrets(text: string): SecretMatch[] {
   if (typeof text !== 'string' || text.length < 8) return [];
-  const lower = text.toLowerCase();
+  const wanted = candidates(text);
+  if (!wanted) return [];
   const found: Array<SecretMatch & { prio: number }> = [];
-  MATCHERS.forEach((m, prio) => {
-    if (!m.hint.some((h) => lower.includes(h))) return;
-    m.re.lastIndex = 0;
-    for (const hit of text.matchAll(m.re)) {
+  for (let prio = 0; prio < MATCHERS.length; prio++) {
+    if (!wanted[prio]) continue;
+    const m = MATCHERS[prio]!;
+    for (const hit of execAll(m.re, text)) {
       const span = valueSpan(hit);
       if (!span) continue;
       const value = text.slice(span[0], span[1]);
@@ -305,8 +339,13 @@ export function findSecrets(text: string): SecretMatch[] {
       if (PASSWORD_RULES.has(m.ruleId) && isPlaceholder(value)) continue;
       found.push({ ruleId: m.ruleId, kind: m.kind, start: span[0], end: span[1], value, prio });
     }
-  });
+  }
+  if (found.length === 0) return [];
   addSecretAfterKeyId(text, found);
+  if (found.length === 1) {
+    const f = found[0]!;
+    return [{ ruleId: f.ruleId, kind: f.kind, start: f.start, end: f.end, value: f.value }];
+  }
   found.sort((a, b) => a.prio - b.prio || a.start - b.start);
   const kept: SecretMatch[] = [];
   // Characters already claimed by a higher-priority match (linear, even with thousands of hits).
@@ -387,30 +426,44 @@ export const secretDetector: Detector = {
     const out: Detection[] = [];
     for (const line of lines) {
       if (typeof line.text !== 'string') continue;
-      const seen = new Set<string>();
-      const emit = (m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>): void => {
-        const key = `${m.kind}\u0000${m.value}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        out.push(detection(m, line.n));
-      };
       const textMatches = findSecrets(line.text);
-      for (const m of textMatches) emit(m);
-      for (const fragment of line.erased ?? []) for (const m of findSecrets(fragment)) emit(m);
+      // Same kind and value twice on one line is one detection (a shared set: no allocation per line).
+      if (LINE_SEEN.size > 0) LINE_SEEN.clear();
+      const seen = LINE_SEEN;
+      for (const m of textMatches) emit(out, seen, m, line.n);
+      for (const fragment of line.erased ?? []) for (const m of findSecrets(fragment)) emit(out, seen, m, line.n);
       if (line.command && !line.text.includes(line.command))
-        for (const m of findSecrets(line.command)) emit(m);
-      trackPem(line.text, textMatches, memo, emit);
-      trackKeyId(line, textMatches, memo, emit);
+        for (const m of findSecrets(line.command)) emit(out, seen, m, line.n);
+      if (textMatches.length > 0 || memo.pem) trackPem(line.text, textMatches, memo, out, seen, line.n);
+      if (textMatches.length > 0 || memo.keyIdLine !== undefined) trackKeyId(line, textMatches, memo, out, seen);
     }
     return out;
   },
 };
 
+/** Kind + value already reported on the line being scanned (scan is synchronous, so one set serves all). */
+const LINE_SEEN = new Set<string>();
+
+/** Adds a detection unless the line already has one of the same kind and value (no closure per line). */
+function emit(
+  out: Detection[],
+  seen: Set<string>,
+  m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>,
+  line: number,
+): void {
+  const key = `${m.kind}\u0000${m.value}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  out.push(detection(m, line));
+}
+
 function trackPem(
   text: string,
   matches: readonly SecretMatch[],
   memo: SecretState,
-  emit: (m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>) => void,
+  out: Detection[],
+  seen: Set<string>,
+  n: number,
 ): void {
   const marker = matches.find((m) => m.ruleId === 'secret-private-key' && m.value.startsWith('-----BEGIN'));
   if (marker) {
@@ -423,7 +476,7 @@ function trackPem(
   if (PEM_END.test(body)) {
     delete memo.pem;
   } else if (PEM_BODY.test(body)) {
-    if (!memo.pem.bodyReported) emit({ ruleId: 'secret-private-key', kind: 'PRIVATE_KEY', value: body });
+    if (!memo.pem.bodyReported) emit(out, seen, { ruleId: 'secret-private-key', kind: 'PRIVATE_KEY', value: body }, n);
     memo.pem.bodyReported = true;
   } else if (body !== '' && !PEM_HEADER.test(body)) {
     // Anything else (a prompt, an error) means the block was cut short.
@@ -435,7 +488,8 @@ function trackKeyId(
   line: TranscriptLine,
   matches: readonly SecretMatch[],
   memo: SecretState,
-  emit: (m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>) => void,
+  out: Detection[],
+  seen: Set<string>,
 ): void {
   const hasKeyId = matches.some((m) => m.kind === 'AWS_ACCESS_KEY');
   const hasSecret = matches.some((m) => m.kind === 'AWS_SECRET_KEY');
@@ -451,7 +505,7 @@ function trackKeyId(
   }
   const lone = WHOLE_LINE_SECRET.exec(line.text)?.[1];
   if (lone && awsSecretShape(lone)) {
-    emit({ ruleId: 'secret-aws-secret-key', kind: 'AWS_SECRET_KEY', value: lone });
+    emit(out, seen, { ruleId: 'secret-aws-secret-key', kind: 'AWS_SECRET_KEY', value: lone }, line.n);
     delete memo.keyIdLine;
   }
 }

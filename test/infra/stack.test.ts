@@ -139,6 +139,18 @@ describe('detection rules on the default bus', () => {
     });
   });
 
+  it('watches the stack key by id, ARN and alias', () => {
+    const kms = pattern(t, 'ssm-sentinel-tampering-kms').detail;
+    expect(kms.eventName).toEqual(
+      expect.arrayContaining(['DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy']),
+    );
+    const key = expectLogical(t, 'AWS::KMS::Key');
+    expect(kms.requestParameters.$or).toEqual([
+      { keyId: [{ Ref: key }, { 'Fn::GetAtt': [key, 'Arn'] }, { prefix: 'alias/ssm-sentinel' }] },
+      { aliasName: [{ prefix: 'alias/ssm-sentinel' }] },
+    ]);
+  });
+
   it('watches an existing session log group by its exact name', () => {
     const custom = synth({ resourcePrefix: 'acme-mon', stack: { sessionLogGroupName: '/corp/ssm' } });
     const tpl = custom.templates.get('SsmSentinel')!;
@@ -164,7 +176,7 @@ describe('detection rules on the default bus', () => {
       [
         'ssm-sentinel-preferences',
         'ssm-sentinel-sessions',
-        ...['cloudtrail', 'dynamodb', 'events', 'lambda', 'logs', 'sns'].map(
+        ...['cloudtrail', 'dynamodb', 'events', 'kms', 'lambda', 'logs', 'sns'].map(
           (s) => `ssm-sentinel-tampering-${s}`,
         ),
       ].sort(),
