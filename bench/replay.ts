@@ -35,17 +35,16 @@ export function recordPool(): object[] {
     'AWS-StartInteractiveCommand',
   ];
   for (let i = 0; i < 40; i++) {
-    const r = structuredClone(start) as Record<string, any>;
+    const r = structuredClone(start);
     r.sourceIPAddress = `198.51.100.${i}`;
     const doc = docs[i % docs.length];
-    r.requestParameters = { ...r.requestParameters, documentName: doc };
-    if (!doc) delete r.requestParameters.documentName;
+    const params: Record<string, unknown> = { ...(r.requestParameters as Record<string, unknown>) };
+    if (doc) params.documentName = doc;
+    else delete params.documentName;
     if (doc?.startsWith('AWS-StartPortForwarding')) {
-      r.requestParameters.parameters = {
-        portNumber: [String([5432, 8080, 3306][i % 3])],
-        host: ['db.internal'],
-      };
+      params.parameters = { portNumber: [String([5432, 8080, 3306][i % 3])], host: ['db.internal'] };
     }
+    r.requestParameters = params;
     if (i % 7 === 0) {
       r.errorCode = 'AccessDenied';
       r.errorMessage = 'User is not authorized to perform: ssm:StartSession';

@@ -8,6 +8,7 @@ import { type PiiMode, replay } from './replay';
 const USAGE = `Usage:
   ssm-sentinel replay <file|dir>... [--json] [--fail-on SEVERITY] [--config FILE] [--target-tags FILE]
                                     [--pii local|comprehend|off] [--stats]
+  ssm-sentinel rules [--json]
   ssm-sentinel doctor [--region R] [--config FILE]
   ssm-sentinel test-alert [--region R] [--config FILE] [--bus NAME] [--severity SEVERITY]
 
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === 'replay') return runReplay(rest);
+  if (command === 'rules') return printRules(rest.includes('--json'));
   if (command === 'doctor' || command === 'test-alert') {
     const { runAwsCommand } = await import('./aws-commands');
     return runAwsCommand(command, rest);
@@ -92,6 +94,22 @@ async function runReplay(args: string[]): Promise<number> {
     },
   );
   return result.exitCode;
+}
+
+/** The detection catalogue: id, category, default severity and title (playbooks with --json). */
+async function printRules(json: boolean): Promise<number> {
+  const { ALL_RULES } = await import('../shared/rules');
+  if (json) {
+    for (const r of ALL_RULES) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  const w = Math.max(...ALL_RULES.map((r) => r.id.length));
+  for (const r of ALL_RULES) {
+    process.stdout.write(
+      `${r.id.padEnd(w)}  ${r.severity.padEnd(13)}  ${r.category.padEnd(21)}  ${r.title}\n`,
+    );
+  }
+  return 0;
 }
 
 function parseReplayArgs(args: string[]) {

@@ -44,6 +44,8 @@ const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_ID = /^(?=[a-f]*\d)(?=\d*[a-f])[0-9a-f]{8,}$/i;
 const RESOURCE_ID = /^[a-z]{1,12}-(?=[a-f]*\d)[0-9a-f]{8,17}$/;
+// Key material and encoded data (PEM and ssh key lines, tokens): long runs of base64/base64url.
+const BLOB = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
 
 interface Token {
   start: number;
@@ -75,12 +77,13 @@ export function originalOffset(res: Residual, offset: number): number {
 }
 
 function cutTokens(text: string, cut: Uint8Array): void {
+  // Words are read from what the cuts left: a cut value ends a word.
+  for (const m of text.matchAll(BLOB)) if (looksRandom(m[0])) cut.fill(1, m.index!, m.index! + m[0].length);
+  const left = cut.includes(1) ? text.split('').map((c, i) => (cut[i] ? '\n' : c)).join('') : text;
   const tokens: Token[] = [];
-  for (const m of text.matchAll(TOKEN)) {
+  for (const m of left.matchAll(TOKEN)) {
     const start = m.index!;
     const end = start + m[0].length;
-    // A token the detectors cut in part is left as the cuts made it.
-    if (cut.subarray(start, end).includes(1)) continue;
     const word = m[0];
     if (UUID.test(word) || HEX_ID.test(word) || RESOURCE_ID.test(word)) {
       cut.fill(1, start, end);
@@ -133,6 +136,24 @@ function joinSegments(text: string, cut: Uint8Array): Residual {
   // Lines left with no letters hold nothing the offline detectors cannot find.
   if (!letters) return { text: '', segments: [] };
   return { text: pieces.join(JOINER), segments };
+}
+
+/**
+ * Encoded data switches between upper case, lower case and digits at most characters (about 6 in 10
+ * for random base64); words and paths, even CamelCase ones with a year, rarely (`JohnSmith2024`: 3 in 13).
+ */
+function looksRandom(s: string): boolean {
+  let switches = 0;
+  let digits = 0;
+  let prev = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const cls = c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0;
+    if (cls === 1) digits++;
+    if (cls && prev && cls !== prev) switches++;
+    if (cls) prev = cls;
+  }
+  return digits > 0 && switches >= s.length * 0.35;
 }
 
 /** Tabs, line breaks and runs of two or more spaces separate columns: a segment ends there. */

@@ -1,13 +1,24 @@
 import { COMMAND_RULES } from './command-rules';
+import { PII_RULES, piiRuleFor } from './pii-rules';
 import { SECRET_RULES } from './secret-rules';
 import { SESSION_RULES } from './session-rules';
+import { SYSTEM_RULES } from './system-rules';
 import type { RuleMeta } from './types';
 
-/** Every rule's metadata (title, description, playbook) by id, for alerts and reports. */
-const RULES: ReadonlyMap<string, RuleMeta> = new Map(
-  [...SESSION_RULES, ...COMMAND_RULES, ...SECRET_RULES].map((r) => [r.id, r]),
-);
+/** The whole rule catalogue, for alerts, reports and `ssm-sentinel rules`. */
+export const ALL_RULES: readonly RuleMeta[] = [
+  ...SESSION_RULES,
+  ...COMMAND_RULES,
+  ...SECRET_RULES,
+  ...PII_RULES,
+  ...SYSTEM_RULES,
+];
 
+const BY_ID: ReadonlyMap<string, RuleMeta> = new Map(ALL_RULES.map((r) => [r.id, r]));
+
+/** Rule metadata by id; PII rules of entity types without their own entry are generated. */
 export function ruleById(id: string): RuleMeta | undefined {
-  return RULES.get(id);
+  const rule = BY_ID.get(id);
+  if (rule || !id.startsWith('pii-')) return rule;
+  return piiRuleFor(id.slice(4).replace(/-/g, '_').toUpperCase());
 }

@@ -29,7 +29,10 @@ export class MemoryWindowStore implements WindowStore {
   private readonly events = new Map<string, Map<string, number>>();
   async hit(key: string, eventId: string, timeMs: number, windowMs: number) {
     let byId = this.events.get(key);
-    if (!byId) this.events.set(key, (byId = new Map()));
+    if (!byId) {
+      byId = new Map();
+      this.events.set(key, byId);
+    }
     byId.set(eventId, timeMs);
     let n = 0;
     for (const [id, t] of byId) {

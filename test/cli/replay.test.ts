@@ -17,7 +17,15 @@ async function run(paths: string[], extra: Partial<Parameters<typeof replay>[0]>
   let err = '';
   const result = await replay(
     { paths, json: true, config: DEFAULT_CONFIG, targetTags: {}, pii: 'local', stats: false, ...extra },
-    { out: (s) => void (out += s), err: (s) => void (err += s), progress: false },
+    {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+      progress: false,
+    },
   );
   const findings =
     extra.json === false

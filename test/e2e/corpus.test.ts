@@ -40,7 +40,15 @@ async function run(paths: string[]) {
   let err = '';
   const result = await replay(
     { paths, json: true, config: DEFAULT_CONFIG, targetTags: {}, pii: 'local', stats: false },
-    { out: (s) => void (out += s), err: (s) => void (err += s), progress: false },
+    {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+      progress: false,
+    },
   );
   return { ...result, out, err };
 }

@@ -1,64 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchComprehend } from '../../bench/comprehend';
 import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { codePoints } from '../../shared/pii/pack';
 import { ComprehendPiiScanner } from '../../shared/pii/scanner';
-import type { PiiDetectApi, PiiEntity } from '../../shared/pii/types';
-import { readSubscription } from '../../shared/transcript/read';
-import { normaliseLines } from '../../shared/transcript/terminal';
-import type { DetectorState, TranscriptLine } from '../../shared/transcript/types';
-
-const SESSIONS = join(import.meta.dirname, '..', 'fixtures', 'sessions');
-
-interface Label {
-  kind: string;
-  subtype: string;
-  value: string;
-}
-
-/** Session lines as the transcript scanner would hand them over, one array per delivery. */
-function deliveries(session: string): TranscriptLine[][] {
-  const dir = join(SESSIONS, session, 'subscription');
-  let n = 1;
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => {
-      const { chunks } = readSubscription(JSON.parse(readFileSync(join(dir, f), 'utf8')), f);
-      const raw = chunks.flatMap((c) => c.events.flatMap((e) => e.text.split('\n')));
-      return normaliseLines(raw).map((l) => ({ n: n++, text: l.text, erased: l.erased }));
-    });
-}
-
-/** Answers as the service would for the planted values: every occurrence in the request text. */
-class LabelledComprehend implements PiiDetectApi {
-  readonly requests: string[] = [];
-  constructor(private readonly labels: readonly Label[]) {}
-
-  async detect(text: string): Promise<PiiEntity[]> {
-    this.requests.push(text);
-    const out: PiiEntity[] = [];
-    for (const l of this.labels) {
-      for (let i = text.indexOf(l.value); i >= 0; i = text.indexOf(l.value, i + 1)) {
-        const begin = codePoints(text.slice(0, i));
-        out.push({
-          Type: l.subtype,
-          Score: 0.97,
-          BeginOffset: begin,
-          EndOffset: begin + codePoints(l.value),
-        });
-      }
-    }
-    return out;
-  }
-}
+import type { DetectorState } from '../../shared/transcript/types';
+import { deliveries, LabelledComprehend, SESSIONS, sessionLabels } from './corpus';
 
 describe('Comprehend scanner on the pii-leak session', () => {
-  const labels = (
-    JSON.parse(readFileSync(join(SESSIONS, 'pii-leak', 'labels.json'), 'utf8')) as { labels: Label[] }
-  ).labels;
+  const labels = sessionLabels('pii-leak');
   const planted = labels.filter((l) => l.kind === 'pii' && l.subtype !== 'TYPED_AND_ERASED');
 
   it('reports every planted value with its type, on a line that shows it, sending no prompt', async () => {

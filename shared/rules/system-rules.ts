@@ -1,0 +1,33 @@
+import type { RuleMeta } from './types';
+
+/** Findings about the monitor's own work rather than about a session's content. */
+export const SYSTEM_RULES: RuleMeta[] = [
+  {
+    id: 'scan-pii-unavailable',
+    category: 'scan-error',
+    severity: 'HIGH',
+    title: 'Personal-data scan unavailable for this session',
+    description:
+      'The personal-data scanner (Amazon Comprehend) failed after its retries. Commands and secrets were still ' +
+      'scanned locally; the delivery is failed so CloudWatch Logs retries it for up to 24 hours.',
+    playbook: [
+      'Check the transcripts function logs and its Throttles alarm for the cause (throttling, permissions, outage).',
+      'If it persists, raise the Comprehend quota or lower stack.transcriptsConcurrency.',
+      'Deliveries that still fail land in the transcripts DLQ: re-drive them once the cause is fixed.',
+    ],
+  },
+  {
+    id: 'responder.session-terminated',
+    category: 'session-terminated',
+    severity: 'HIGH',
+    title: 'Session terminated by ssm-sentinel',
+    description:
+      'The responder ended a session because of a finding at or above autoTerminate.minSeverity (LOW in dry-run ' +
+      'mode: it would have ended it).',
+    playbook: [
+      'Read the triggering finding (linked in the reasons) and confirm it was right.',
+      'Contact the principal; if the session was legitimate, add a narrow exemptPrincipals pattern.',
+      'If it was an intrusion, rotate the credentials the principal used and review the instance.',
+    ],
+  },
+];
