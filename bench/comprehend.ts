@@ -70,7 +70,12 @@ class LabelledComprehend implements PiiDetectApi {
     for (const l of this.labels) {
       for (let i = text.indexOf(l.value); i >= 0; i = text.indexOf(l.value, i + 1)) {
         const begin = codePoints(text.slice(0, i));
-        out.push({ Type: l.subtype, Score: 0.97, BeginOffset: begin, EndOffset: begin + codePoints(l.value) });
+        out.push({
+          Type: l.subtype,
+          Score: 0.97,
+          BeginOffset: begin,
+          EndOffset: begin + codePoints(l.value),
+        });
       }
     }
     return out;

@@ -22,6 +22,7 @@ async function main() {
     const r = await benchComprehend('test/fixtures/sessions');
     out.comprehendUnitsVsFloor = r.comprehendUnitsVsFloor;
     out.comprehendUnitsVsNaive = r.comprehendUnitsVsNaive;
+    out.comprehendMode = r.comprehendMode;
     out.comprehendDetail = r.detail;
   }
   if (want('handlers')) {

@@ -20,7 +20,17 @@ const env = readEnv([Env.TableName, Env.BusName]);
 const table = { client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.TABLE_NAME };
 const sessions = new DynamoSessionStore(table);
 const guard = new DynamoTerminationGuard(table);
-const control = new SsmSessionControl(tracer.captureAWSv3Client(new SSMClient({})));
+/** Sessions live in the region of their finding (forwarding regions share the home responder). */
+const controls = new Map<string, SsmSessionControl>();
+function controlFor(region: string | undefined): SsmSessionControl {
+  const key = region ?? '';
+  let control = controls.get(key);
+  if (!control) {
+    control = new SsmSessionControl(tracer.captureAWSv3Client(new SSMClient(region ? { region } : {})));
+    controls.set(key, control);
+  }
+  return control;
+}
 const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),
   busName: env.BUS_NAME,
@@ -36,6 +46,7 @@ async function main(event: unknown): Promise<void> {
     throw new Error(`malformed finding event: ${problem}`);
   }
   const finding = parsed.data.detail;
+  const control = controlFor(finding.region);
   const result = await respond(finding, { config: env.config, guard, sessions, control });
   logger.info('responder decision', {
     outcome: result.outcome,

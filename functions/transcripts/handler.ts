@@ -7,15 +7,14 @@ import middy from '@middy/core';
 import { EventBridgeFindingPublisher } from '../../shared/aws/bus';
 import { ComprehendPiiApi, createComprehendClient } from '../../shared/aws/comprehend';
 import { DynamoCarryOverStore, DynamoSessionStore } from '../../shared/aws/state';
-import { createLocalPiiScanner } from '../../shared/detect/pii-local';
-import { secretDetector } from '../../shared/detect/secrets';
+import { type PiiMode, piiScanner, transcriptDetectors } from '../../shared/engine';
 import { Dimension, Env, Metric } from '../../shared/metrics';
 import type { Finding } from '../../shared/model/finding';
-import { ComprehendPiiScanner } from '../../shared/pii/scanner';
-import { createCommandDetector } from '../../shared/transcript/commands';
+import type { PiiStats } from '../../shared/pii/types';
+import { BufferedCarryOverStore } from '../../shared/state/buffered';
 import { readSubscription } from '../../shared/transcript/read';
 import { scanTranscript } from '../../shared/transcript/scan';
-import type { Detector, PiiScanner, TranscriptCarry } from '../../shared/transcript/types';
+import type { TranscriptCarry } from '../../shared/transcript/types';
 import { readEnv } from '../commons/env';
 import { count, countBy, countFindings, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
@@ -35,16 +34,17 @@ const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),
   busName: env.BUS_NAME,
 });
-const detectors: Detector[] = [createCommandDetector(), secretDetector];
-const comprehend =
+// The same engine as the CLI: one assembly of detectors and of the PII scanner for a mode.
+const detectors = transcriptDetectors();
+const pii = piiScanner(
+  env.PII_MODE as PiiMode,
+  env.config,
   env.PII_MODE === 'comprehend'
-    ? new ComprehendPiiScanner(
-        new ComprehendPiiApi(tracer.captureAWSv3Client(createComprehendClient())),
-        env.config,
-      )
-    : undefined;
-const pii: PiiScanner | undefined =
-  comprehend ?? (env.PII_MODE === 'local' ? createLocalPiiScanner(env.config) : undefined);
+    ? new ComprehendPiiApi(tracer.captureAWSv3Client(createComprehendClient()))
+    : undefined,
+);
+/** Comprehend cost accounting, when the scanner calls Comprehend. */
+const comprehend = pii && 'stats' in pii ? (pii as { stats: PiiStats }) : undefined;
 useFunctionDimension('transcripts');
 
 async function main(event: unknown): Promise<void> {
@@ -62,9 +62,15 @@ async function main(event: unknown): Promise<void> {
   const before = comprehend ? { ...comprehend.stats } : undefined;
   const findings: Finding[] = [];
   let retry = false;
+  // Carry-over is saved only once the findings are on the bus (see BufferedCarryOverStore).
+  const staged = new BufferedCarryOverStore(carry);
   for (const chunk of read.chunks) {
     const session = await sessions.get(chunk.sessionId);
-    const result = await scanTranscript(chunk, { config: env.config, carry, pii, session }, detectors);
+    const result = await scanTranscript(
+      chunk,
+      { config: env.config, carry: staged, pii, session },
+      detectors,
+    );
     for (const e of result.errors)
       logger.warn('transcript scan problem', { problem: e.message, sessionId: chunk.sessionId });
     findings.push(...result.findings);
@@ -90,6 +96,7 @@ async function main(event: unknown): Promise<void> {
       })),
     });
   }
+  await staged.commit();
   if (retry) {
     // Findings so far are out (ids are stable, so the retry does not duplicate them); the text that
     // could not be scanned is scanned again when the platform retries the invocation.

@@ -75,27 +75,46 @@ function countryCodeLength(digits: string): number {
   return CC3_RANGES.some(([lo, hi]) => three >= lo && three <= hi) ? 3 : 0;
 }
 
-function digitCount(text: string): number {
+/** Digits in `text`, counting no further than `cap` (the most any gate below needs). */
+function digitCount(text: string, cap: number): number {
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length && n < cap; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) n++;
   }
   return n;
 }
 
-/** Index of the field an offset falls in, and the number of fields (quote-aware). */
-function fieldAt(text: string, sep: string, offset: number): { index: number; count: number } {
-  let index = -1;
-  let count = 1;
+/** Offsets of the unquoted separators of a line (quote-aware, like a CSV reader). */
+function separatorOffsets(text: string, sep: string): number[] {
+  const out: number[] = [];
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
-    if (i === offset) index = count - 1;
     const ch = text[i];
     if (ch === '"') quoted = !quoted;
-    else if (ch === sep && !quoted) count++;
+    else if (ch === sep && !quoted) out.push(i);
   }
-  return { index, count };
+  return out;
+}
+
+/**
+ * Index of the field an offset falls in, and the number of fields. Separators are found once per
+ * line and separator (`cache`), not once per SSN candidate (pii-leak dump: −0.15 ms).
+ */
+function fieldAt(
+  text: string,
+  sep: string,
+  offset: number,
+  cache: Map<string, number[]>,
+): { index: number; count: number } {
+  let seps = cache.get(sep);
+  if (!seps) {
+    seps = separatorOffsets(text, sep);
+    cache.set(sep, seps);
+  }
+  let index = 0;
+  while (index < seps.length && seps[index]! < offset) index++;
+  return { index: offset < text.length ? index : -1, count: seps.length + 1 };
 }
 
 /** Fewest digits each pattern can match: lines with fewer skip it (corpus: findLocalPii 2.55 → 0.95 ms). */
@@ -117,7 +136,7 @@ function add(out: PiiMatch[], m: PiiMatch): void {
 export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = []): PiiMatch[] {
   if (typeof text !== 'string') return [];
   const hasAt = text.includes('@');
-  const digits = digitCount(text);
+  const digits = digitCount(text, MIN_DIGITS.card);
   if (!hasAt && digits < MIN_DIGITS.intl) return [];
   const out: PiiMatch[] = [];
 
@@ -159,13 +178,14 @@ export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = [
 
   if (digits >= MIN_DIGITS.ssn) {
     let ssnWord: boolean | undefined;
+    const fields = new Map<string, number[]>();
     for (const m of execAll(SSN, text)) {
       const start = m.index!;
       const valid = ssnValid(m[1]! + m[3]! + m[4]!);
       const dashed = m[2] === '-';
       let inColumn = false;
       for (const c of ssnColumns) {
-        const f = fieldAt(text, c.sep, start);
+        const f = fieldAt(text, c.sep, start, fields);
         if (f.count === c.columns && c.ssn.includes(f.index)) {
           inColumn = true;
           break;
@@ -277,13 +297,20 @@ export function createLocalPiiDetector(config: Config = DEFAULT_CONFIG): Detecto
           memo.tables = tables;
           continue;
         }
-        const seen = new Set<string>();
-        const segments = [line.text, ...(line.erased ?? [])];
-        if (line.command && !line.text.includes(line.command)) segments.push(line.command);
-        for (const segment of segments) {
+        // Same kind and value twice on one line is one detection; a line without hits builds nothing.
+        let seen: Set<string> | undefined;
+        const last = (line.erased?.length ?? 0) + 1;
+        for (let i = 0; i <= last; i++) {
+          let segment: string | undefined;
+          if (i === 0) segment = line.text;
+          else if (i < last) segment = line.erased[i - 1];
+          else if (line.command && !line.text.includes(line.command)) segment = line.command;
+          if (segment === undefined) continue;
           for (const m of findLocalPii(segment, tables)) {
+            if (m.score < config.pii.minScore) continue;
             const key = `${m.kind}\u0000${m.value}`;
-            if (m.score < config.pii.minScore || seen.has(key)) continue;
+            seen ??= new Set();
+            if (seen.has(key)) continue;
             seen.add(key);
             const { ruleId, severity } = metaOf(m.kind);
             out.push({

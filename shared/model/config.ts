@@ -42,7 +42,7 @@ const Pii = z.strictObject({
   defaultSeverity: SeveritySchema.default('MEDIUM'),
   languageCode: z.enum(['en', 'es']).default('en'),
   /** Run the offline detector first and only send Comprehend what it cannot classify itself. */
-  localPrescreen: z.boolean().default(false),
+  localPrescreen: z.boolean().default(true),
 });
 
 const Alerts = z.strictObject({

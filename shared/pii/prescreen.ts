@@ -77,6 +77,7 @@ function valuesByLine(detections: readonly Detection[]): Map<number, string[]> {
 export function occurrences(text: string, values: readonly string[] | undefined): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (const v of values ?? []) {
+    if (!v) continue;
     for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + v.length)) out.push([i, i + v.length]);
   }
   return out;

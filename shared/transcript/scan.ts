@@ -288,26 +288,27 @@ function aggregate(
   time: string,
 ): Finding[] {
   const groups = new Map<string, Group>();
-  // Detections of one group come in runs: the last group is checked before building a key.
-  let last: Group | undefined;
+  // By rule then kind: both are constant strings with cached hashes, so no key string per detection.
+  const byRule = new Map<string, Map<string, Group>>();
   for (const d of detections) {
-    let g = last !== undefined && last.ruleId === d.ruleId && last.kind === d.kind ? last : undefined;
+    let kinds = byRule.get(d.ruleId);
+    if (!kinds) {
+      kinds = new Map();
+      byRule.set(d.ruleId, kinds);
+    }
+    let g = kinds.get(d.kind);
     if (!g) {
-      const key = `${d.ruleId}|${d.kind}`;
-      g = groups.get(key);
-      if (!g) {
-        g = {
-          ruleId: d.ruleId,
-          kind: d.kind,
-          category: d.category,
-          severity: d.severity,
-          count: 0,
-          cancelledOnly: d.category === 'risky-command',
-          excerpts: new Map(),
-        };
-        groups.set(key, g);
-      }
-      last = g;
+      g = {
+        ruleId: d.ruleId,
+        kind: d.kind,
+        category: d.category,
+        severity: d.severity,
+        count: 0,
+        cancelledOnly: d.category === 'risky-command',
+        excerpts: new Map(),
+      };
+      kinds.set(d.kind, g);
+      groups.set(`${d.ruleId}|${d.kind}`, g);
     }
     g.count++;
     if (d.severity !== g.severity) g.severity = maxSeverity(g.severity, d.severity);
@@ -332,6 +333,8 @@ function aggregate(
   const counts = carry.counts;
   const severities = carry.severities ?? {};
   carry.severities = severities;
+  // The same session fields for every finding of this delivery.
+  const base = groups.size > 0 ? findingBase(chunk, ctx, time) : undefined;
   for (const [key, g] of groups) {
     const total = (counts[key] ?? 0) + g.count;
     counts[key] = total;
@@ -341,7 +344,7 @@ function aggregate(
     const rule = ruleById(g.ruleId);
     const override = ctx.config.severityOverrides[g.ruleId];
     findings.push({
-      ...findingBase(chunk, ctx, time),
+      ...base!,
       id: findingId(chunk.sessionId, g.ruleId, g.kind),
       ruleId: g.ruleId,
       category: g.category,

@@ -200,6 +200,21 @@ describe('transcripts handler', () => {
     expect(eb.commandCalls(PutEventsCommand).length).toBe(before);
   });
 
+  it('keeps no carry-over when publishing fails, so the retried delivery publishes its findings', async () => {
+    const run = await loadHandler('local', 'secrets');
+    const all = deliveries('secrets');
+    eb.on(PutEventsCommand).rejects(new Error('bus unavailable'));
+    const failures: unknown[] = [];
+    for (const d of all) await run(d).catch((e: unknown) => failures.push(e));
+    expect(failures.length).toBeGreaterThan(0);
+    eb.reset();
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+    for (const d of all) await run(d);
+    const kinds = new Set(publishedFindings().flatMap((f) => f.evidence.map((e) => e.kind)));
+    for (const kind of ['AWS_ACCESS_KEY', 'PRIVATE_KEY', 'GITHUB_TOKEN', 'JWT'])
+      expect(kinds).toContain(kind);
+  }, 60_000);
+
   it('sends a broken payload to the dead-letter path with a metric, not a crash loop', async () => {
     const run = await loadHandler('local');
     await expect(run({ awslogs: { data: 'bm90IGd6aXA=' } })).rejects.toThrow(

@@ -34,11 +34,20 @@ describe('Comprehend scanner on the pii-leak session', () => {
 });
 
 describe('benchComprehend', () => {
-  it('bills close to the floor, and far below one request per event on the redraw-heavy session', async () => {
+  it('bills close to the floor in both modes; the pre-screen cuts units without losing a label', async () => {
     const r = await benchComprehend(SESSIONS);
-    expect(r.comprehendUnitsVsFloor).toBeLessThanOrEqual(1.05);
-    expect(r.detail['noisy-top']!.unitsVsNaive).toBeLessThanOrEqual(0.25);
-    // pii-leak is 260 distinct customer rows: all of it must be sent, so it cannot go far below one request per event.
-    expect(r.detail['pii-leak']!.characters).toBeGreaterThan(30_000);
+    const only = r.detail['comprehend-only'];
+    const pre = r.detail.prescreen;
+    expect(r.comprehendUnitsVsNaive).toBe(r.detail[r.comprehendMode].unitsVsNaive);
+    expect(only.unitsVsFloor).toBeLessThanOrEqual(1.05);
+    expect(pre.unitsVsFloor).toBeLessThanOrEqual(1.05);
+    expect(only.sessions['noisy-top']!.unitsVsNaive).toBeLessThanOrEqual(0.25);
+    // pii-leak is 260 distinct customer rows: Comprehend alone must get all of it.
+    expect(only.sessions['pii-leak']!.characters).toBeGreaterThan(30_000);
+    expect(pre.unitsVsNaive).toBeLessThanOrEqual(0.25);
+    expect(pre.sessions['pii-leak']!.units).toBeLessThan(only.sessions['pii-leak']!.units / 2);
+    expect(pre.sessions['pii-leak']!.labels).toBeGreaterThan(1000);
+    expect(pre.recall).toBe(1);
+    expect(only.recall).toBe(1);
   });
 });

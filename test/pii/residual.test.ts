@@ -54,7 +54,10 @@ describe('residualOf', () => {
 
   it('keeps numbers next to words (house numbers, ZIP codes, labelled values) and calendar dates', () => {
     const cases: Array<[string, string[]]> = [
-      ['Suite 400, 1 Infinite Loop, Cupertino, CA 95014', ['Suite 400, 1 Infinite Loop, Cupertino, CA 95014']],
+      [
+        'Suite 400, 1 Infinite Loop, Cupertino, CA 95014',
+        ['Suite 400, 1 Infinite Loop, Cupertino, CA 95014'],
+      ],
       ['age 42 born 1983-04-12', ['age 42 born 1983-04-12']],
       ['10001,Ana,1983-04-12,20260', ['Ana,1983-04-12']],
       ['"zip": "43203", "city": "Columbus"', ['zip": "43203", "city": "Columbus']],

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { BufferedCarryOverStore } from '../../shared/state/buffered';
+import { MemoryCarryOverStore } from '../../shared/state/memory';
+
+describe('BufferedCarryOverStore', () => {
+  it('reads its own pending writes and writes nothing through until commit', async () => {
+    const inner = new MemoryCarryOverStore<{ n: number }>();
+    await inner.put('s1', { n: 1 });
+    const staged = new BufferedCarryOverStore(inner);
+    await staged.put('s1', { n: 2 });
+    expect(await staged.get('s1')).toEqual({ n: 2 });
+    expect(await inner.get('s1')).toEqual({ n: 1 });
+    await staged.commit();
+    expect(await inner.get('s1')).toEqual({ n: 2 });
+  });
+});
