@@ -3,10 +3,10 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONFIG } from '../shared/model/config';
 import { classifyRecord } from '../shared/session/classify';
 import { MemorySessionStore, MemoryWindowStore, StaticTagSource } from '../shared/state/memory';
+import { best, round } from './measure';
 
 type Log = (msg: string) => void;
 
@@ -66,18 +66,6 @@ function archiveText(records: number): string {
     out.push(JSON.stringify(r));
   }
   return `{"Records":[${out.join(',')}]}`;
-}
-
-function best(runs: number, fn: () => void | Promise<void>): Promise<number> {
-  return (async () => {
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      await fn();
-      min = Math.min(min, performance.now() - t);
-    }
-    return min;
-  })();
 }
 
 /** classifyRatio = time(JSON.parse of the file) / time(JSON.parse + classify of every record). */
@@ -165,8 +153,4 @@ function runReplay(file: string): Promise<{ maxRssMB: number; seconds: number; f
       resolve({ maxRssMB: s.maxRssMB, seconds: s.seconds, findings: lines });
     });
   });
-}
-
-export function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { piiScanner, transcriptDetectors } from '../shared/engine';
 import { DEFAULT_CONFIG } from '../shared/model/config';
@@ -8,7 +7,7 @@ import { MemoryCarryOverStore } from '../shared/state/memory';
 import { readSubscription } from '../shared/transcript/read';
 import { scanTranscript } from '../shared/transcript/scan';
 import type { TranscriptCarry } from '../shared/transcript/types';
-import { round } from './replay';
+import { best, round } from './measure';
 
 const ROOT = 'test/fixtures/sessions';
 
@@ -71,14 +70,4 @@ export async function benchTranscripts(log: (m: string) => void) {
       scanMiBps: round(bytes / 2 ** 20 / (scanMs / 1000)),
     },
   };
-}
-
-async function best(runs: number, fn: () => unknown): Promise<number> {
-  let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    min = Math.min(min, performance.now() - t);
-  }
-  return min;
 }

@@ -14,7 +14,10 @@ export interface SecretMatch {
 interface Matcher {
   ruleId: string;
   kind: SecretKind;
-  /** Lower-case substrings, one of which must be present: a native `includes` skips most lines. */
+  /**
+   * Lower-case substrings, one of which must be present (case-insensitively) wherever `re` matches.
+   * As specific as the pattern allows: a hint found on most lines (`$`, `--`, `gh`) gates nothing.
+   */
   hint: readonly string[];
   /** Global + `d` (indices) regex; the value is the named group `v`, or the whole match. */
   re: RegExp;
@@ -58,7 +61,7 @@ const MATCHERS: readonly Matcher[] = [
     // Key bodies without their marker: DER prefixes of RSA, PKCS#8, SEC1 EC and OpenSSH private keys.
     ruleId: 'secret-private-key',
     kind: 'PRIVATE_KEY',
-    hint: ['mii', 'mhccaqeei', 'mc4caqaw', 'b3blbnnzac1rzxktdjea'],
+    hint: ['mii', 'mhccaqeei', 'migkagebbd', 'mighageambmgbyqgsm49', 'mc4caqaw', 'b3blbnnzac1rzxktdjea'],
     re: new RegExp(
       `(?<![${B64}])(?<v>(?:MII[${B64}]{3}IBAAK|MII[${B64}]{3}IBADANBgkqhkiG9w0BAQ|MHcCAQEEI|MIGkAgEBBD|MIGHAgEAMBMGByqGSM49|MC4CAQAwBQYDK2VwBCIEI|b3BlbnNzaC1rZXktdjEA)[${B64}]{20,}={0,2})`,
       'dg',
@@ -67,7 +70,7 @@ const MATCHERS: readonly Matcher[] = [
   {
     ruleId: 'secret-github-token',
     kind: 'GITHUB_TOKEN',
-    hint: ['gh'],
+    hint: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
     re: /(?<![A-Za-z0-9_])(?<v>gh[pousr]_[A-Za-z0-9]{36})(?![A-Za-z0-9])/dg,
     valid: githubChecksumValid,
   },
@@ -80,7 +83,7 @@ const MATCHERS: readonly Matcher[] = [
   {
     ruleId: 'secret-gitlab-token',
     kind: 'GITLAB_TOKEN',
-    hint: ['gl'],
+    hint: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-', 'glcbt-', 'gloas-', 'glimt-'],
     re: /(?<![A-Za-z0-9_-])(?<v>gl(?:pat|dt|rt|ptt|ft|soat|cbt|oas|imt)-[A-Za-z0-9_-]{20,}(?:\.[0-9a-z]{2}\.[0-9a-z]{9})?)(?![A-Za-z0-9_-])/dg,
     valid: (v) => {
       const body = v.slice(v.indexOf('-') + 1);
@@ -145,7 +148,7 @@ const MATCHERS: readonly Matcher[] = [
   {
     ruleId: 'secret-password-hash',
     kind: 'PASSWORD',
-    hint: ['$'],
+    hint: ['$1$', '$5$', '$6$', '$2', '$y$', '$gy$', '$7$'],
     re: /(?<![A-Za-z0-9$])(?<v>\$(?:1|5|6)\$(?:rounds=\d+\$)?[./0-9A-Za-z]{1,16}\$(?:[./0-9A-Za-z]{86}|[./0-9A-Za-z]{43}|[./0-9A-Za-z]{22})|\$2[abxy]?\$\d\d\$[./0-9A-Za-z]{53}|\$(?:y|gy|7)\$[./0-9A-Za-z]+\$[./0-9A-Za-z]+\$[./0-9A-Za-z]{43})(?![./0-9A-Za-z])/dg,
   },
   {
@@ -187,7 +190,8 @@ const MATCHERS: readonly Matcher[] = [
   {
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
-    hint: ['--'],
+    // The flag always holds a password word: `--` alone is on most prompt and option lines.
+    hint: ['pass', 'pwd'],
     re: new RegExp(
       `(?<=\\s|^)--(?:db-|http-|proxy-|ftp-|admin-|user-|root-|master-|new-|login-)?(?:password|passwd|pass|pwd)(?:=|\\s+(?!-))(?:${ARG})`,
       'dgi',
@@ -239,7 +243,7 @@ const MATCHERS: readonly Matcher[] = [
   {
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
-    hint: ['%'],
+    hint: ['smbclient', 'rpc', 'winexe', 'mount.cifs'],
     re: /\b(?:smbclient|rpcclient|net\s+rpc|winexe|mount\.cifs)\b[^|;&\n]*?\s-U\s*['"]?[^\s%'"]+%(?<v>[^\s'"]+)/dg,
   },
   {

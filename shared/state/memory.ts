@@ -26,22 +26,57 @@ export class MemorySessionStore implements SessionStore {
 }
 
 export class MemoryWindowStore implements WindowStore {
-  private readonly events = new Map<string, Map<string, number>>();
+  /** Per key: event ids seen, and their times kept sorted so a count is two binary searches. */
+  private readonly windows = new Map<string, { ids: Map<string, number>; times: number[] }>();
+
   async hit(key: string, eventId: string, timeMs: number, windowMs: number) {
-    let byId = this.events.get(key);
-    if (!byId) {
-      byId = new Map();
-      this.events.set(key, byId);
+    let w = this.windows.get(key);
+    if (!w) {
+      w = { ids: new Map(), times: [] };
+      this.windows.set(key, w);
     }
-    byId.set(eventId, timeMs);
-    let n = 0;
-    for (const [id, t] of byId) {
-      // Forget events far behind the newest one so a long replay stays small.
-      if (t < timeMs - 2 * windowMs) byId.delete(id);
-      else if (t >= timeMs - windowMs && t <= timeMs) n++;
+    if (!w.ids.has(eventId)) {
+      w.ids.set(eventId, timeMs);
+      w.times.splice(upperBound(w.times, timeMs), 0, timeMs);
+      // Forget what lies far behind the newest event, so a long replay stays small.
+      const newest = w.times[w.times.length - 1]!;
+      const drop = lowerBound(w.times, newest - 2 * windowMs);
+      if (drop > 0) {
+        const cutoff = w.times[drop]!;
+        w.times.splice(0, drop);
+        // Ids are in arrival order, which is time order for a replayed trail: stop at the first kept.
+        for (const [id, t] of w.ids) {
+          if (t >= cutoff) break;
+          w.ids.delete(id);
+        }
+      }
     }
-    return n;
+    return upperBound(w.times, timeMs) - lowerBound(w.times, timeMs - windowMs);
   }
+}
+
+/** First index whose value is ≥ x. */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > x. */
+function upperBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export class MemoryCarryOverStore<T> implements CarryOverStore<T> {

@@ -117,7 +117,6 @@ export function readDataMessage(message: unknown, origin: string): ReadResult {
       errors.push({ origin: where, index, message: 'log event without a message string' });
       return;
     }
-    const time = typeof ev.timestamp === 'number' ? isoTime(ev.timestamp) : undefined;
     const id = typeof ev.id === 'string' ? ev.id : undefined;
     const parsed = ev.message.trimStart().startsWith('{') ? parseJson(ev.message) : undefined;
     if (parsed?.ok && isObject(parsed.value) && 'sessionData' in parsed.value) {
@@ -131,7 +130,7 @@ export function readDataMessage(message: unknown, origin: string): ReadResult {
         errors.push({ origin: where, index, message: 'log event without a session id or log stream' });
         return;
       }
-      const event = { ...session.event, time: session.event.time || time || '', ...(id ? { id } : {}) };
+      const event = { ...session.event, time: session.event.time || timestampOf(ev) || '', ...(id ? { id } : {}) };
       addEvent(bySession, sessionId, where, event, session.owner);
       return;
     }
@@ -140,7 +139,7 @@ export function readDataMessage(message: unknown, origin: string): ReadResult {
       errors.push({ origin: where, index, message: 'plain log event without a log stream (session id)' });
       return;
     }
-    addEvent(bySession, stream, where, { time: time ?? '', text: ev.message, ...(id ? { id } : {}) }, {});
+    addEvent(bySession, stream, where, { time: timestampOf(ev) ?? '', text: ev.message, ...(id ? { id } : {}) }, {});
   });
   return { chunks: [...bySession.values()], errors };
 }
@@ -262,6 +261,11 @@ function powershellTime(text: string): string | undefined {
   if (!m) return undefined;
   const d = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** The log event's timestamp as ISO text; formatted only when the session event has no time of its own. */
+function timestampOf(ev: Record<string, unknown>): string | undefined {
+  return typeof ev.timestamp === 'number' ? isoTime(ev.timestamp) : undefined;
 }
 
 function isoTime(ms: number): string | undefined {

@@ -1,47 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { postWebhook, retryAfterMs, WebhookError } from '../../shared/aws/slack-webhook';
+import { hang, status, useWebhookServer } from '../helpers/webhook-server';
 
-type Reply = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A real webhook endpoint on 127.0.0.1 answering with a scripted sequence of replies. */
-let server: Server;
-let replies: Reply[] = [];
-let bodies: string[] = [];
+const { replies, bodies, url: webhookUrl } = useWebhookServer();
 let url: URL;
 
-const ok: Reply = (_q, res) => res.writeHead(200).end('ok');
-const status =
-  (code: number, body = 'error', headers: Record<string, string> = {}): Reply =>
-  (_q, res) =>
-    res.writeHead(code, headers).end(body);
-const hang: Reply = () => {};
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString('utf8');
-    });
-    req.on('end', () => {
-      bodies.push(body);
-      (replies.shift() ?? ok)(req, res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  url = new URL(`http://127.0.0.1:${port}/services/T0000/B0000/s3cr3tT0k3n`);
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
-
-beforeEach(() => {
-  replies = [];
-  bodies = [];
+beforeAll(() => {
+  url = new URL(webhookUrl('/services/T0000/B0000/s3cr3tT0k3n'));
 });
 
 const waits: number[] = [];
@@ -56,7 +23,7 @@ describe('postWebhook', () => {
 
   it('retries a 5xx with backoff and succeeds', async () => {
     waits.length = 0;
-    replies = [status(500), status(503)];
+    replies.push(status(500), status(503));
     const result = await postWebhook(url, { text: 'x' }, { ...fast, baseDelayMs: 100 });
     expect(result).toEqual({ ok: true, status: 200, attempts: 3 });
     expect(bodies).toHaveLength(3);
@@ -64,7 +31,7 @@ describe('postWebhook', () => {
   });
 
   it('reports a 4xx once without retrying', async () => {
-    replies = [status(400, 'invalid_payload')];
+    replies.push(status(400, 'invalid_payload'));
     const result = await postWebhook(url, { text: 'x' }, fast);
     expect(result).toEqual({ ok: false, status: 400, attempts: 1, error: 'invalid_payload' });
     expect(bodies).toHaveLength(1);
@@ -72,7 +39,7 @@ describe('postWebhook', () => {
 
   it('honours Retry-After on 429', async () => {
     waits.length = 0;
-    replies = [status(429, 'rate_limited', { 'retry-after': '2' })];
+    replies.push(status(429, 'rate_limited', { 'retry-after': '2' }));
     const result = await postWebhook(url, { text: 'x' }, fast);
     expect(result.ok).toBe(true);
     expect(waits).toEqual([2000]);
@@ -80,7 +47,7 @@ describe('postWebhook', () => {
 
   it('hands a Retry-After past the deadline back to the platform instead of waiting', async () => {
     waits.length = 0;
-    replies = [status(429, 'rate_limited', { 'retry-after': '30' })];
+    replies.push(status(429, 'rate_limited', { 'retry-after': '30' }));
     const error = await postWebhook(url, { text: 'x' }, { ...fast, remainingMs: () => 10_000 }).catch(
       (e) => e,
     );
@@ -91,7 +58,7 @@ describe('postWebhook', () => {
   });
 
   it('throws after exhausting attempts on timeouts, without the URL in the error', async () => {
-    replies = [hang, hang];
+    replies.push(hang, hang);
     const error = await postWebhook(url, { text: 'x' }, { ...fast, maxAttempts: 2, timeoutMs: 150 }).catch(
       (e) => e,
     );

@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { asffId, partitionOf, productArn, toAsff } from '../../shared/format/asff';
-import { type Finding, FindingSchema } from '../../shared/model/finding';
+import type { Finding } from '../../shared/model/finding';
+import { ALICE, bareFinding } from './findings';
 
 const CTX = { account: '111122223333', region: 'eu-central-1', now: '2026-03-02T15:00:00.000Z' };
 
 function finding(overrides: Partial<Finding> = {}): Finding {
-  return FindingSchema.parse({
-    id: '5f1c0b7e9a2d4c6f8b0a1e3d5c7f9b2a',
-    ruleId: 'tx-secret-aws-access-key',
-    category: 'secret',
-    severity: 'HIGH',
-    title: 'AWS access key printed in a session',
-    source: 'transcript',
-    time: '2026-03-02T14:05:09Z',
-    account: '123456789012',
-    region: 'eu-west-1',
-    sessionId: 'alice-0a1b2c3d4e5f67890',
+  return bareFinding({
+    ...ALICE,
     target: 'i-0123456789abcdef0',
-    principal: {
-      arn: 'arn:aws:sts::123456789012:assumed-role/Admin/alice',
-      type: 'AssumedRole',
-      name: 'alice',
-    },
     sourceIp: '198.51.100.7',
     evidence: [{ kind: 'AWS_ACCESS_KEY', excerpt: 'AKIA************MPLE', count: 2 }],
     reasons: ['An AWS access key id appeared in the terminal output'],

@@ -17,7 +17,11 @@ export const MASKED = {
   card: '4111 **** **** 1111',
 } as const;
 
-export function makeFinding(overrides: Partial<Finding> = {}): Finding {
+/**
+ * The least a sample finding carries: an AWS access key (masked) printed in alice's session, with
+ * nothing about where it happened.
+ */
+export function bareFinding(overrides: Partial<Finding> = {}): Finding {
   return FindingSchema.parse({
     id: '5f1c0b7e9a2d4c6f8b0a1e3d5c7f9b2a',
     ruleId: 'tx-secret-aws-access-key',
@@ -26,15 +30,27 @@ export function makeFinding(overrides: Partial<Finding> = {}): Finding {
     title: 'AWS access key printed in a session',
     source: 'transcript',
     time: '2026-03-02T14:05:09Z',
-    account: '123456789012',
-    region: 'eu-west-1',
     sessionId: 'alice-0a1b2c3d4e5f67890',
+    evidence: [{ kind: 'AWS_ACCESS_KEY', excerpt: MASKED.accessKey }],
+    ...overrides,
+  });
+}
+
+/** Where alice's session ran and who she was. */
+export const ALICE = {
+  account: '123456789012',
+  region: 'eu-west-1',
+  principal: {
+    arn: 'arn:aws:sts::123456789012:assumed-role/Admin/alice',
+    type: 'AssumedRole',
+    name: 'alice',
+  },
+} as const satisfies Partial<Finding>;
+
+export function makeFinding(overrides: Partial<Finding> = {}): Finding {
+  return bareFinding({
+    ...ALICE,
     target: 'i-0abc1234def567890',
-    principal: {
-      arn: 'arn:aws:sts::123456789012:assumed-role/Admin/alice',
-      type: 'AssumedRole',
-      name: 'alice',
-    },
     sourceIp: '203.0.113.7',
     sessionKind: 'shell',
     eventId: '3e7c1a52-4b8d-4f0e-9a61-2d5c8b7e1f04',
@@ -51,6 +67,30 @@ export function makeFinding(overrides: Partial<Finding> = {}): Finding {
     ],
     ...overrides,
   });
+}
+
+/**
+ * A reverse shell that alice's session ran: the kind of finding that can trigger auto-terminate.
+ * Plain data, not parsed, so tests can hand the responder what a producer would put on the bus.
+ */
+export function reverseShellFinding(overrides: Partial<Finding> = {}): Finding {
+  return {
+    id: 'f-1',
+    ruleId: 'transcript.reverse-shell',
+    category: 'risky-command',
+    severity: 'CRITICAL',
+    title: 'Reverse shell',
+    source: 'transcript',
+    time: '2026-03-01T12:34:00Z',
+    account: '111122223333',
+    region: 'eu-west-1',
+    sessionId: 'alice-0123456789abcdef0',
+    target: 'i-0123456789abcdef0',
+    principal: { arn: 'arn:aws:iam::111122223333:user/alice', type: 'IAMUser', name: 'alice' },
+    reasons: [],
+    evidence: [{ kind: 'REVERSE_SHELL', excerpt: 'bash -i >& /dev/tcp/…' }],
+    ...overrides,
+  };
 }
 
 export const RULE: RuleMeta = {

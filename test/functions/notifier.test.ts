@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localContext } from '../../functions/commons/local';
 import { aggregationKey, notifyFinding } from '../../functions/notifier/notify';
 import { publishInput } from '../../shared/aws/sns';
@@ -12,45 +12,29 @@ import type { Finding } from '../../shared/model/finding';
 import { ruleById } from '../../shared/rules/index';
 import { MemoryAggregationStore } from '../../shared/state/memory';
 import { MASKED, makeFinding, RAW } from '../format/findings';
-import { startDynalite } from '../helpers/dynalite';
+import { useDynalite } from '../helpers/dynalite';
+import { useLambdaEnv } from '../helpers/lambda-env';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ssm-sentinel-alerts';
 const TABLE = 'notifier-test';
 const sns = mockClient(SNSClient);
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let output = '';
+const db = useDynalite(TABLE);
+const output = useLambdaEnv('eu-west-1', {
+  TABLE_NAME: TABLE,
+  TOPIC_ARN: TOPIC,
+  SENTINEL_CONFIG: JSON.stringify({ alerts: { minSeverity: 'MEDIUM' } }),
+});
 let run: (event: unknown) => Promise<void>;
 
 beforeAll(async () => {
-  db = await startDynalite(TABLE);
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
-  vi.stubEnv('TABLE_NAME', TABLE);
-  vi.stubEnv('TOPIC_ARN', TOPIC);
-  vi.stubEnv('SENTINEL_CONFIG', JSON.stringify({ alerts: { minSeverity: 'MEDIUM' } }));
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-      output += String(chunk);
-      return true;
-    });
-  }
   vi.resetModules();
   const { handler } = await import('../../functions/notifier/handler');
   run = (event) => handler(event, localContext('notifier'));
 });
 
-afterAll(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  await db.stop();
-});
-
 beforeEach(() => {
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
-  output = '';
 });
 
 // A real rule, so the alert carries its playbook.
@@ -85,7 +69,7 @@ describe('notifier handler', () => {
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sqs']);
     expect(message.email).toContain('What to do\n  1. ');
     expect(JSON.parse(message.lambda)).toEqual(event.detail);
-    expect(output).toContain('"AlertsPublished"');
+    expect(output.text()).toContain('"AlertsPublished"');
 
     // One completed idempotency record for the finding, in the shared table under `pk`.
     const items = await db.client.send(new ScanCommand({ TableName: TABLE }));
@@ -103,13 +87,13 @@ describe('notifier handler', () => {
     await run(findingEvent({ id: 'f-other-rule', sessionId, ruleId: 'secret-github-token' }));
     const subjects = sns.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message ?? '{}'));
     expect(subjects.map((m) => JSON.parse(m.lambda).id)).toEqual(['f-agg-1', 'f-other-rule']);
-    expect(output).toContain('"outcome":"aggregated"');
+    expect(output.text()).toContain('"outcome":"aggregated"');
   });
 
   it('does not alert below alerts.minSeverity', async () => {
     await run(findingEvent({ id: 'f-low', severity: 'LOW' }));
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
-    expect(output).toContain('"Processed"');
+    expect(output.text()).toContain('"Processed"');
   });
 
   it('reports a malformed event once, without throwing or quoting it', async () => {
@@ -119,10 +103,10 @@ describe('notifier handler', () => {
     await expect(run(bad)).resolves.toBeUndefined();
     await expect(run({ hello: 'world' })).resolves.toBeUndefined();
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
-    expect(output).toContain('"message":"malformed finding event"');
-    expect(output).toContain('"problem":"detail.severity: Invalid option');
-    expect(output).toContain('"Failed"');
-    expect(output).not.toContain('Sup3rS3cretValue!');
+    expect(output.text()).toContain('"message":"malformed finding event"');
+    expect(output.text()).toContain('"problem":"detail.severity: Invalid option');
+    expect(output.text()).toContain('"Failed"');
+    expect(output.text()).not.toContain('Sup3rS3cretValue!');
   });
 
   it('does not lose the alert when the first publish fails: the retry publishes it', async () => {
@@ -133,7 +117,7 @@ describe('notifier handler', () => {
     });
     const event = findingEvent({ id: 'f-retry', sessionId: 'carol-0000000000000000c' });
     await expect(run(event)).rejects.toThrow('Throttled');
-    expect(output).toContain('"error":"ThrottlingException"');
+    expect(output.text()).toContain('"error":"ThrottlingException"');
     await run(event);
     await run(event);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
@@ -143,14 +127,14 @@ describe('notifier handler', () => {
   it('writes no raw or masked value, principal or target into logs and metrics', async () => {
     await run(findingEvent({ id: 'f-logs', sessionId: 'dave-0000000000000000d' }));
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-    expect(output).toContain('"outcome":"published"');
+    expect(output.text()).toContain('"outcome":"published"');
     for (const value of [
       ...Object.values(RAW),
       ...Object.values(MASKED),
       'assumed-role/Admin/alice',
       '203.0.113.7',
     ]) {
-      expect(output).not.toContain(value);
+      expect(output.text()).not.toContain(value);
     }
   });
 });

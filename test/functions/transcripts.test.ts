@@ -1,20 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { ComprehendClient, DetectPiiEntitiesCommand } from '@aws-sdk/client-comprehend';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { localContext } from '../../functions/commons/local';
 import { DynamoSessionStore } from '../../shared/aws/state';
 import type { Finding } from '../../shared/model/finding';
-import { startDynalite } from '../helpers/dynalite';
+import { useDynalite } from '../helpers/dynalite';
+import { useLambdaEnv } from '../helpers/lambda-env';
 
 const comprehend = mockClient(ComprehendClient);
 const eb = mockClient(EventBridgeClient);
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let output = '';
-let tables = 0;
+const db = useDynalite('transcripts-test');
+const output = useLambdaEnv('us-east-1', { BUS_NAME: 'ssm-sentinel-findings', SENTINEL_CONFIG: '' });
 
 const FIXTURES = new URL('../fixtures/sessions/', import.meta.url);
 const fixture = (scenario: string, file: string) =>
@@ -34,45 +33,16 @@ const plantedValues = (scenario: string): string[] =>
     .filter((l) => l.subtype !== 'TYPED_AND_ERASED' && l.value.length >= 6)
     .map((l) => l.value);
 
-beforeAll(async () => {
-  db = await startDynalite('transcripts-test');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', db.endpoint);
-  vi.stubEnv('BUS_NAME', 'ssm-sentinel-findings');
-  vi.stubEnv('SENTINEL_CONFIG', '');
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-      output += String(chunk);
-      return true;
-    });
-  }
-});
-afterAll(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  await db.stop();
-});
 beforeEach(() => {
   comprehend.reset();
   eb.reset();
-  output = '';
   eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
   comprehend.on(DetectPiiEntitiesCommand).resolves({ Entities: [] });
 });
 
 /** A fresh handler on an empty table, holding the session's start record (as session-events stores it). */
 async function loadHandler(piiMode: string, scenario?: string) {
-  const tableName = `transcripts-${++tables}`;
-  await db.client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  const tableName = await db.freshTable('transcripts');
   if (scenario) {
     const ev = JSON.parse(fixture(scenario, 'eventbridge.json'));
     await new DynamoSessionStore({ client: db.client, tableName }).put({
@@ -84,7 +54,6 @@ async function loadHandler(piiMode: string, scenario?: string) {
       sessionKind: 'shell',
     });
   }
-  vi.stubEnv('TABLE_NAME', tableName);
   vi.stubEnv('PII_MODE', piiMode);
   vi.resetModules();
   const { handler } = await import('../../functions/transcripts/handler');
@@ -119,8 +88,8 @@ describe('transcripts handler', () => {
       sourceIp: '198.51.100.228',
       principal: { arn: 'arn:aws:sts::111122223333:assumed-role/SSMOperatorRole/carol' },
     });
-    expect(output).toMatch(/"SecretKind":"AWS_ACCESS_KEY"[^\n]*"Secrets"/);
-    const everything = output + busPayload();
+    expect(output.text()).toMatch(/"SecretKind":"AWS_ACCESS_KEY"[^\n]*"Secrets"/);
+    const everything = output.text() + busPayload();
     for (const value of plantedValues('secrets')) expect(everything).not.toContain(value);
   });
 
@@ -134,9 +103,9 @@ describe('transcripts handler', () => {
     );
     expect(kinds).toContain('CREDIT_DEBIT_NUMBER');
     expect(kinds).toContain('EMAIL');
-    expect(output).toMatch(/"EntityType":"EMAIL"[^\n]*"PiiEntities"/);
+    expect(output.text()).toMatch(/"EntityType":"EMAIL"[^\n]*"PiiEntities"/);
     expect(comprehend.commandCalls(DetectPiiEntitiesCommand)).toHaveLength(0);
-    const everything = output + busPayload();
+    const everything = output.text() + busPayload();
     const leaked = plantedValues('pii-leak').filter((v) => everything.includes(v));
     expect(leaked).toEqual([]);
   });
@@ -158,9 +127,9 @@ describe('transcripts handler', () => {
       expect(input.LanguageCode).toBe('en');
       expect(Buffer.byteLength(input.Text ?? '')).toBeLessThan(100_000);
     }
-    expect(output).toContain('"ComprehendCharacters"');
-    expect(output).toContain('"ComprehendUnits"');
-    const everything = output + busPayload();
+    expect(output.text()).toContain('"ComprehendCharacters"');
+    expect(output.text()).toContain('"ComprehendUnits"');
+    const everything = output.text() + busPayload();
     expect(plantedValues('pii-leak').filter((v) => everything.includes(v))).toEqual([]);
   });
 
@@ -188,7 +157,7 @@ describe('transcripts handler', () => {
     expect(String(failed)).toContain('delivery to be retried');
     const findings = publishedFindings();
     expect(findings.some((f) => f.category === 'scan-error')).toBe(true);
-    expect(output).toContain('"Failed"');
+    expect(output.text()).toContain('"Failed"');
   }, 60_000);
 
   it('ignores a re-delivered payload (same log event ids)', async () => {
@@ -221,7 +190,7 @@ describe('transcripts handler', () => {
       /^unusable subscription payload: .*gzip/,
     );
     await expect(run({ hello: 'world' })).rejects.toThrow(/unusable subscription payload/);
-    expect(output).toContain('"Failed"');
+    expect(output.text()).toContain('"Failed"');
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 

@@ -1,31 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/model/config';
-import type { Finding } from '../../shared/model/finding';
 import { isExempt, RESPONDER_RULE_ID, respond } from '../../shared/respond/respond';
 import type { SessionControl, SessionStatus } from '../../shared/respond/types';
 import { MemorySessionStore, MemoryTerminationGuard } from '../../shared/state/memory';
+import { reverseShellFinding } from '../format/findings';
 
 const NOW = new Date('2026-03-01T12:34:56Z');
 
-function trigger(extra: Partial<Finding> = {}): Finding {
-  return {
-    id: 'f-1',
-    ruleId: 'transcript.reverse-shell',
-    category: 'risky-command',
-    severity: 'CRITICAL',
-    title: 'Reverse shell',
-    source: 'transcript',
-    time: '2026-03-01T12:34:00Z',
-    account: '111122223333',
-    region: 'eu-west-1',
-    sessionId: 'alice-0123456789abcdef0',
-    target: 'i-0123456789abcdef0',
-    principal: { arn: 'arn:aws:iam::111122223333:user/alice', type: 'IAMUser', name: 'alice' },
-    reasons: [],
-    evidence: [{ kind: 'REVERSE_SHELL', excerpt: 'bash -i >& /dev/tcp/…' }],
-    ...extra,
-  };
-}
+const trigger = reverseShellFinding;
 
 class FakeControl implements SessionControl {
   terminated: string[] = [];
