@@ -103,7 +103,11 @@ export async function benchReplayRss(log: Log) {
     let n = 0;
     await write('{"Records":[');
     while (bytes < target) {
-      const rec = pool[n % pool.length]!.replace(/"eventID":"[^"]*"/, `"eventID":"bench-${n}"`);
+      // Every record its own event and session: state grows as in a real archive.
+      const rec = pool[n % pool.length]!.replace(/"eventID":"[^"]*"/, `"eventID":"bench-${n}"`).replace(
+        /"sessionId":"([^"]*)"/,
+        `"sessionId":"$1-${n}"`,
+      );
       const piece = n === 0 ? rec : `,${rec}`;
       await write(piece);
       bytes += piece.length;

@@ -256,8 +256,12 @@ async function* splitValues(
       else if (c === 0x7d || c === 0x5d) {
         depth--;
         if (depth === 0) {
-          parts.push(chunk.subarray(valueStart, i + 1));
-          yield parseValue(Buffer.concat(parts).toString('utf8'), index++);
+          const last = chunk.subarray(valueStart, i + 1);
+          // Most values lie within one chunk: decode in place rather than copy through concat.
+          const text = parts.length
+            ? Buffer.concat([...parts, last]).toString('utf8')
+            : last.toString('utf8');
+          yield parseValue(text, index++);
           parts = [];
           size = 0;
           valueStart = -1;

@@ -42,7 +42,8 @@ export interface ReplayOptions {
 }
 
 export interface ReplayIO {
-  out(s: string): void;
+  /** May return a promise: a slow reader of stdout then slows the replay instead of filling memory. */
+  out(s: string): void | Promise<void>;
   err(s: string): void;
   /** Draw a progress line on stderr (only when it is a terminal). */
   progress: boolean;
@@ -56,8 +57,13 @@ export interface ReplayResult {
   errors: string[];
 }
 
-/** Findings kept for the table; beyond this only counts are kept (a 1 GB archive must not fill memory). */
+/** Findings kept for the table (not with --json); beyond this only counts are kept (a 1 GB archive must not fill memory). */
 const MAX_KEPT = 50_000;
+/**
+ * Session start records remembered for enrichment and resume checks; the oldest are forgotten past
+ * this (about 100 MB), so a multi-GB archive replays in bounded memory.
+ */
+const MAX_SESSIONS = 100_000;
 
 /**
  * `ssm-sentinel replay`: CloudTrail/EventBridge input first (so transcripts can be enriched with the
@@ -77,8 +83,8 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
   run.endProgress();
 
   const findings = run.kept.sort(compareFindings);
-  if (!opts.json) io.out(formatTable(findings, io.width));
-  const summary = `${severityCounts(findings)} from ${run.files} file(s), ${run.records} record(s), ${run.deliveries} transcript delivery(ies)`;
+  if (!opts.json) await io.out(formatTable(findings, io.width));
+  const summary = `${severityCounts(run.bySeverity)} from ${run.files} file(s), ${run.records} record(s), ${run.deliveries} transcript delivery(ies)`;
   io.err(`${summary}${run.errors.length ? `; ${run.errors.length} input error(s)` : ''}\n`);
   if (run.dropped) io.err(`(${run.dropped} more findings not kept for the table; use --json for all)\n`);
   if (opts.stats) {
@@ -96,12 +102,13 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
 class Run {
   readonly errors: string[] = [];
   readonly kept: Finding[] = [];
+  readonly bySeverity = new Map<Severity, number>();
   dropped = 0;
   files = 0;
   records = 0;
   deliveries = 0;
   maxSeverity: Severity | undefined;
-  private readonly sessions = new MemorySessionStore();
+  private readonly sessions = new MemorySessionStore(MAX_SESSIONS);
   private readonly classifyCtx: ClassifyContext;
   private readonly transcriptCtx: TranscriptContext;
   private readonly detectors = transcriptDetectors();
@@ -196,7 +203,7 @@ class Run {
     this.records++;
     const { findings, error } = await classifyRecord(raw, this.classifyCtx);
     if (error) this.error(file, index, error);
-    for (const f of findings) this.emit(f);
+    for (const f of findings) await this.emit(f);
     this.progress(file);
   }
 
@@ -241,15 +248,23 @@ class Run {
       for (const e of result.errors) this.itemError(e);
       for (const f of result.findings) this.transcriptFindings.set(f.id, f);
     }
-    for (const f of this.transcriptFindings.values()) this.emit(f);
+    for (const f of this.transcriptFindings.values()) await this.emit(f);
   }
 
-  private emit(f: Finding) {
+  private async emit(f: Finding) {
     if (this.maxSeverity === undefined || atLeast(f.severity, this.maxSeverity))
       this.maxSeverity = f.severity;
-    if (this.opts.json) this.io.out(`${JSON.stringify(f)}\n`);
+    if (this.opts.json) await this.io.out(`${JSON.stringify(f)}\n`);
+    this.bySeverity.set(f.severity, (this.bySeverity.get(f.severity) ?? 0) + 1);
+    if (this.opts.json) return;
     if (this.kept.length < MAX_KEPT) this.kept.push(f);
     else this.dropped++;
+  }
+
+  private found(): number {
+    let n = 0;
+    for (const c of this.bySeverity.values()) n += c;
+    return n;
   }
 
   private progress(where: string) {
@@ -259,7 +274,7 @@ class Run {
     this.lastProgress = now;
     const name = where.length > 50 ? `…${where.slice(-49)}` : where;
     this.io.err(
-      `\r\u001b[K${this.records} records, ${this.deliveries} deliveries, ${this.kept.length + this.dropped} findings — ${name}`,
+      `\r\u001b[K${this.records} records, ${this.deliveries} deliveries, ${this.found()} findings — ${name}`,
     );
   }
 

@@ -39,12 +39,12 @@ function fitCell(s: string, w: number): string {
 }
 
 /** `12 findings: 1 CRITICAL, 3 HIGH, …` */
-export function severityCounts(findings: readonly Finding[]): string {
-  const by = new Map<Severity, number>();
-  for (const f of findings) by.set(f.severity, (by.get(f.severity) ?? 0) + 1);
+export function severityCounts(by: ReadonlyMap<Severity, number>): string {
+  let total = 0;
+  for (const n of by.values()) total += n;
   const parts = [...SEVERITIES]
     .reverse()
     .filter((s) => by.has(s))
     .map((s) => `${by.get(s)} ${s}`);
-  return `${findings.length} finding${findings.length === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+  return `${total} finding${total === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }

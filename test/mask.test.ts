@@ -170,3 +170,54 @@ describe('maskCommand', () => {
     );
   });
 });
+
+describe('digit-keeping masks (character loops) match the replace-callback versions they replaced', () => {
+  // The former implementations, kept here as the reference.
+  const keepLastDigits = (v: string, keep: number): string => {
+    const total = v.replace(/\D/g, '').length;
+    if (total <= keep * 2) return v.replace(/[A-Za-z0-9]/g, '*');
+    let seen = 0;
+    return v.replace(/[A-Za-z0-9]/g, (c) => {
+      if (!/\d/.test(c)) return '*';
+      seen++;
+      return seen > total - keep ? c : '*';
+    });
+  };
+  const maskCard = (v: string): string => {
+    const total = v.replace(/\D/g, '').length;
+    const head = total >= 16 ? 4 : 0;
+    let seen = 0;
+    return v.replace(/\d/g, (c) => {
+      seen++;
+      return seen <= head || seen > total - 4 ? c : '*';
+    });
+  };
+  const maskIban = (v: string): string => {
+    const compact = v.replace(/\s/g, '');
+    if (compact.length < 12) return '*'.repeat(Math.max(1, Math.min(v.length, 16)));
+    let seen = 0;
+    return v.replace(/[A-Za-z0-9]/g, (c) => {
+      seen++;
+      return seen <= 2 || seen > compact.length - 4 ? c : '*';
+    });
+  };
+  const guard = (value: string, masked: string): string =>
+    !masked.includes(value) ? masked : '********'.includes(value) ? '########' : '********';
+  const chars = fc.constantFrom('0', '4', '9', 'a', 'Z', ' ', '-', '(', ')', '+', '.', 'é', '٣', '\t');
+
+  it.each([
+    ['PHONE', (v: string) => keepLastDigits(v, 2)],
+    ['SSN', (v: string) => keepLastDigits(v, 4)],
+    ['CREDIT_DEBIT_NUMBER', maskCard],
+    ['IBAN', maskIban],
+  ] as const)('%s', (kind, reference) => {
+    fc.assert(
+      fc.property(fc.array(chars, { minLength: 1, maxLength: 30 }), (parts) => {
+        const v = parts.join('');
+        // mask() trims the value first, as before.
+        expect(mask(kind, v)).toBe(guard(v, reference(v.trim())));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -11,17 +11,35 @@ import type {
 
 /** In-memory state for the CLI and tests: same contracts as the DynamoDB adapter. */
 export class MemorySessionStore implements SessionStore {
-  private readonly sessions = new Map<string, SessionRecord>();
+  /** Records kept as JSON text: a third of the memory of live objects (1 GiB replay: see bench). */
+  private readonly sessions = new Map<string, string>();
+
+  /** `maxSessions`: forget the least recently written sessions beyond this many (bounded replays). */
+  constructor(private readonly maxSessions = Number.POSITIVE_INFINITY) {}
+
   async get(sessionId: string) {
-    return this.sessions.get(sessionId);
+    return this.read(sessionId);
   }
   async put(record: SessionRecord) {
-    const prev = this.sessions.get(record.sessionId);
-    this.sessions.set(record.sessionId, { ...record, endedAt: record.endedAt ?? prev?.endedAt });
+    const prev = this.read(record.sessionId);
+    this.set({ ...record, endedAt: record.endedAt ?? prev?.endedAt });
   }
   async markEnded(sessionId: string, time: string) {
-    const prev = this.sessions.get(sessionId);
-    this.sessions.set(sessionId, { ...(prev ?? { sessionId, startTime: time }), endedAt: time });
+    const prev = this.read(sessionId);
+    this.set({ ...(prev ?? { sessionId, startTime: time }), endedAt: time });
+  }
+  private read(sessionId: string): SessionRecord | undefined {
+    const text = this.sessions.get(sessionId);
+    return text === undefined ? undefined : (JSON.parse(text) as SessionRecord);
+  }
+  private set(record: SessionRecord) {
+    // Re-insert so Map order is write order: the first key is the least recently written.
+    this.sessions.delete(record.sessionId);
+    this.sessions.set(record.sessionId, JSON.stringify(record));
+    if (this.sessions.size > this.maxSessions) {
+      const oldest = this.sessions.keys().next().value;
+      if (oldest !== undefined) this.sessions.delete(oldest);
+    }
   }
 }
 

@@ -141,7 +141,9 @@ function prefilterFor(rules: readonly CommandRule[]): Prefilter {
     counts: rules.map((r) => r.patterns.length),
     any: buildAnyPattern(patterns),
     // Per rule only when exact: `some(p => p.test())` is stateless without the g and y flags.
-    perRule: rules.map((r) => (r.patterns.some((p) => p.global || p.sticky) ? undefined : buildAnyPattern(r.patterns))),
+    perRule: rules.map((r) =>
+      r.patterns.some((p) => p.global || p.sticky) ? undefined : buildAnyPattern(r.patterns),
+    ),
   };
   PREFILTERS.set(rules, built);
   return built;

@@ -188,7 +188,8 @@ function cloneMemo<T>(value: T): T {
   for (const key of Object.keys(value)) {
     const v = cloneMemo((value as Record<string, unknown>)[key]);
     // `__proto__` read from a store is an own key: define it, never set the prototype.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
     else out[key] = v;
   }
   return out as T;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryWindowStore } from '../../shared/state/memory';
+import { MemorySessionStore, MemoryWindowStore } from '../../shared/state/memory';
 
 describe('MemoryWindowStore', () => {
   it('counts distinct events of a key within the window ending at each hit', async () => {
@@ -36,5 +36,18 @@ describe('MemoryWindowStore', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('MemorySessionStore', () => {
+  it('forgets the least recently written session beyond its bound', async () => {
+    const s = new MemorySessionStore(2);
+    await s.put({ sessionId: 'a', startTime: 't1' });
+    await s.put({ sessionId: 'b', startTime: 't2' });
+    await s.markEnded('a', 't3'); // a is now the most recently written
+    await s.put({ sessionId: 'c', startTime: 't4' });
+    expect(await s.get('b')).toBeUndefined();
+    expect(await s.get('a')).toEqual({ sessionId: 'a', startTime: 't1', endedAt: 't3' });
+    expect(await s.get('c')).toMatchObject({ sessionId: 'c' });
   });
 });

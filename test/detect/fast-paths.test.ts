@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { findLocalPii } from '../../shared/detect/pii-local';
+import { findSecrets, SECRET_HINTS, secretHintsIn } from '../../shared/detect/secrets';
+import { execAll } from '../../shared/detect/validators';
+
+/** Fragments that build lines full of hints, near-misses and case variants. */
+const fragments = [
+  ...SECRET_HINTS,
+  ...SECRET_HINTS.map((h) => h.toUpperCase()),
+  ...SECRET_HINTS.map((h) => h.slice(0, -1)),
+  ' ',
+  'a',
+  ':',
+  '-',
+  '$',
+  '_',
+  'P',
+];
+
+describe('secret hint scan (one regex pass instead of lower-case + includes)', () => {
+  it('finds exactly the hints a lower-cased includes finds', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...fragments), { maxLength: 8 }), (parts) => {
+        const text = parts.join('');
+        const lower = text.toLowerCase();
+        expect(secretHintsIn(text)).toEqual(SECRET_HINTS.filter((h) => lower.includes(h)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('sees overlapping hints that start at the same or nearby positions', () => {
+    expect(secretHintsIn('--db-pass: x')).toEqual(expect.arrayContaining(['pass', 'pass:']));
+    expect(secretHintsIn('ghp_xoxapp-')).toEqual(expect.arrayContaining(['ghp_', 'xox', 'xapp-']));
+  });
+
+  it('gates the password-hash and --password forms on their own words, not on $ or --', () => {
+    expect(secretHintsIn('[ssm-user@ip-10-0-1-23 ~]$ ls --color')).toEqual([]);
+    expect(findSecrets('wget --password=Pa55word https://files.internal/x.tgz').map((m) => m.value)).toEqual([
+      'Pa55word',
+    ]);
+    expect(
+      findSecrets('admin:$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW').map((m) => m.kind),
+    ).toEqual(['PASSWORD']);
+  });
+
+  it('detects EC key bodies (SEC1 P-384, PKCS#8 P-256) that the old hints never let through', () => {
+    const p256 = 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2';
+    const p384 = 'MIGkAgEBBDCz8Kq0jXQfD3bm7Gf2vKqv0bN4YpLr3sTq8Hw1x5VZc0aJk2mNp9Qe';
+    expect(findSecrets(p256).map((m) => m.kind)).toEqual(['PRIVATE_KEY']);
+    expect(findSecrets(p384).map((m) => m.kind)).toEqual(['PRIVATE_KEY']);
+  });
+});
+
+describe('execAll', () => {
+  it('returns what matchAll returns, also for empty matches, and leaves lastIndex at 0', () => {
+    for (const re of [/a+/g, /x*/g, /(?<v>\d)(?=\d)/dg, /\b/g]) {
+      for (const text of ['', 'aaxbaa', '12345', 'a b  c']) {
+        const want = [...text.matchAll(re)].map((m) => [m.index, m[0]]);
+        expect(execAll(re, text).map((m) => [m.index, m[0]])).toEqual(want);
+        expect(re.lastIndex).toBe(0);
+      }
+    }
+  });
+});
+
+describe('e-mail scan anchored on @', () => {
+  const emails = (text: string) => findLocalPii(text).filter((m) => m.kind === 'EMAIL');
+
+  it('finds a local part of the longest accepted length, and every address on a line', () => {
+    const local = `a${'b'.repeat(62)}c`;
+    expect(local).toHaveLength(64);
+    expect(emails(`x ${local}@example.org y`).map((m) => m.value)).toEqual([`${local}@example.org`]);
+    const line = '[ssm-user@ip-10-0-1-23 ~]$ mail ann@example.org, bob@example.com; @ cc carol@example.net';
+    expect(emails(line).map((m) => [m.value, m.start])).toEqual([
+      ['ann@example.org', line.indexOf('ann@')],
+      ['bob@example.com', line.indexOf('bob@')],
+      ['carol@example.net', line.indexOf('carol@')],
+    ]);
+  });
+
+  it('matches a plain left-to-right scan on random text', () => {
+    const EMAIL_LIKE = fc.constantFrom(
+      'a',
+      'B',
+      '9',
+      '.',
+      '-',
+      '_',
+      '+',
+      '@',
+      ' ',
+      'example',
+      'org',
+      'com',
+      '%',
+    );
+    fc.assert(
+      fc.property(fc.array(EMAIL_LIKE, { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        // Reference: every match of the scanner's own pattern from position 0 (spliced in front of a
+        // far-away @ so the anchoring must skip text without changing the result).
+        const padded = `${'z'.repeat(70)} ${text}`;
+        const direct = emails(text).map((m) => m.value);
+        expect(emails(padded).map((m) => m.value)).toEqual(direct);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
