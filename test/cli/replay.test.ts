@@ -121,6 +121,30 @@ describe('replay', () => {
     expect(categories).toContain('untrusted-network');
   });
 
+  it('draws a progress line on stderr only when asked to (a terminal), and clears it', async () => {
+    let err = '';
+    const io = {
+      out: () => undefined,
+      err: (s: string) => {
+        err += s;
+      },
+      progress: true,
+    };
+    const opts = {
+      paths: [CT],
+      json: true,
+      config: DEFAULT_CONFIG,
+      targetTags: {},
+      pii: 'off' as const,
+      stats: false,
+    };
+    await replay(opts, io);
+    expect(err).toMatch(/\r\u001b\[K\d+ records, \d+ deliveries, \d+ findings/);
+    expect(err).toContain('\r\u001b[Kd'.slice(0, 4));
+    const quiet = await run([CT]);
+    expect(quiet.err).not.toContain('\u001b[K');
+  });
+
   it('prints a readable table without --json', async () => {
     const r = await run([join(CT, 'attacker-cloudtrail.json')], { json: false });
     expect(r.out.split('\n')[0]).toMatch(/^SEVERITY\s+CATEGORY/);
