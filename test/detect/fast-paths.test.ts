@@ -109,3 +109,37 @@ describe('e-mail scan anchored on @', () => {
     );
   });
 });
+
+describe('SSN column lookup (separators found with indexOf)', () => {
+  /** The former character loop: field index at `offset` and the field count, quote-aware. */
+  function fieldAt(text: string, sep: string, offset: number) {
+    let index = -1;
+    let count = 1;
+    let quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      if (i === offset) index = count - 1;
+      const ch = text[i];
+      if (ch === '"') quoted = !quoted;
+      else if (ch === sep && !quoted) count++;
+    }
+    return { index, count };
+  }
+
+  it('puts an SSN-shaped value in the same column as the character loop did', () => {
+    // 900-… is never a valid SSN: it is only reported when the column gives the context.
+    const value = '900-12-3456';
+    const field = fc.constantFrom('a', '"x, y"', '"', 'b c', '', '""', ',', value);
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 1, maxLength: 7 }), fc.nat(6), (fields, col) => {
+        const text = fields.join(',');
+        const at = text.indexOf(value);
+        fc.pre(at >= 0 && text.indexOf(value, at + 1) < 0);
+        const ref = fieldAt(text, ',', at);
+        const columns = [{ sep: ',', columns: ref.count, ssn: [col] }];
+        const found = findLocalPii(text, columns).some((m) => m.kind === 'SSN');
+        expect(found).toBe(ref.index === col);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
