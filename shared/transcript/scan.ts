@@ -85,14 +85,15 @@ export async function scanTranscript(
         errors.push({ origin, message: `detector ${d.name} failed: ${short(e)}` });
       }
     }
-    let piiFailed = false;
+    let piiFailed: 'retry' | 'permanent' | undefined;
     if (ctx.pii && (newLines.length || chunk.final)) {
       try {
         const state = stateOf(carry, ctx.pii.name);
         const final = chunk.final === true;
         detections.push(...(await ctx.pii.scan(newLines, state, chunk.sessionId, { final })));
       } catch (e) {
-        piiFailed = true;
+        // A failure no retry can fix (access denied, unsupported language) is reported, not retried.
+        piiFailed = (e as { retryable?: unknown }).retryable === false ? 'permanent' : 'retry';
         errors.push({ origin, message: `personal-data scan failed: ${short(e)}` });
       }
     }
@@ -121,8 +122,8 @@ export async function scanTranscript(
     }
     const time = latestTime(fresh) ?? ctx.session?.startTime ?? new Date().toISOString();
     const findings = aggregate(counted, carry, chunk, ctx, time);
-    if (piiFailed) {
-      findings.push(piiUnavailable(chunk, ctx, time));
+    if (piiFailed) findings.push(piiUnavailable(chunk, ctx, time, piiFailed));
+    if (piiFailed === 'retry') {
       // Carry-over is not saved: the retried delivery is scanned again from the same state.
       return { findings, errors, retry: true };
     }
@@ -430,7 +431,13 @@ function titleFor(category: Detection['category'], kind: string): string {
   return `Risky command: ${kind}`;
 }
 
-function piiUnavailable(chunk: TranscriptChunk, ctx: TranscriptContext, time: string): Finding {
+function piiUnavailable(
+  chunk: TranscriptChunk,
+  ctx: TranscriptContext,
+  time: string,
+  failure: 'retry' | 'permanent',
+): Finding {
+  const retried = failure === 'retry';
   return {
     ...findingBase(chunk, ctx, time),
     id: stableId(chunk.sessionId, PII_UNAVAILABLE_RULE, 'PII_SCAN'),
@@ -439,9 +446,13 @@ function piiUnavailable(chunk: TranscriptChunk, ctx: TranscriptContext, time: st
     severity: 'HIGH',
     title: 'Personal-data scan unavailable for this session',
     reasons: [
-      'The personal-data scanner failed after its retries; local detections are still reported and the delivery will be retried.',
+      retried
+        ? 'The personal-data scanner failed after its retries; local detections are still reported and the delivery will be retried.'
+        : 'The personal-data scanner refused the text with an error a retry cannot fix (e.g. access denied); local detections are still reported.',
     ],
-    evidence: [{ kind: 'PII_SCAN', excerpt: 'scan failed; delivery retried' }],
+    evidence: [
+      { kind: 'PII_SCAN', excerpt: retried ? 'scan failed; delivery retried' : 'scan failed; not retryable' },
+    ],
   };
 }
 

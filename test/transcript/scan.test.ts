@@ -252,6 +252,20 @@ describe('failures', () => {
     );
   });
 
+  it('a PII failure no retry can fix is reported once per session and the delivery is not retried', async () => {
+    const denied: PiiScanner = {
+      name: 'comprehend',
+      scan: () => Promise.reject(Object.assign(new Error('AccessDeniedException'), { retryable: false })),
+    };
+    const ctx = context({ pii: denied });
+    const c = chunk([[`${PROMPT}sudo su -`]]);
+    const r = await scanTranscript(c, ctx, [commands]);
+    expect(r.retry).toBeUndefined();
+    expect(byRule(r.findings, PII_UNAVAILABLE_RULE)?.evidence[0]?.excerpt).toMatch(/not retryable/);
+    expect(byRule(r.findings, 'cmd-root-shell')).toBeDefined();
+    expect(await ctx.carry.get(c.sessionId)).toBeDefined();
+  });
+
   it('a throwing detector or store is an error item, never an exception', async () => {
     const broken: Detector = {
       name: 'broken',
