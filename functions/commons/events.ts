@@ -1,13 +1,31 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import * as z from 'zod';
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
 import { FindingSchema } from '../../shared/model/finding';
 
-/** A finding as the custom bus delivers it to a rule target. */
-export const FindingEventSchema = z.object({
+/** A finding as the custom bus delivers it to a rule target: Powertools' EventBridge envelope + Finding. */
+export const FindingEventSchema = EventBridgeSchema.extend({
   source: z.literal(FINDING_SOURCE),
   'detail-type': z.literal(FINDING_DETAIL_TYPE),
   detail: FindingSchema,
 });
+export type FindingEvent = z.infer<typeof FindingEventSchema>;
+
+/** A Standard Schema issue, as Powertools' ParseError carries them in `cause`. */
+interface SchemaIssue {
+  message: string;
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+}
+
+/** One line for a failed Powertools parse: paths and messages of the issues, never the event's values. */
+export function describeParseError(error: Error): string {
+  const issues = Array.isArray(error.cause) ? (error.cause as SchemaIssue[]) : [];
+  const first = issues[0];
+  if (!first) return error.name;
+  const path = (first.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(event)';
+  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
+  return `${path}: ${first.message}${more}`;
+}
 
 /** One line naming what is wrong with an input (paths and zod messages only, never values). */
 export function describeIssues(error: z.ZodError): string {

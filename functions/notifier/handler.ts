@@ -2,6 +2,8 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -13,7 +15,7 @@ import { Dimension, Env, Metric } from '../../shared/metrics';
 import type { Finding } from '../../shared/model/finding';
 import { ruleById } from '../../shared/rules/index';
 import { readEnv } from '../commons/env';
-import { describeIssues, FindingEventSchema } from '../commons/events';
+import { describeParseError, type FindingEvent, FindingEventSchema } from '../commons/events';
 import { count, countBy, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
 import { type NotifyDeps, notifyFinding, shouldAlert } from './notify';
@@ -47,14 +49,15 @@ const notifyOnce = makeIdempotent((finding: Finding) => notifyFinding(finding, d
   keyPrefix: 'idem#notifier',
 });
 
-async function main(event: unknown, context: Context): Promise<void> {
+async function main(parsed: ParsedResult<unknown, FindingEvent>, context: Context): Promise<void> {
   idempotency.registerLambdaContext(context);
-  const parsed = FindingEventSchema.safeParse(event);
   if (!parsed.success) {
-    // A malformed event never becomes valid on retry: report it once instead of cycling to the DLQ.
-    logger.error('malformed finding event', { problem: describeIssues(parsed.error) });
+    // Reported (log + metric), then thrown so the platform's retries end in the dead-letter queue
+    // where the event can be inspected; the log names the bad field, never its value.
+    const problem = describeParseError(parsed.error);
+    logger.error('malformed finding event', { problem });
     count(Metric.Failed);
-    return;
+    throw new Error(`malformed finding event: ${problem}`);
   }
   const finding = parsed.data.detail;
   const ids = { findingId: finding.id, ruleId: finding.ruleId, severity: finding.severity };
@@ -76,6 +79,7 @@ async function main(event: unknown, context: Context): Promise<void> {
 }
 
 export const handler = middy(main)
+  .use(parser({ schema: FindingEventSchema, safeParse: true }))
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(logMetrics(metrics))
   .use(captureLambdaHandler(tracer));

@@ -1,5 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -11,7 +13,7 @@ import { DynamoSessionStore, DynamoTerminationGuard } from '../../shared/aws/sta
 import { Env, Metric } from '../../shared/metrics';
 import { respond } from '../../shared/respond/respond';
 import { readEnv } from '../commons/env';
-import { describeIssues, FindingEventSchema } from '../commons/events';
+import { describeParseError, type FindingEvent, FindingEventSchema } from '../commons/events';
 import { count, countFindings, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
 
@@ -37,10 +39,9 @@ const bus = new EventBridgeFindingPublisher({
 });
 useFunctionDimension('responder');
 
-async function main(event: unknown): Promise<void> {
-  const parsed = FindingEventSchema.safeParse(event);
+async function main(parsed: ParsedResult<unknown, FindingEvent>): Promise<void> {
   if (!parsed.success) {
-    const problem = describeIssues(parsed.error);
+    const problem = describeParseError(parsed.error);
     logger.error('malformed finding event', { problem });
     count(Metric.Failed);
     throw new Error(`malformed finding event: ${problem}`);
@@ -65,6 +66,7 @@ async function main(event: unknown): Promise<void> {
 }
 
 export const handler = middy(main)
+  .use(parser({ schema: FindingEventSchema, safeParse: true }))
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(logMetrics(metrics))
   .use(captureLambdaHandler(tracer));

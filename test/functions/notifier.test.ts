@@ -29,7 +29,8 @@ let run: (event: unknown) => Promise<void>;
 beforeAll(async () => {
   vi.resetModules();
   const { handler } = await import('../../functions/notifier/handler');
-  run = (event) => handler(event, localContext('notifier'));
+  // The raw event as EventBridge delivers it: the parser middleware turns it into the handler's input.
+  run = (event) => handler(event as Parameters<typeof handler>[0], localContext('notifier'));
 });
 
 beforeEach(() => {
@@ -96,12 +97,12 @@ describe('notifier handler', () => {
     expect(output.text()).toContain('"Processed"');
   });
 
-  it('reports a malformed event once, without throwing or quoting it', async () => {
+  it('reports a malformed event (log, metric, rethrow for the dead-letter queue) without quoting it', async () => {
     const bad = findingEvent({ id: 'f-bad' }) as { detail: Record<string, unknown> };
     bad.detail.severity = 'SEVERE';
     bad.detail.evidence = [{ kind: 'PASSWORD', excerpt: 'Sup3rS3cretValue!' }];
-    await expect(run(bad)).resolves.toBeUndefined();
-    await expect(run({ hello: 'world' })).resolves.toBeUndefined();
+    await expect(run(bad)).rejects.toThrow('malformed finding event: detail.severity:');
+    await expect(run({ hello: 'world' })).rejects.toThrow(/malformed finding event/);
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
     expect(output.text()).toContain('"message":"malformed finding event"');
     expect(output.text()).toContain('"problem":"detail.severity: Invalid option');

@@ -29,7 +29,8 @@ async function loadHandler(autoTerminate: Record<string, unknown>) {
   vi.stubEnv('SENTINEL_CONFIG', JSON.stringify({ autoTerminate }));
   vi.resetModules();
   const { handler } = await import('../../functions/responder/handler');
-  return (event: unknown) => handler(event, localContext('responder'));
+  // The raw event as EventBridge delivers it: the parser middleware turns it into the handler's input.
+  return (event: unknown) => handler(event as Parameters<typeof handler>[0], localContext('responder'));
 }
 
 function findingEvent(sessionId: string, extra: Partial<Finding> = {}) {
