@@ -26,8 +26,13 @@ export interface SsnColumns {
   ssn: number[];
 }
 
+/**
+ * Lookbehind after the first character, as in CARD (same matches), so the engine skips ahead on the
+ * first-character class (corpus lines, full scan: EMAIL 0.45 → 0.38 ms; transcript bench scanMs
+ * 4.29 → 4.24 median of 6, inside its ±0.3 ms noise).
+ */
 const EMAIL =
-  /(?<![\w.+%-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-]|\.[A-Za-z0-9])/g;
+  /[A-Za-z0-9](?<![\w.+%-][A-Za-z0-9])(?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-]|\.[A-Za-z0-9])/g;
 /** File extensions and private suffixes that make `x@y.z` a file or host name, not a mailbox. */
 const NOT_MAIL_TLD = new Set(
   'png jpg jpeg gif svg webp ico css js mjs ts map json yml yaml log txt html htm xml md internal local localdomain localhost lan arpa intranet'.split(
@@ -39,8 +44,13 @@ const NANP =
   /(?<![\w.+/-])(?:(\+?1)([ .-]?))?(?:\(([2-9][0-8]\d)\) ?|([2-9][0-8]\d)([ .-]?))([2-9]\d{2})([ .-]?)(\d{4})(?![\w]|[.-]\d)/g;
 const INTL = /(?<![\w+])\+([2-9]\d{0,2})((?:[ .-]?\(?\d{1,5}\)?){2,6})(?![\w]|[.-]\d)/g;
 const SSN = /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g;
+/**
+ * The left-boundary lookbehind sits after the first digit (same matches: it checks the character
+ * before that digit), so the engine skips ahead to digits instead of evaluating it everywhere
+ * (digit-heavy corpus lines: CARD 0.147 → 0.100 ms; transcript bench scanMs 4.38 → 4.33 mean of 5).
+ */
 const CARD =
-  /(?<![\w.\-/])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|[.-]\d)/g;
+  /\d(?<![\w.\-/]\d)(?:\d{12,18}|\d{3}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{3}([ -])\d{6}\2\d{4,5})(?![\w]|[.-]\d)/g;
 const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g;
 
 const SSN_WORD = /\b(?:ssn|social[\s_-]*security|soc[\s_.-]*sec)/i;

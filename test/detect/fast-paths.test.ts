@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findLocalPii } from '../../shared/detect/pii-local';
 import { findSecrets, SECRET_HINTS, secretHintsIn } from '../../shared/detect/secrets';
-import { execAll } from '../../shared/detect/validators';
+import { cardValid, execAll } from '../../shared/detect/validators';
 
 /** Fragments that build lines full of hints, near-misses and case variants. */
 const fragments = [
@@ -140,6 +140,73 @@ describe('SSN column lookup (separators found with indexOf)', () => {
         expect(found).toBe(ref.index === col);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('secret hint scan on non-ASCII text', () => {
+  it('folds ASCII letters only (a regex /i without u)', () => {
+    const odd = ['\u017f', '\u212a', '\u0130', '\u0131', 'é', '\u00df', '\u0000', '\uffff'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...fragments, ...odd), { maxLength: 8 }), (parts) => {
+        const text = parts.join('');
+        const asciiLower = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+        expect(secretHintsIn(text)).toEqual(SECRET_HINTS.filter((h) => asciiLower.includes(h)));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(secretHintsIn('\u017fudo \u212aey')).toEqual([]);
+  });
+});
+
+describe('PII patterns with the lookbehind after the first character', () => {
+  /** The patterns as they were before the lookbehind moved after the first character. */
+  const OLD_CARD =
+    /(?<![\w.\-/])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|[.-]\d)/g;
+  const OLD_EMAIL =
+    /(?<![\w.+%-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-]|\.[A-Za-z0-9])/g;
+  // Whole cards in every accepted grouping, plus pieces and the characters around boundaries.
+  const CARD_GROUPS = [
+    '4111111111111111',
+    '4111 1111 1111 1111',
+    '5500-0055-5555-5559',
+    '3782 822463 10005',
+    '378282246310005',
+    '4111',
+    '1111',
+    '0',
+    '1',
+    ' ',
+    '-',
+    '.',
+    '/',
+    'a',
+    '_',
+  ];
+
+  it('finds the cards the old pattern finds', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...CARD_GROUPS), { maxLength: 16 }), (parts) => {
+        const text = parts.join('');
+        const want = [...text.matchAll(OLD_CARD)].filter((m) => cardValid(m[0].replace(/\D/g, '')));
+        const got = findLocalPii(text).filter((m) => m.kind === 'CREDIT_DEBIT_NUMBER');
+        expect(got.map((m) => [m.start, m.value])).toEqual(want.map((m) => [m.index, m[0]]));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('finds the e-mail addresses the old pattern finds', () => {
+    // Letters that cannot spell an ignored suffix (png, js, local…), so every match is reported.
+    const parts = fc.constantFrom('a', 'B', 'xyz', '9', '.', '-', '_', '+', '%', '@', ' ', 'ab.ba', '@zz.ab');
+    fc.assert(
+      fc.property(fc.array(parts, { maxLength: 30 }), (p) => {
+        const text = p.join('');
+        const want = [...text.matchAll(OLD_EMAIL)].map((m) => [m.index, m[0]]);
+        const got = findLocalPii(text).filter((m) => m.kind === 'EMAIL');
+        expect(got.map((m) => [m.start, m.value])).toEqual(want);
+      }),
+      { numRuns: 5000 },
     );
   });
 });
