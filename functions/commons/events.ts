@@ -22,7 +22,8 @@ export function describeParseError(error: Error): string {
   const issues = Array.isArray(error.cause) ? (error.cause as SchemaIssue[]) : [];
   const first = issues[0];
   if (!first) return error.name;
-  const path = (first.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(event)';
+  const path =
+    (first.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(event)';
   const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
   return `${path}: ${first.message}${more}`;
 }
