@@ -1,6 +1,9 @@
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import * as z from 'zod';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
-import { FindingSchema } from '../../shared/model/finding';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE, Metric } from '../../shared/metrics';
+import { type Finding, FindingSchema } from '../../shared/model/finding';
+import { count } from './metrics';
+import { logger } from './powertools';
 
 /**
  * A finding as the custom bus delivers it to a rule target. The envelope is written out here rather
@@ -43,4 +46,17 @@ export function describeIssues(error: z.ZodError): string {
   const path = first?.path.map(String).join('.') || '(event)';
   const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';
   return `${path}: ${first?.message ?? 'invalid'}${more}`;
+}
+
+/**
+ * The finding of a parsed bus event. A malformed event is reported (log + metric) and thrown, so the
+ * platform's retries end in the dead-letter queue where it can be inspected; the log names the bad
+ * field, never its value.
+ */
+export function findingOf(parsed: ParsedResult<unknown, FindingEvent>): Finding {
+  if (parsed.success) return parsed.data.detail;
+  const problem = describeParseError(parsed.error);
+  logger.error('malformed finding event', { problem });
+  count(Metric.Failed);
+  throw new Error(`malformed finding event: ${problem}`);
 }

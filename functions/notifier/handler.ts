@@ -15,7 +15,7 @@ import { Dimension, Env, Metric } from '../../shared/metrics';
 import type { Finding } from '../../shared/model/finding';
 import { ruleById } from '../../shared/rules/index';
 import { readEnv } from '../commons/env';
-import { describeParseError, type FindingEvent, FindingEventSchema } from '../commons/events';
+import { type FindingEvent, FindingEventSchema, findingOf } from '../commons/events';
 import { count, countBy, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
 import { type NotifyDeps, notifyFinding, shouldAlert } from './notify';
@@ -51,15 +51,7 @@ const notifyOnce = makeIdempotent((finding: Finding) => notifyFinding(finding, d
 
 async function main(parsed: ParsedResult<unknown, FindingEvent>, context: Context): Promise<void> {
   idempotency.registerLambdaContext(context);
-  if (!parsed.success) {
-    // Reported (log + metric), then thrown so the platform's retries end in the dead-letter queue
-    // where the event can be inspected; the log names the bad field, never its value.
-    const problem = describeParseError(parsed.error);
-    logger.error('malformed finding event', { problem });
-    count(Metric.Failed);
-    throw new Error(`malformed finding event: ${problem}`);
-  }
-  const finding = parsed.data.detail;
+  const finding = findingOf(parsed);
   const ids = { findingId: finding.id, ruleId: finding.ruleId, severity: finding.severity };
   if (!shouldAlert(finding, env.config)) {
     logger.debug('below alert threshold', ids);

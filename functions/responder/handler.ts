@@ -13,7 +13,7 @@ import { DynamoSessionStore, DynamoTerminationGuard } from '../../shared/aws/sta
 import { Env, Metric } from '../../shared/metrics';
 import { respond } from '../../shared/respond/respond';
 import { readEnv } from '../commons/env';
-import { describeParseError, type FindingEvent, FindingEventSchema } from '../commons/events';
+import { type FindingEvent, FindingEventSchema, findingOf } from '../commons/events';
 import { count, countFindings, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
 
@@ -40,13 +40,7 @@ const bus = new EventBridgeFindingPublisher({
 useFunctionDimension('responder');
 
 async function main(parsed: ParsedResult<unknown, FindingEvent>): Promise<void> {
-  if (!parsed.success) {
-    const problem = describeParseError(parsed.error);
-    logger.error('malformed finding event', { problem });
-    count(Metric.Failed);
-    throw new Error(`malformed finding event: ${problem}`);
-  }
-  const finding = parsed.data.detail;
+  const finding = findingOf(parsed);
   const control = controlFor(finding.region);
   const result = await respond(finding, { config: env.config, guard, sessions, control });
   logger.info('responder decision', {
