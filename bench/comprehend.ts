@@ -15,10 +15,12 @@ import { DEFAULT_CONFIG } from '../shared/model/config';
 import { codePoints } from '../shared/pii/pack';
 import { PrescreenedPiiScanner } from '../shared/pii/prescreen';
 import { ComprehendPiiScanner } from '../shared/pii/scanner';
-import type { PiiDetectApi, PiiEntity, PiiStats } from '../shared/pii/types';
+import type { PiiStats } from '../shared/pii/types';
 import { readSubscription } from '../shared/transcript/read';
 import { normaliseLines } from '../shared/transcript/terminal';
 import type { Detection, DetectorState, PiiScanner, TranscriptLine } from '../shared/transcript/types';
+// The same labelled fake the tests use: answers every occurrence of a planted value, as the service would.
+import { type Label, LabelledComprehend } from '../test/pii/corpus';
 
 const SESSIONS = ['noisy-top', 'pii-leak'];
 
@@ -53,33 +55,6 @@ export interface ComprehendBench {
   /** The mode the two keys above measure: the stack's default. */
   comprehendMode: ComprehendMode;
   detail: Record<ComprehendMode, ComprehendModeDetail>;
-}
-
-interface Label {
-  kind: string;
-  subtype: string;
-  value: string;
-}
-
-/** Answers with every occurrence of a labelled value in the request, with its labelled type. */
-class LabelledComprehend implements PiiDetectApi {
-  constructor(private readonly labels: readonly Label[]) {}
-
-  async detect(text: string): Promise<PiiEntity[]> {
-    const out: PiiEntity[] = [];
-    for (const l of this.labels) {
-      for (let i = text.indexOf(l.value); i >= 0; i = text.indexOf(l.value, i + 1)) {
-        const begin = codePoints(text.slice(0, i));
-        out.push({
-          Type: l.subtype,
-          Score: 0.97,
-          BeginOffset: begin,
-          EndOffset: begin + codePoints(l.value),
-        });
-      }
-    }
-    return out;
-  }
 }
 
 export async function benchComprehend(sessionsDir: string): Promise<ComprehendBench> {

@@ -103,7 +103,7 @@ export const PII_RULES: readonly PiiRule[] = [
     'PHONE',
     'pii-phone',
     'Phone number shown in a session',
-    'A phone number appeared: North American formats ((NXX) NXX-XXXX, NXX-NXX-XXXX, +1 …) or international ' +
+    'A phone number appeared: North American formats ((NPA) NXX-NNNN, NPA-NXX-NNNN, +1 …) or international ' +
       'E.164 numbers with a known country code.',
     true,
     {
