@@ -17,6 +17,12 @@ async function main() {
     const { benchTranscripts } = await import('./transcripts');
     Object.assign(out, await benchTranscripts(log));
   }
+  if (want('longlines')) {
+    const { benchLambdaDelivery, benchLongLines, benchTranscript20MB } = await import('./long-lines');
+    Object.assign(out, await benchLongLines(log));
+    Object.assign(out, await benchLambdaDelivery(log));
+    Object.assign(out, await benchTranscript20MB(log));
+  }
   if (want('comprehend')) {
     const { benchComprehend } = await import('./comprehend');
     const r = await benchComprehend('test/fixtures/sessions');

@@ -1,47 +1,43 @@
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { describeError } from '../shared/errors';
+import { field } from '../shared/format/sanitize';
 import { parseConfig } from '../shared/model/config';
 import { SEVERITIES, type Severity } from '../shared/model/finding';
+import type { CommandIO } from './commands';
 import { formatDoctorReport, runDoctor } from './doctor';
-import { describe } from './input';
+import { readJsonOption } from './options';
 import { runTestAlert } from './test-alert';
 
 /**
  * `doctor` and `test-alert`: the two commands that talk to a deployed account, with the usual AWS
- * credential chain. Loaded only when asked for, so `replay` never pays for the SDK clients.
+ * credential chain. Loaded only when asked for, so `replay` never pays for the SDK clients. Options
+ * arrive parsed and checked for unknown names (main.ts).
  */
-export async function runAwsCommand(command: 'doctor' | 'test-alert', args: string[]): Promise<number> {
-  let values: { region?: string; config?: string; bus?: string; severity?: string };
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        region: { type: 'string' },
-        config: { type: 'string' },
-        bus: { type: 'string' },
-        severity: { type: 'string' },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`ssm-sentinel ${command}: ${describe(e)}\n`);
+export async function runAwsCommand(
+  command: 'doctor' | 'test-alert',
+  values: { region?: unknown; config?: unknown; bus?: unknown; severity?: unknown },
+  io: CommandIO,
+): Promise<number> {
+  const fail = (problem: string) => {
+    io.err(`ssm-sentinel ${command}: ${problem}\n`);
     return 2;
-  }
+  };
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   let config: ReturnType<typeof parseConfig>;
+  const configFile = str(values.config);
   try {
-    config = parseConfig(values.config ? JSON.parse(await readFile(values.config, 'utf8')) : {});
+    config = parseConfig(configFile ? await readJsonOption(configFile, '--config') : {});
   } catch (e) {
-    process.stderr.write(`ssm-sentinel ${command}: ${values.config}: ${describe(e)}\n`);
-    return 2;
+    return fail(describeError(e));
   }
-  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) {
-    process.stderr.write(`ssm-sentinel ${command}: give --region or set AWS_REGION\n`);
-    return 2;
-  }
+  const region = str(values.region) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) return fail('give --region or set AWS_REGION');
+  const severity = str(values.severity)?.toUpperCase();
+  if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity))
+    return fail(`--severity must be one of ${SEVERITIES.join(', ')}`);
   try {
     if (command === 'doctor') {
       const report = await runDoctor(
@@ -53,22 +49,21 @@ export async function runAwsCommand(command: 'doctor' | 'test-alert', args: stri
           events: new EventBridgeClient({ region }),
         },
       );
-      process.stdout.write(`${formatDoctorReport(report)}\n`);
+      await io.out(`${formatDoctorReport(report)}\n`);
       return report.ok ? 0 : 1;
     }
-    const severity = values.severity?.toUpperCase();
-    if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity)) {
-      process.stderr.write(`ssm-sentinel test-alert: --severity must be one of ${SEVERITIES.join(', ')}\n`);
-      return 2;
-    }
     const result = await runTestAlert(
-      { bus: values.bus, prefix: config.resourcePrefix, severity: severity as Severity | undefined, region },
+      {
+        bus: str(values.bus),
+        prefix: config.resourcePrefix,
+        severity: severity as Severity | undefined,
+        region,
+      },
       { events: new EventBridgeClient({ region }) },
     );
-    process.stdout.write(`Sample finding ${result.finding.id} put on bus ${result.busName}.\n`);
+    await io.out(`Sample finding ${result.finding.id} put on bus ${field(result.busName)}.\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`ssm-sentinel ${command}: ${describe(e)}\n`);
-    return 2;
+    return fail(describeError(e));
   }
 }

@@ -13,6 +13,8 @@ import {
 import { type EventBridgeClient, ListRulesCommand, type Rule } from '@aws-sdk/client-eventbridge';
 import { GetDocumentCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { PREFERENCES_DOCUMENT, tamperingPatterns } from '../infra/patterns';
+import { describeError } from '../shared/errors';
+import { field } from '../shared/format/sanitize';
 import { type Config, DEFAULT_CONFIG } from '../shared/model/config';
 
 /**
@@ -61,11 +63,14 @@ export async function runDoctor(opts: DoctorOptions, clients: DoctorClients): Pr
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-/** One line per check: ✔/✘, what was found, and for a failure what to do. */
+/**
+ * One line per check: ✔/✘, what was found, and for a failure what to do. Details name resources the
+ * account holds (trail, group, rule names): printed through field() like every other output.
+ */
 export function formatDoctorReport(report: DoctorReport): string {
   const lines = report.checks.flatMap((c) => {
-    const head = `${c.ok ? '✔' : '✘'} ${c.name}: ${c.detail}`;
-    return c.ok || !c.fix ? [head] : [head, `    fix: ${c.fix}`];
+    const head = `${c.ok ? '✔' : '✘'} ${field(c.name)}: ${field(c.detail, 1000)}`;
+    return c.ok || !c.fix ? [head] : [head, `    fix: ${field(c.fix, 1000)}`];
   });
   const failed = report.checks.filter((c) => !c.ok).length;
   lines.push(failed === 0 ? 'All checks passed.' : `${failed} check(s) failed.`);
@@ -222,7 +227,7 @@ async function listRules(
     const out = await events.send(
       new ListRulesCommand({ EventBusName: busName, NamePrefix: prefix, NextToken: token }),
     );
-    rules.push(...(out.Rules ?? []));
+    for (const r of out.Rules ?? []) rules.push(r);
     token = out.NextToken;
   } while (token);
   return rules;
@@ -290,7 +295,7 @@ async function guarded(name: string, run: () => Promise<Check>): Promise<Check> 
     return {
       name,
       ok: false,
-      detail: `could not check (${errorName(e) ?? 'error'}: ${errorMessage(e)})`,
+      detail: `could not check (${describeError(e)})`,
       fix: checkFix(e),
     };
   }
@@ -304,7 +309,7 @@ async function guardedMany(name: string, run: () => Promise<Check[]>): Promise<C
       {
         name,
         ok: false,
-        detail: `could not check (${errorName(e) ?? 'error'}: ${errorMessage(e)})`,
+        detail: `could not check (${describeError(e)})`,
         fix: checkFix(e),
       },
     ];
@@ -319,9 +324,4 @@ function checkFix(e: unknown): string {
 
 function errorName(e: unknown): string | undefined {
   return e instanceof Error ? e.name : undefined;
-}
-
-function errorMessage(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n')[0]?.slice(0, 200) ?? '';
 }

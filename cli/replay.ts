@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { type PiiMode, piiScanner, transcriptDetectors } from '../shared/engine';
+import type { Readable } from 'node:stream';
+import { type PiiMode, piiScanner, transcriptDetectors, withLocalFallback } from '../shared/engine';
+import { describeError, InputError } from '../shared/errors';
+import { field } from '../shared/format/sanitize';
 import type { Config } from '../shared/model/config';
 import { atLeast, compareFindings, type Finding, type Severity } from '../shared/model/finding';
 import { classifyRecord } from '../shared/session/classify';
@@ -13,10 +15,13 @@ import {
 } from '../shared/state/memory';
 import {
   detectTranscriptShape,
+  MAX_GUNZIP_BYTES,
+  RawLogReader,
   type ReadResult,
+  rawLogSessionId,
   readDataMessage,
   readSubscription,
-  readTranscriptFile,
+  SessionEventBatcher,
 } from '../shared/transcript/read';
 import { scanTranscript } from '../shared/transcript/scan';
 import type {
@@ -26,7 +31,7 @@ import type {
   TranscriptChunk,
   TranscriptContext,
 } from '../shared/transcript/types';
-import { describe, type InputItem, listFiles, openBytes, readItems } from './input';
+import { decodedBytes, type InputItem, listInputs, peek, readItems, type Source } from './input';
 import { formatTable, severityCounts } from './table';
 
 export type { PiiMode };
@@ -39,6 +44,15 @@ export interface ReplayOptions {
   targetTags: Record<string, Record<string, string>>;
   pii: PiiMode;
   stats: boolean;
+  /** The per-file and memory limits (defaults below); tests lower them to reach them quickly. */
+  limits?: Partial<ReplayLimits>;
+}
+
+export interface ReplayLimits {
+  recordsPerFile: number;
+  errorsPerFile: number;
+  gunzipBytes: number;
+  seenIds: number;
 }
 
 export interface ReplayIO {
@@ -49,12 +63,16 @@ export interface ReplayIO {
   progress: boolean;
   /** Table width in characters. */
   width?: number;
+  /** Standard input, read for `-` (and `/dev/stdin` when it is not a regular file). */
+  stdin?: () => Readable;
 }
 
 export interface ReplayResult {
   exitCode: number;
   findings: Finding[];
+  /** The first MAX_ERRORS_KEPT error lines (all of them are printed). */
   errors: string[];
+  errorCount: number;
 }
 
 /** Findings kept for the table (not with --json); beyond this only counts are kept (a 1 GB archive must not fill memory). */
@@ -64,28 +82,58 @@ const MAX_KEPT = 50_000;
  * this (about 100 MB), so a multi-GB archive replays in bounded memory.
  */
 const MAX_SESSIONS = 100_000;
+/**
+ * Records read from one file (a CloudTrail log file holds a few thousand; the bench's 1 GiB archive
+ * about 840 000). Past it the rest of the file is not read, with an error: a small gzip of `{},`…
+ * must not keep the run from the other files.
+ */
+export const MAX_RECORDS_PER_FILE = 2_000_000;
+/** Errors reported for one file; past it the rest of the file is not read (one more line says so). */
+export const MAX_ERRORS_PER_FILE = 100;
+/** Error lines kept in the result (every one is still printed and counted). */
+const MAX_ERRORS_KEPT = 1_000;
+/**
+ * Finding ids remembered to print each finding once (the same CloudTrail event in a log file and as
+ * an EventBridge event); the oldest are forgotten past this many, so memory stays bounded.
+ */
+export const MAX_SEEN_IDS = 200_000;
+/** Blank lines before a raw log's first text are handed on in pieces of this many (bounded strings). */
+const BLANK_PIECE = 64 * 1024;
+export const DEFAULT_LIMITS: ReplayLimits = {
+  recordsPerFile: MAX_RECORDS_PER_FILE,
+  errorsPerFile: MAX_ERRORS_PER_FILE,
+  gunzipBytes: MAX_GUNZIP_BYTES,
+  seenIds: MAX_SEEN_IDS,
+};
+/** `[[record, …], …]` is still records; arrays nested deeper are not. */
+const MAX_ARRAY_NESTING = 2;
 
 /**
  * `ssm-sentinel replay`: CloudTrail/EventBridge input first (so transcripts can be enriched with the
- * principal, source IP and kind of their StartSession), then every transcript, then a final flush per
- * session. Bad input is reported per file and record; everything else is still processed.
+ * principal, source IP and kind of their StartSession), then every transcript file, then a final
+ * flush per session. Pipes and stdin cannot be read twice: a transcript there is scanned when met.
+ * Bad input is reported per file and record; everything else is still processed.
  */
 export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayResult> {
   const started = performance.now();
-  const run = new Run(opts, io, await piiScannerFor(opts));
-  const transcriptFiles: string[] = [];
-  for await (const entry of listFiles(opts.paths)) {
-    if ('error' in entry) run.error(entry.file, undefined, entry.error);
-    else if ((await run.eventsFile(entry.file)) === 'transcript') transcriptFiles.push(entry.file);
+  const run = new Run(opts, io);
+  await run.start();
+  const transcripts: Source[] = [];
+  for await (const entry of listInputs(opts.paths, io.stdin)) {
+    if ('error' in entry) run.error(entry.name, entry.error);
+    else if ('note' in entry) io.err(`note: ${field(entry.name)}: ${entry.note}\n`);
+    else await run.read(entry.source, transcripts);
   }
-  for (const file of transcriptFiles) await run.transcriptFile(file);
+  for (const source of transcripts) await run.read(source);
   await run.flushSessions();
   run.endProgress();
+  // A gate must not pass on nothing: no readable input is an error, never "No findings.".
+  if (run.inputsRead === 0) run.error(undefined, 'no input could be read');
 
   const findings = run.kept.sort(compareFindings);
-  if (!opts.json) await io.out(formatTable(findings, io.width));
+  if (!opts.json && run.inputsRead > 0) await io.out(formatTable(findings, io.width));
   const summary = `${severityCounts(run.bySeverity)} from ${run.files} file(s), ${run.records} record(s), ${run.deliveries} transcript delivery(ies)`;
-  io.err(`${summary}${run.errors.length ? `; ${run.errors.length} input error(s)` : ''}\n`);
+  io.err(`${summary}${run.errorCount ? `; ${run.errorCount} input error(s)` : ''}\n`);
   if (run.dropped) io.err(`(${run.dropped} more findings not kept for the table; use --json for all)\n`);
   if (opts.stats) {
     const seconds = (performance.now() - started) / 1000;
@@ -96,15 +144,33 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
   }
   const failed =
     opts.failOn !== undefined && run.maxSeverity !== undefined && atLeast(run.maxSeverity, opts.failOn);
-  return { exitCode: run.errors.length ? 2 : failed ? 1 : 0, findings, errors: run.errors };
+  return {
+    exitCode: run.errorCount ? 2 : failed ? 1 : 0,
+    findings,
+    errors: run.errors,
+    errorCount: run.errorCount,
+  };
+}
+
+/** What one input has cost so far (limits are per file). */
+class FileRead {
+  records = 0;
+  errors = 0;
+  /** A limit was reached: the rest of the file is not read. */
+  stopped = false;
+  /** At least one record, event or text piece came out of it. */
+  items = 0;
+  constructor(readonly name: string) {}
 }
 
 class Run {
   readonly errors: string[] = [];
+  errorCount = 0;
   readonly kept: Finding[] = [];
   readonly bySeverity = new Map<Severity, number>();
   dropped = 0;
   files = 0;
+  inputsRead = 0;
   records = 0;
   deliveries = 0;
   maxSeverity: Severity | undefined;
@@ -115,13 +181,16 @@ class Run {
   /** Transcript findings by id: later deliveries update counts of the same finding. */
   private readonly transcriptFindings = new Map<string, Finding>();
   private readonly sessionOrigins = new Map<string, string>();
+  /** Ids already printed, oldest first (Map order), at most MAX_SEEN_IDS. */
+  private readonly seen = new Set<string>();
   private lastProgress = 0;
+  private readonly limits: ReplayLimits;
 
   constructor(
     private readonly opts: ReplayOptions,
     private readonly io: ReplayIO,
-    pii: PiiScanner | undefined,
   ) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.classifyCtx = {
       config: opts.config,
       sessions: this.sessions,
@@ -131,99 +200,164 @@ class Run {
     this.transcriptCtx = {
       config: opts.config,
       carry: new MemoryCarryOverStore<TranscriptCarry>(),
-      pii,
+      pii: undefined,
     };
   }
 
-  error(file: string, index: number | undefined, message: string) {
-    const where = index === undefined ? file : `${file}: record ${index + 1}`;
-    const line = `${where}: ${message}`;
-    this.errors.push(line);
+  async start() {
+    this.transcriptCtx.pii = await this.piiScanner();
+  }
+
+  /** One error line; `where` is the file (or other input) with its position, printed sanitised. */
+  error(where: string | undefined, message: string) {
+    const line = where === undefined ? field(message) : `${field(where)}: ${field(message)}`;
+    this.errorCount++;
+    if (this.errors.length < MAX_ERRORS_KEPT) this.errors.push(line);
     this.endProgress();
     this.io.err(`error: ${line}\n`);
   }
 
-  /** Process a CloudTrail/EventBridge file; returns 'transcript' when the file is a session log instead. */
-  async eventsFile(file: string): Promise<'done' | 'transcript'> {
+  /**
+   * An error in a file; false once the file has had too many (then one line says the rest is not
+   * read, and the caller stops reading it). `label`: where in the file, default the file itself.
+   */
+  private fileError(file: FileRead, message: string, label = file.name): boolean {
+    if (file.stopped) return false;
+    if (++file.errors > this.limits.errorsPerFile) {
+      this.stop(file, `more than ${this.limits.errorsPerFile} errors: the rest of the file is not read`);
+      return false;
+    }
+    this.error(label, message);
+    return true;
+  }
+
+  private stop(file: FileRead, message: string) {
+    file.stopped = true;
+    this.error(file.name, message);
+  }
+
+  /**
+   * Read one input. With `transcripts`, a session-log file that can be opened again is put there to
+   * be read after all CloudTrail input; anything else is read now.
+   */
+  async read(source: Source, transcripts?: Source[]) {
+    const file = new FileRead(source.name);
     this.files++;
-    let stream: Awaited<ReturnType<typeof openBytes>>;
+    let bytes: AsyncGenerator<Buffer> | undefined;
     try {
-      stream = await openBytes(file);
-    } catch (e) {
-      this.error(file, undefined, `cannot open: ${describe(e)}`);
-      return 'done';
-    }
-    let first = true;
-    try {
-      for await (const item of readItems(stream)) {
-        if (first) {
-          first = false;
-          if (isTranscriptItem(item)) return 'transcript';
-        }
-        await this.item(file, item);
+      bytes = decodedBytes(source.open(), this.limits.gunzipBytes);
+      const { head, all } = await peek(bytes);
+      if (transcripts && source.reopenable && detectTranscriptShape(head) !== undefined) {
+        this.files--;
+        transcripts.push(source);
+        return;
       }
+      await this.consume(file, readItems(all));
     } catch (e) {
-      this.error(file, undefined, `cannot read: ${describe(e)}`);
+      // A stream that fails (read error, corrupt gzip, the gzip limit) ends this file only.
+      const message = e instanceof InputError ? e.message : `cannot read: ${describeError(e)}`;
+      if (!file.stopped) this.stop(file, message);
     } finally {
-      stream.destroy();
+      await bytes?.return(undefined);
     }
-    return 'done';
+    if (file.items > 0 || file.errors === 0) this.inputsRead++;
   }
 
-  private async item(file: string, item: InputItem) {
-    if (item.type === 'error') return this.error(file, item.index, item.message);
-    if (item.type === 'text') return this.error(file, undefined, 'not a CloudTrail or session-log file');
-    await this.value(file, item.value, item.index);
+  private async consume(file: FileRead, items: AsyncIterable<InputItem>) {
+    let raw: RawLogReader | undefined;
+    let batcher: SessionEventBatcher | undefined;
+    const events = () => {
+      batcher ??= new SessionEventBatcher(file.name);
+      return batcher;
+    };
+    try {
+      for await (const item of items) {
+        if (item.type === 'error') {
+          if (!this.fileError(file, item.message, labelOf(file, position(item)))) break;
+          continue;
+        }
+        file.items++;
+        if (item.type === 'text') {
+          if (!raw) {
+            if (detectTranscriptShape(item.text) !== 'raw-log') {
+              file.items = 0;
+              this.fileError(file, 'not a CloudTrail file or a session log');
+              break;
+            }
+            raw = new RawLogReader(file.name, rawLogSessionId(file.name) ?? file.name);
+            // Blank lines before the text still count as lines (numbers as in the file).
+            for (let n = item.blankLines ?? 0; n > 0; n -= BLANK_PIECE) {
+              for (const chunk of raw.push('\n'.repeat(Math.min(n, BLANK_PIECE)))) await this.scan(chunk);
+            }
+          }
+          for (const chunk of raw.push(item.text)) await this.scan(chunk);
+          continue;
+        }
+        if (!(await this.value(file, item.value, position(item), 0, events))) break;
+      }
+    } finally {
+      // Whatever was read before an error or a limit is still scanned to its end.
+      if (raw) for (const chunk of raw.end()) await this.scan(chunk);
+      if (batcher) for (const chunk of batcher.end()) await this.scan(chunk);
+    }
   }
 
-  private async value(file: string, value: unknown, index: number) {
+  /** One JSON value of a file; false when the file must not be read further. */
+  private async value(
+    file: FileRead,
+    value: unknown,
+    at: string | undefined,
+    nesting: number,
+    events: () => SessionEventBatcher,
+  ): Promise<boolean> {
     if (Array.isArray(value)) {
-      for (const v of value) await this.value(file, v, index);
-      return;
+      if (nesting >= MAX_ARRAY_NESTING)
+        return this.fileError(file, 'arrays nested in arrays: not records', labelOf(file, at));
+      for (const v of value) if (!(await this.value(file, v, at, nesting + 1, events))) return false;
+      return true;
     }
-    if (typeof value !== 'object' || value === null) {
-      return this.error(file, index, 'not a JSON object');
-    }
+    if (typeof value !== 'object' || value === null)
+      return this.fileError(file, 'not a JSON object', labelOf(file, at));
     const o = value as Record<string, unknown>;
     if (Array.isArray(o.Records)) {
-      for (const r of o.Records) await this.record(file, r, index);
-      return;
+      for (const r of o.Records) if (!(await this.record(file, r, at))) return false;
+      return true;
     }
     const shape = detectTranscriptShape(o);
-    if (shape === 'subscription') return this.readResult(readSubscription(o, `${file}: record ${index + 1}`));
-    if (shape === 'data-message') return this.readResult(readDataMessage(o, `${file}: record ${index + 1}`));
+    const origin = labelOf(file, at);
+    if (shape === 'subscription') return this.readResult(file, readSubscription(o, origin));
+    if (shape === 'data-message') return this.readResult(file, readDataMessage(o, origin));
     if (shape === 'streaming-jsonl') {
-      return this.error(file, index, 'a streaming session-log event inside a CloudTrail file');
+      const r = events().add(o);
+      if ('error' in r) return this.fileError(file, r.error, labelOf(file, at));
+      for (const chunk of r.chunks) await this.scan(chunk);
+      return true;
     }
-    if (o['detail-type'] === 'SSM Sentinel Finding') return; // our own output, replayed from the archive
-    await this.record(file, o, index);
+    if (o['detail-type'] === 'SSM Sentinel Finding') return true; // our own output, replayed from the archive
+    return this.record(file, o, at);
   }
 
-  private async record(file: string, raw: unknown, index: number) {
+  private async record(file: FileRead, raw: unknown, at: string | undefined): Promise<boolean> {
+    if (++file.records > this.limits.recordsPerFile) {
+      this.stop(file, `more than ${this.limits.recordsPerFile} records: the rest of the file is not read`);
+      return false;
+    }
     this.records++;
     const { findings, error } = await classifyRecord(raw, this.classifyCtx);
-    if (error) this.error(file, index, error);
+    if (error && !this.fileError(file, error, labelOf(file, at))) return false;
     for (const f of findings) await this.emit(f);
-    this.progress(file);
+    this.progress(file.name);
+    return true;
   }
 
-  async transcriptFile(file: string) {
-    let data: Buffer;
-    try {
-      data = await readFile(file);
-    } catch (e) {
-      return this.error(file, undefined, `cannot read: ${describe(e)}`);
-    }
-    await this.readResult(readTranscriptFile(data, file));
-  }
-
-  private async readResult(result: ReadResult) {
-    for (const e of result.errors) this.itemError(e);
+  private async readResult(file: FileRead, result: ReadResult): Promise<boolean> {
+    for (const e of result.errors) if (!this.fileError(file, e.message, itemLabel(e))) return false;
     for (const chunk of result.chunks) await this.scan(chunk);
+    return true;
   }
 
   private itemError(e: ItemError) {
-    this.error(e.origin, e.index, e.message);
+    this.error(itemLabel(e), e.message);
   }
 
   private async scan(chunk: TranscriptChunk) {
@@ -252,6 +386,10 @@ class Run {
   }
 
   private async emit(f: Finding) {
+    // Finding ids are deterministic: the same event met twice gives the same finding, printed once.
+    if (this.seen.has(f.id)) return;
+    this.seen.add(f.id);
+    if (this.seen.size > this.limits.seenIds) this.seen.delete(this.seen.values().next().value as string);
     if (this.maxSeverity === undefined || atLeast(f.severity, this.maxSeverity))
       this.maxSeverity = f.severity;
     if (this.opts.json) await this.io.out(`${JSON.stringify(f)}\n`);
@@ -272,7 +410,7 @@ class Run {
     const now = performance.now();
     if (now - this.lastProgress < 250) return;
     this.lastProgress = now;
-    const name = where.length > 50 ? `…${where.slice(-49)}` : where;
+    const name = field(where.length > 50 ? `…${where.slice(-49)}` : where);
     this.io.err(
       `\r\u001b[K${this.records} records, ${this.deliveries} deliveries, ${this.found()} findings — ${name}`,
     );
@@ -284,18 +422,64 @@ class Run {
       this.lastProgress = 0;
     }
   }
+
+  /**
+   * `--pii comprehend` loads the SDK adapter only when asked for (the usual AWS credential chain).
+   * Without a region or credentials it says so once and scans with the local detector; a Comprehend
+   * failure later does the same from then on, so personal data is never left unscanned.
+   */
+  private async piiScanner(): Promise<PiiScanner | undefined> {
+    const { opts } = this;
+    if (opts.pii !== 'comprehend') return piiScanner(opts.pii, opts.config);
+    const { ComprehendPiiApi, createComprehendClient } = await import('../shared/aws/comprehend');
+    const client = createComprehendClient();
+    const missing = await missingSetup(client.config);
+    if (missing) {
+      this.error(
+        '--pii comprehend',
+        `Comprehend unavailable: ${missing}; personal data is scanned with the local detector`,
+      );
+      return piiScanner('local', opts.config);
+    }
+    const comprehend = piiScanner('comprehend', opts.config, new ComprehendPiiApi(client));
+    return withLocalFallback(comprehend!, opts.config, (e) =>
+      this.error(
+        '--pii comprehend',
+        `Comprehend unavailable (${describeError(e)}); personal data is scanned with the local detector from here on`,
+      ),
+    );
+  }
 }
 
-function isTranscriptItem(item: InputItem): boolean {
-  if (item.type === 'text') return true;
-  if (item.type !== 'value') return false;
-  const v = item.value;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && detectTranscriptShape(v) !== undefined;
+/** What the AWS client lacks to call Comprehend at all, asked before the first document. */
+async function missingSetup(config: {
+  region: () => Promise<string>;
+  credentials: (...args: never[]) => Promise<unknown>;
+}): Promise<string | undefined> {
+  try {
+    if (!(await config.region())) return 'no AWS region (set AWS_REGION)';
+  } catch {
+    return 'no AWS region (set AWS_REGION)';
+  }
+  try {
+    await config.credentials();
+  } catch {
+    return 'no AWS credentials';
+  }
+  return undefined;
 }
 
-/** `--pii comprehend` loads the SDK adapter only when asked for (the usual AWS credential chain). */
-async function piiScannerFor(opts: ReplayOptions): Promise<PiiScanner | undefined> {
-  if (opts.pii !== 'comprehend') return piiScanner(opts.pii, opts.config);
-  const { ComprehendPiiApi, createComprehendClient } = await import('../shared/aws/comprehend');
-  return piiScanner('comprehend', opts.config, new ComprehendPiiApi(createComprehendClient()));
+function labelOf(file: FileRead, at: string | undefined): string {
+  return at ? `${file.name}: ${at}` : file.name;
+}
+
+/** A reader's error: its origin, and the log event (0-based index there) when it names one. */
+function itemLabel(e: ItemError): string {
+  return e.index === undefined ? e.origin : `${e.origin}: log event ${e.index + 1}`;
+}
+
+/** `line N` in JSON Lines, `record N` elsewhere (both 1-based). */
+function position(item: InputItem & { type: 'value' | 'error' }): string | undefined {
+  if (item.line !== undefined) return `line ${item.line}`;
+  return item.index === undefined ? undefined : `record ${item.index + 1}`;
 }

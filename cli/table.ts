@@ -1,6 +1,11 @@
+import { field } from '../shared/format/sanitize';
 import { type Finding, SEVERITIES, type Severity } from '../shared/model/finding';
 
-/** A readable table of findings for a terminal; the JSON output is the contract, this is for eyes. */
+/**
+ * A readable table of findings for a terminal; the JSON output is the contract, this is for eyes.
+ * Every cell passes `field()`: a user name, target or excerpt can carry escape sequences that
+ * would otherwise rewrite the analyst's screen.
+ */
 export function formatTable(findings: readonly Finding[], width = 150): string {
   if (findings.length === 0) return 'No findings.\n';
   const rows = findings.map((f) => [
@@ -20,7 +25,9 @@ export function formatTable(findings: readonly Finding[], width = 150): string {
       .map((c, i) => fitCell(c, cols[i]!))
       .join('  ')
       .trimEnd();
-  return `${[line(head), line(cols.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`;
+  const lines = [line(head), line(cols.map((w) => '-'.repeat(w)))];
+  for (const row of rows) lines.push(line(row));
+  return `${lines.join('\n')}\n`;
 }
 
 function summary(f: Finding): string {
@@ -34,8 +41,8 @@ function shortArn(arn: string | undefined): string | undefined {
 }
 
 function fitCell(s: string, w: number): string {
-  const flat = s.replace(/\s+/g, ' ');
-  return flat.length > w ? `${flat.slice(0, w - 1)}…` : flat.padEnd(w);
+  // field() makes it one line of printable text, cut at the column width (bounded work first).
+  return field(s.length > 4 * w ? s.slice(0, 4 * w) : s, w).padEnd(w);
 }
 
 /** `12 findings: 1 CRITICAL, 3 HIGH, …` */

@@ -44,6 +44,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import dynalite from 'dynalite';
+import { describeError, InputError } from '../shared/errors';
+import { field } from '../shared/format/sanitize';
 import { localContext } from './commons/local';
 
 const FUNCTIONS = ['session-events', 'transcripts', 'responder', 'notifier', 'slack', 'securityhub'] as const;
@@ -252,10 +254,11 @@ export interface InvokeResult {
 /** Run one handler on one event with all AWS calls answered locally. */
 export async function invoke(fn: string, event: unknown): Promise<InvokeResult> {
   if (!(FUNCTIONS as readonly string[]).includes(fn)) {
-    throw new Error(`unknown function "${fn}": expected one of ${FUNCTIONS.join(', ')}`);
+    throw new InputError(`unknown function ${field(fn, 40)}: expected one of ${FUNCTIONS.join(', ')}`);
   }
   const entry = new URL(`./${fn}/handler.ts`, import.meta.url);
-  if (!existsSync(fileURLToPath(entry))) throw new Error(`function "${fn}" has no handler in this checkout`);
+  if (!existsSync(fileURLToPath(entry)))
+    throw new InputError(`function ${fn} has no handler in this checkout`);
   for (const [k, v] of Object.entries(DEFAULT_ENV)) process.env[k] ??= v;
   const table = await startTable(process.env.TABLE_NAME ?? DEFAULT_ENV.TABLE_NAME!);
   const calls: RecordedCall[] = [];
@@ -274,7 +277,8 @@ export async function invoke(fn: string, event: unknown): Promise<InvokeResult> 
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The `npm run invoke` command: prints the calls and one result line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
   const [fn, file] = argv;
   if (!fn || !file) {
     process.stderr.write(`usage: npm run invoke -- <${FUNCTIONS.join('|')}> <event.json>\n`);
@@ -284,7 +288,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     event = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    process.stderr.write(`cannot read event ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`cannot read event ${field(file, 200)}: ${describeError(e)}\n`);
     return 2;
   }
   const result = await invoke(fn, event);
@@ -294,7 +298,8 @@ async function main(argv: string[]): Promise<number> {
       `${c.service} ${c.command} ${inspect(maskInput(c.input), { depth: 8, breakLength: 120, colors: false })}`,
     );
   }
-  lines.push(result.error ? `--- handler failed: ${result.error.message}` : '--- handler succeeded');
+  // One line, whatever the error: handlers throw safe messages; anything else is described, not dumped.
+  lines.push(result.error ? `--- handler failed: ${describeError(result.error)}` : '--- handler succeeded');
   process.stdout.write(`${lines.join('\n')}\n`);
   return result.error ? 1 : 0;
 }
@@ -305,7 +310,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`${describeError(e)}\n`);
       process.exitCode = 2;
     },
   );

@@ -5,7 +5,7 @@ import { PrescreenedPiiScanner } from './pii/prescreen';
 import { ComprehendPiiScanner } from './pii/scanner';
 import type { PiiDetectApi } from './pii/types';
 import { createCommandDetector } from './transcript/commands';
-import type { Detector, PiiScanner } from './transcript/types';
+import type { Detector, DetectorState, PiiScanner } from './transcript/types';
 
 /**
  * The one assembly of the transcript engine, used by the CLI and the transcripts Lambda alike, so
@@ -28,4 +28,43 @@ export function piiScanner(mode: PiiMode, config: Config, api?: PiiDetectApi): P
   if (!api) throw new Error('comprehend mode needs a Comprehend client');
   const comprehend = new ComprehendPiiScanner(api, config);
   return config.pii.localPrescreen ? new PrescreenedPiiScanner(comprehend, config) : comprehend;
+}
+
+/**
+ * A personal-data scanner that never leaves text unscanned when its primary (Comprehend) cannot run:
+ * on the first failure it calls `onFallback` once and scans that delivery and every later one with
+ * the local detector. For the CLI, where nothing re-delivers a failed batch; the transcripts Lambda
+ * keeps the plain scanner and its retry. Text the primary held back for packing before it failed is
+ * not re-scanned (it was never returned to the engine).
+ */
+export function withLocalFallback(
+  primary: PiiScanner,
+  config: Config,
+  onFallback: (error: unknown) => void,
+): PiiScanner {
+  const local = createLocalPiiScanner(config);
+  let failed = false;
+  return {
+    name: primary.name,
+    async scan(lines, state, sessionId, options) {
+      if (!failed) {
+        try {
+          return await primary.scan(lines, subState(state, 'primary'), sessionId, options);
+        } catch (e) {
+          failed = true;
+          onFallback(e);
+        }
+      }
+      return local.scan(lines, subState(state, 'local'), sessionId, options);
+    },
+  };
+}
+
+/** Each scanner keeps its own memo inside the wrapper's state. */
+function subState(state: DetectorState, key: string): DetectorState {
+  const s = state[key];
+  if (typeof s === 'object' && s !== null && !Array.isArray(s)) return s as DetectorState;
+  const fresh: DetectorState = {};
+  state[key] = fresh;
+  return fresh;
 }

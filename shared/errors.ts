@@ -1,5 +1,10 @@
-import { maskCommand } from './mask';
 import { field } from './format/sanitize';
+import { rewriteSensitive } from './format/shape';
+import { mask, maskCommand } from './mask';
+import { InputError } from './model/input-error';
+import { issueLines } from './model/issues';
+
+export { InputError };
 
 /**
  * Errors that are safe to print, log, throw into a dead-letter queue or store. Our own messages name
@@ -10,11 +15,8 @@ import { field } from './format/sanitize';
  */
 
 const MAX_MESSAGE = 200;
-
-/** An error whose message we wrote ourselves: it names a field and a problem, never a value. */
-export class InputError extends Error {
-  override readonly name: string = 'InputError';
-}
+/** Our own messages may list several problems (a configuration with three bad keys). */
+const MAX_OWN = 1000;
 
 /** Node system error codes worth a readable phrase (file inputs). */
 const SYSTEM_CODES: Record<string, string> = {
@@ -36,13 +38,32 @@ const SYSTEM_CODES: Record<string, string> = {
  * lands in a DLQ, a finding or a state item.
  */
 export function describeError(e: unknown): string {
-  if (e instanceof InputError) return clean(e.message);
-  if (e instanceof SyntaxError && /JSON/.test(e.message)) return jsonProblem(e.message);
+  try {
+    return describe(e);
+  } catch {
+    // A hostile thrown value (a proxy, a getter that throws) must not escape the one place meant to tame it.
+    return 'unknown error';
+  }
+}
+
+function describe(e: unknown): string {
+  // Our own messages keep their quoted key names; identifier masking still applies, in case a writer slipped.
+  if (e instanceof InputError) return field(rewriteSensitive(e.message.slice(0, 4 * MAX_OWN), mask), MAX_OWN);
+  if (e instanceof SyntaxError && /JSON/.test(e.message.slice(0, 400)))
+    return jsonProblem(e.message.slice(0, 400));
   if (typeof e !== 'object' || e === null) return 'unknown error';
-  const o = e as { name?: unknown; code?: unknown; message?: unknown; $metadata?: unknown };
+  const o = e as { name?: unknown; code?: unknown; message?: unknown; $metadata?: unknown; issues?: unknown };
   const code = typeof o.code === 'string' ? o.code : undefined;
-  if (code && SYSTEM_CODES[code]) return SYSTEM_CODES[code];
-  const name = typeof o.name === 'string' && o.name ? clean(o.name).slice(0, 80) : 'Error';
+  if (code && Object.hasOwn(SYSTEM_CODES, code)) return SYSTEM_CODES[code]!;
+  const name =
+    typeof o.name === 'string' && o.name ? clean(masked(o.name.slice(0, 80))).slice(0, 80) : 'Error';
+  // zod errors: their message is the issue list as JSON; say which members failed and why instead.
+  if (name === 'ZodError' && Array.isArray(o.issues)) {
+    const lines = issueLines(o.issues as Parameters<typeof issueLines>[0]);
+    return clean(
+      `invalid input: ${lines.slice(0, 3).join('; ')}${lines.length > 3 ? ` (+${lines.length - 3} more)` : ''}`,
+    );
+  }
   // AWS SDK errors: the exception name says what happened; their messages may echo request values.
   if (o.$metadata !== undefined) {
     const status = (o.$metadata as { httpStatusCode?: unknown }).httpStatusCode;
@@ -62,7 +83,8 @@ function jsonProblem(message: string): string {
   let kind = 'invalid JSON';
   if (/Unexpected end of JSON input|Unterminated string/.test(message)) kind = 'truncated JSON';
   else if (/Bad control character/.test(message)) kind = 'invalid JSON (control character in a string)';
-  else if (/Unexpected non-whitespace character after JSON/.test(message)) kind = 'invalid JSON (data after the value)';
+  else if (/Unexpected non-whitespace character after JSON/.test(message))
+    kind = 'invalid JSON (data after the value)';
   return `${kind}${where}`;
 }
 
@@ -73,7 +95,12 @@ function jsonProblem(message: string): string {
 export function redact(message: string): string {
   const firstLine = message.slice(0, 4 * MAX_MESSAGE).split('\n', 1)[0] ?? '';
   const unquoted = firstLine.replace(/"[^"]*"?|'[^']*'?|`[^`]*`?/g, '…');
-  return clean(maskCommand(unquoted));
+  return clean(masked(unquoted));
+}
+
+/** Secrets and personal data masked: the shared detectors, then the identifier heuristics. */
+function masked(text: string): string {
+  return rewriteSensitive(maskCommand(text), mask);
 }
 
 function clean(s: string): string {

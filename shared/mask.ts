@@ -1,5 +1,6 @@
 import { findLocalPii } from './detect/pii-local';
 import { findSecrets } from './detect/secrets';
+import { execAll } from './detect/validators';
 
 /**
  * Masked excerpts for evidence: the type stays recognisable from a few edge characters, the value
@@ -20,7 +21,8 @@ function maskByKind(kind: string, value: string): string {
   const v = value.trim();
   switch (kind) {
     case 'PRIVATE_KEY': {
-      const type = /BEGIN ([A-Z0-9 ]*?)\s*PRIVATE KEY/.exec(v)?.[1];
+      // Only the head: the marker is there, and a long value costs nothing more.
+      const type = /BEGIN ([A-Z0-9 ]{0,40}?)\s{0,8}PRIVATE KEY/.exec(v.slice(0, 120))?.[1];
       return type ? `[${type} private key redacted]` : '[private key redacted]';
     }
     case 'PASSWORD':
@@ -162,30 +164,124 @@ function guard(value: string, masked: string): string {
 }
 
 const MAX_COMMAND = 160;
+/**
+ * Characters of a text looked at for its excerpt. The excerpt is at most MAX_COMMAND characters, so a
+ * value that starts in it and is up to ~4 000 characters long is still seen whole; bounding the input
+ * keeps the masking of a megabyte line (or one with thousands of values) linear and cheap.
+ */
+const MAX_SCANNED = 4096;
 const BLOB = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{40,}/g;
+/**
+ * AWS unique-id prefixes (access keys, users, roles, groups, certificates…) with 16 more upper-case
+ * letters or digits: masked in excerpts whether or not the rest is valid base32 (look-alikes and
+ * typos of real keys included); the secret detector reports only well-formed access key ids.
+ */
+const AWS_ID_LOOKALIKE =
+  /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|APKA|ASCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
+const URL_SECRET = '****';
+
+/** A span of the text, what replaces it in the excerpt, and who wins a tie on the same start. */
+interface Replacement {
+  start: number;
+  end: number;
+  with: string;
+  rank: number;
+  /** A detected value: masked wherever else it shows in the excerpt too. */
+  value?: string;
+}
+
+/** Of replacements starting at the same character: URL credentials, key-id shapes, secrets, then PII. */
+const RANK = { url: 0, awsId: 1, secret: 2, pii: 3 } as const;
+/** Characters at the end of a cut input read only as context for the values before them. */
+const CUT_CONTEXT = 256;
 
 /**
- * A command line fit for evidence: embedded secrets (passwords, keys, tokens) and personal data (cards,
- * SSNs, IBANs, e-mails, phones) masked, long base64-like blobs starred, then cut to about 160 characters.
+ * THE masking function for excerpts of free text (commands in evidence, error messages, log fields):
+ * embedded secrets (passwords, keys, tokens, AWS key-id look-alikes, credentials in URLs) and personal
+ * data (cards, SSNs, IBANs, e-mails, phones) masked, long base64-like blobs starred, then cut to about
+ * 160 characters. Idempotent: an excerpt it made comes back unchanged.
  */
 export function maskCommand(command: string): string {
   if (typeof command !== 'string') return '';
-  const hits = [...findSecrets(command), ...findLocalPii(command)].sort((a, b) => a.start - b.start);
+  const cut = command.length > MAX_SCANNED;
+  const text = cut ? command.slice(0, MAX_SCANNED) : command;
+  // Of a cut input, text near the cut is not shown: a value there may be cut in half and missed.
+  const shown = cut ? MAX_SCANNED - CUT_CONTEXT : text.length;
+  const hits = urlCredentials(text);
+  for (const m of execAll(AWS_ID_LOOKALIKE, text))
+    hits.push({
+      start: m.index,
+      end: m.index + m[0].length,
+      with: mask('AWS_ACCESS_KEY', m[0]),
+      rank: RANK.awsId,
+    });
+  for (const h of findSecrets(text))
+    hits.push({ start: h.start, end: h.end, with: mask(h.kind, h.value), rank: RANK.secret, value: h.value });
+  for (const h of findLocalPii(text))
+    hits.push({ start: h.start, end: h.end, with: mask(h.kind, h.value), rank: RANK.pii, value: h.value });
+  hits.sort((a, b) => a.start - b.start || a.rank - b.rank);
   let out = '';
   let at = 0;
+  // Values seen anywhere are masked wherever else they show, except those inside a span another
+  // replacement took (the `user@host` of a URL is not an e-mail address).
   const values = new Set<string>();
+  let full = false;
   for (const h of hits) {
     if (h.start < at) continue;
-    out += command.slice(at, h.start) + mask(h.kind, h.value);
-    values.add(h.value);
+    if (h.value !== undefined) values.add(h.value);
+    // Past what the excerpt can show nothing more is built (the masks' lengths vary: keep a margin).
+    full ||= h.start >= shown || out.length > 2 * MAX_COMMAND;
+    if (full) continue;
+    out += text.slice(at, h.start) + h.with;
     at = h.end;
   }
-  out += command.slice(at);
+  if (!full && at < shown) out += text.slice(at, shown);
   out = out.replace(BLOB, (blob) => (isBlob(blob) ? maskToken(blob) : blob));
   // A value detected once may occur again elsewhere on the line (pasted twice, echoed).
   for (const v of values) if (v.length >= 4 && out.includes(v)) out = out.split(v).join(STARS);
-  return out.length > MAX_COMMAND ? `${out.slice(0, MAX_COMMAND - 1)}…` : out;
+  return out.length > MAX_COMMAND || cut ? `${out.slice(0, MAX_COMMAND - 1)}…` : out;
 }
+
+/**
+ * `scheme://user:password@host`: the password becomes `****` (no length, no edge characters); the
+ * user part is kept only when it reads as a plain account name (`git@`, `ec2-user@`), else it may be
+ * the credential itself (`https://<token>@host`) and goes too. The host is kept. Hand scan, linear:
+ * the authority ends at the first blank, quote, `/`, `?` or `#` after `://` (so authorities never
+ * overlap), and its last `@` ends the user part.
+ */
+function urlCredentials(text: string): Replacement[] {
+  const out: Replacement[] = [];
+  for (let i = text.indexOf('://'); i >= 0; i = text.indexOf('://', i + 3)) {
+    const from = i + 3;
+    let end = from;
+    let at = -1;
+    let colon = -1;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (AUTHORITY_END.has(c)) break;
+      if (c === AT) at = end;
+      else if (c === COLON && colon < 0) colon = end;
+    }
+    if (at < 0) continue;
+    // The user part is replaced even when kept as is: `user@host` is not an e-mail address.
+    const user = text.slice(from, colon >= 0 && colon < at ? colon : at);
+    const shown = PLAIN_USER.test(user) ? user : URL_SECRET;
+    out.push({
+      start: from,
+      end: at,
+      with: colon >= 0 && colon < at ? `${shown}:${URL_SECRET}` : shown,
+      rank: RANK.url,
+    });
+  }
+  return out;
+}
+
+const AT = 64;
+const COLON = 58;
+/** Blanks, quotes, `/`, `?`, `#`, `<`, `>` and backtick end a URL's authority. */
+const AUTHORITY_END = new Set([...' \t\n\r"\'`/?#<>'].map((c) => c.charCodeAt(0)));
+/** An account name (`git`, `ec2-user`); anything with capitals or digits may be a token. */
+const PLAIN_USER = /^[a-z][a-z._-]{0,31}$/;
 
 /** Random-looking: mixed case and digits, not a path or a word-ish identifier. */
 function isBlob(s: string): boolean {

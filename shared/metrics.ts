@@ -24,6 +24,11 @@ export const Metric = {
   ComprehendUnits: 'ComprehendUnits',
   /** Alerts published to SNS / posted to Slack. */
   AlertsPublished: 'AlertsPublished',
+  /**
+   * Deliveries whose scan reached a work cap (per line or per delivery: what was past it was only
+   * counted): 1 per evidence item of a `scan-work-capped` finding; dimension `CapKind` (its kind).
+   */
+  ScanWorkCapped: 'ScanWorkCapped',
 } as const;
 
 export const Dimension = {
@@ -33,6 +38,8 @@ export const Dimension = {
   SessionKind: 'SessionKind',
   EntityType: 'EntityType',
   SecretKind: 'SecretKind',
+  /** `LINE_VALUES_CAPPED` or `DELIVERY_DETECTIONS_CAPPED`. */
+  CapKind: 'CapKind',
 } as const;
 
 /** Environment variables the stack sets and the handlers read (validated by zod at start-up). */

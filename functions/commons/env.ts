@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeError, InputError } from '../../shared/errors';
 import { Env } from '../../shared/metrics';
 import { type Config, parseConfig } from '../../shared/model/config';
 
@@ -21,7 +22,8 @@ const FIELDS = {
 export type EnvKey = keyof typeof FIELDS;
 export type HandlerEnv<K extends EnvKey> = { config: Config } & { [P in K]: z.output<(typeof FIELDS)[P]> };
 
-export class EnvError extends Error {
+/** The message names variables and config keys, never a value (JSON errors lose their quoted input). */
+export class EnvError extends InputError {
   override readonly name = 'EnvError';
 }
 
@@ -42,7 +44,7 @@ export function readEnv<K extends EnvKey>(
     const text = env[Env.Config];
     config = parseConfig(text ? JSON.parse(text) : {});
   } catch (e) {
-    problems.push(`environment variable ${Env.Config}: ${e instanceof Error ? e.message : 'invalid'}`);
+    problems.push(`environment variable ${Env.Config}: ${describeError(e)}`);
   }
   if (problems.length || !config) throw new EnvError(problems.join('; '));
   return { config, ...values } as HandlerEnv<K>;

@@ -1,9 +1,8 @@
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import * as z from 'zod';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE, Metric } from '../../shared/metrics';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
 import { type Finding, FindingSchema } from '../../shared/model/finding';
-import { count } from './metrics';
-import { logger } from './powertools';
+import { rejectInput } from './report';
 
 /**
  * A finding as the custom bus delivers it to a rule target. The envelope is written out here rather
@@ -29,23 +28,39 @@ interface SchemaIssue {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
 }
 
+/** A path segment as the schema names it; a key taken from the input (record keys) shows as `?`. */
+const PATH_KEY = /^[A-Za-z][\w-]{0,39}$/;
+
+function pathOf(path: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined): string {
+  const keys = (path ?? []).slice(0, 8).map((p) => {
+    const key = typeof p === 'object' && p !== null ? p.key : p;
+    if (typeof key === 'number') return String(key);
+    return typeof key === 'string' && PATH_KEY.test(key) ? key : '?';
+  });
+  return keys.join('.') || '(event)';
+}
+
+/**
+ * One line naming what is wrong with an input: the path of the first issue (schema keys only) and its
+ * message. The message is library text: the handler's report passes it through `redact` again.
+ */
+function describeFirst(issues: readonly SchemaIssue[]): string | undefined {
+  const first = issues[0];
+  if (!first) return undefined;
+  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
+  const message = typeof first.message === 'string' ? first.message : 'invalid';
+  return `${pathOf(first.path)}: ${message}${more}`;
+}
+
 /** One line for a failed Powertools parse: paths and messages of the issues, never the event's values. */
 export function describeParseError(error: Error): string {
   const issues = Array.isArray(error.cause) ? (error.cause as SchemaIssue[]) : [];
-  const first = issues[0];
-  if (!first) return error.name;
-  const path =
-    (first.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(event)';
-  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
-  return `${path}: ${first.message}${more}`;
+  return describeFirst(issues) ?? 'event does not match the schema';
 }
 
 /** One line naming what is wrong with an input (paths and zod messages only, never values). */
 export function describeIssues(error: z.ZodError): string {
-  const first = error.issues[0];
-  const path = first?.path.map(String).join('.') || '(event)';
-  const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';
-  return `${path}: ${first?.message ?? 'invalid'}${more}`;
+  return describeFirst(error.issues) ?? 'invalid';
 }
 
 /**
@@ -54,9 +69,11 @@ export function describeIssues(error: z.ZodError): string {
  * field, never its value.
  */
 export function findingOf(parsed: ParsedResult<unknown, FindingEvent>): Finding {
-  if (parsed.success) return parsed.data.detail;
-  const problem = describeParseError(parsed.error);
-  logger.error('malformed finding event', { problem });
-  count(Metric.Failed);
-  throw new Error(`malformed finding event: ${problem}`);
+  return findingEventOf(parsed).detail;
+}
+
+/** The whole parsed bus event (envelope too), or the same reported, dead-lettered error. */
+export function findingEventOf(parsed: ParsedResult<unknown, FindingEvent>): FindingEvent {
+  if (parsed.success) return parsed.data;
+  throw rejectInput('malformed finding event', describeParseError(parsed.error));
 }

@@ -16,8 +16,11 @@ import type { Finding } from '../../shared/model/finding';
 import { ruleById } from '../../shared/rules/index';
 import { readEnv } from '../commons/env';
 import { type FindingEvent, FindingEventSchema, findingOf } from '../commons/events';
+import { remaskFinding } from '../commons/findings';
+import { ref } from '../commons/log-values';
 import { count, countBy, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
+import { reportFailure, reportingFailures } from '../commons/report';
 import { type NotifyDeps, notifyFinding, shouldAlert } from './notify';
 
 /** Notifier: a finding from the bus → severity and aggregation check → one SNS alert. */
@@ -49,10 +52,15 @@ const notifyOnce = makeIdempotent((finding: Finding) => notifyFinding(finding, d
   keyPrefix: 'idem#notifier',
 });
 
+/**
+ * One bus event per invocation. A malformed event is reported and thrown (retries, then the DLQ), as
+ * is a failed publish; the finding is re-masked first, so the alert carries nothing raw even when the
+ * event did not come from the core.
+ */
 async function main(parsed: ParsedResult<unknown, FindingEvent>, context: Context): Promise<void> {
   idempotency.registerLambdaContext(context);
-  const finding = findingOf(parsed);
-  const ids = { findingId: finding.id, ruleId: finding.ruleId, severity: finding.severity };
+  const finding = remaskFinding(findingOf(parsed));
+  const ids = { findingId: ref(finding.id), ruleId: ref(finding.ruleId), severity: finding.severity };
   if (!shouldAlert(finding, env.config)) {
     logger.debug('below alert threshold', ids);
     count(Metric.Processed);
@@ -63,15 +71,13 @@ async function main(parsed: ParsedResult<unknown, FindingEvent>, context: Contex
     logger.info('finding handled', { ...ids, outcome: outcome.status });
     count(Metric.Processed);
   } catch (err) {
-    // Rethrown so EventBridge retries and then dead-letters. Only the error name: messages may quote input.
-    logger.error('alert failed', { ...ids, error: err instanceof Error ? err.name : 'unknown' });
-    count(Metric.Failed);
-    throw err;
+    // Thrown so the platform retries and then dead-letters; described without anything it may quote.
+    throw reportFailure('alert failed', err, ids);
   }
 }
 
-export const handler = middy(main)
+export const handler = middy(reportingFailures(main))
   .use(parser({ schema: FindingEventSchema, safeParse: true }))
-  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
   .use(logMetrics(metrics))
   .use(captureLambdaHandler(tracer));

@@ -14,8 +14,11 @@ import { Env, Metric } from '../../shared/metrics';
 import { respond } from '../../shared/respond/respond';
 import { readEnv } from '../commons/env';
 import { type FindingEvent, FindingEventSchema, findingOf } from '../commons/events';
+import { remaskFinding } from '../commons/findings';
+import { ref } from '../commons/log-values';
 import { count, countFindings, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
+import { reportingFailures } from '../commons/report';
 
 /** Responder: a finding from the bus → guardrails (shared/respond) → ssm:TerminateSession → result on the bus. */
 const env = readEnv([Env.TableName, Env.BusName]);
@@ -39,28 +42,34 @@ const bus = new EventBridgeFindingPublisher({
 });
 useFunctionDimension('responder');
 
+/**
+ * One bus event per invocation; a malformed one is reported and thrown (retries, then the DLQ). The
+ * guardrails see the finding as it came (exemptions match the real principal); what goes back on the
+ * bus is re-masked.
+ */
 async function main(parsed: ParsedResult<unknown, FindingEvent>): Promise<void> {
   const finding = findingOf(parsed);
   const control = controlFor(finding.region);
   const result = await respond(finding, { config: env.config, guard, sessions, control });
   logger.info('responder decision', {
     outcome: result.outcome,
-    findingId: finding.id,
-    ruleId: finding.ruleId,
+    findingId: ref(finding.id),
+    ruleId: ref(finding.ruleId),
     severity: finding.severity,
-    sessionId: finding.sessionId,
+    sessionId: ref(finding.sessionId),
   });
   if (result.outcome === 'terminated') count(Metric.Terminations);
   if (result.outcome === 'dry-run') count(Metric.TerminationsDryRun);
   if (result.finding) {
-    await bus.publish([result.finding]);
-    countFindings([result.finding]);
+    const out = remaskFinding(result.finding);
+    await bus.publish([out]);
+    countFindings([out]);
   }
   count(Metric.Processed);
 }
 
-export const handler = middy(main)
+export const handler = middy(reportingFailures(main))
   .use(parser({ schema: FindingEventSchema, safeParse: true }))
-  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
   .use(logMetrics(metrics))
   .use(captureLambdaHandler(tracer));

@@ -1,7 +1,9 @@
 import type { SecurityHubImporter } from '../../shared/aws/securityhub';
+import { InputError } from '../../shared/errors';
 import { toAsff } from '../../shared/format/asff';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
-import { FindingSchema } from '../../shared/model/finding';
+import type { FindingEvent } from '../commons/events';
+import { remaskFinding } from '../commons/findings';
+import { apiName } from '../commons/log-values';
 
 export interface ExportDeps {
   importer: Pick<SecurityHubImporter, 'import'>;
@@ -14,26 +16,27 @@ export type ExportOutcome =
   | { status: 'exported'; findingId: string; asffId: string }
   | { status: 'rejected'; reason: string };
 
-export class ExportError extends Error {
+/** Security Hub refused the finding; the message names its error code, never the finding. */
+export class ExportError extends InputError {
   override readonly name = 'ExportError';
 }
 
-/** One EventBridge finding event → one imported ASFF finding. Throws when Security Hub refuses it. */
-export async function exportFinding(event: unknown, deps: ExportDeps): Promise<ExportOutcome> {
-  const e = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-  if (e.source !== FINDING_SOURCE || e['detail-type'] !== FINDING_DETAIL_TYPE) {
-    return { status: 'rejected', reason: `not a finding event (source ${String(e.source)})` };
-  }
-  const parsed = FindingSchema.safeParse(e.detail);
-  if (!parsed.success) {
-    const keys = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(detail)'))].join(', ');
-    return { status: 'rejected', reason: `finding does not match the schema at: ${keys}` };
-  }
-  const account = parsed.data.account ?? (typeof e.account === 'string' ? e.account : undefined);
-  if (!account) return { status: 'rejected', reason: 'finding has no account and the event none either' };
-  const asff = toAsff(parsed.data, { account, region: deps.region, now: deps.now() });
+const ACCOUNT = /^\d{12}$/;
+
+/**
+ * One parsed finding event → one imported ASFF finding (re-masked: nothing raw reaches Security Hub).
+ * A finding without a usable account is rejected; a finding Security Hub refuses is thrown.
+ */
+export async function exportFinding(event: FindingEvent, deps: ExportDeps): Promise<ExportOutcome> {
+  const finding = remaskFinding(event.detail);
+  const account = finding.account ?? event.account;
+  if (!ACCOUNT.test(account)) return { status: 'rejected', reason: 'account: not a 12-digit AWS account id' };
+  const asff = toAsff(finding, { account, region: deps.region, now: deps.now() });
   const result = await deps.importer.import([asff]);
   const failure = result.failed[0];
-  if (failure) throw new ExportError(`Security Hub refused ${asff.Id}: ${failure.code}`);
-  return { status: 'exported', findingId: parsed.data.id, asffId: asff.Id };
+  if (failure) {
+    const code = apiName(failure.code) ?? 'no error code';
+    throw new ExportError(`Security Hub refused the finding (${code})`);
+  }
+  return { status: 'exported', findingId: finding.id, asffId: asff.Id };
 }

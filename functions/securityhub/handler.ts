@@ -1,33 +1,38 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import middy from '@middy/core';
 import { SecurityHubImporter } from '../../shared/aws/securityhub';
 import { Metric } from '../../shared/metrics';
+import { type FindingEvent, FindingEventSchema, findingEventOf } from '../commons/events';
+import { ref } from '../commons/log-values';
+import { count, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
+import { rejectInput, reportingFailures } from '../commons/report';
 import { exportFinding } from './export';
 
 const importer = new SecurityHubImporter(tracer.captureAWSv3Client(new SecurityHubClient({})));
 const region = process.env.AWS_REGION ?? '';
+useFunctionDimension('securityhub');
 
 /**
- * Findings bus event → ASFF → BatchImportFindings. A malformed event is reported and dropped; a
- * finding Security Hub refuses or an API error is thrown, so EventBridge retries and then dead-letters.
+ * Findings bus event → ASFF → BatchImportFindings. Like the notifier and the responder: a malformed
+ * event is reported and thrown, and so are a finding Security Hub refuses and an API error, so
+ * EventBridge retries and then the event lands in the dead-letter queue.
  */
-async function main(event: unknown): Promise<void> {
+async function main(parsed: ParsedResult<unknown, FindingEvent>): Promise<void> {
+  const event = findingEventOf(parsed);
   const outcome = await exportFinding(event, { importer, region, now: () => new Date().toISOString() });
-  if (outcome.status === 'rejected') {
-    logger.error('rejected event', { reason: outcome.reason });
-    metrics.addMetric(Metric.Failed, MetricUnit.Count, 1);
-    return;
-  }
-  logger.info('finding exported', { findingId: outcome.findingId, asffId: outcome.asffId });
-  metrics.addMetric(Metric.Processed, MetricUnit.Count, 1);
+  if (outcome.status === 'rejected') throw rejectInput('malformed finding event', outcome.reason);
+  logger.info('finding exported', { findingId: ref(outcome.findingId) });
+  count(Metric.Processed);
 }
 
-export const handler = middy(main)
-  .use(captureLambdaHandler(tracer))
+export const handler = middy(reportingFailures(main))
+  .use(parser({ schema: FindingEventSchema, safeParse: true }))
+  .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
   .use(logMetrics(metrics))
-  .use(injectLambdaContext(logger, { clearState: true }));
+  .use(captureLambdaHandler(tracer));

@@ -14,8 +14,10 @@ import { Dimension, Env, Metric } from '../../shared/metrics';
 import { classifyRecord } from '../../shared/session/classify';
 import type { ClassifyContext } from '../../shared/session/types';
 import { readEnv } from '../commons/env';
+import { apiName, ref, uuidRef } from '../commons/log-values';
 import { count, countBy, countFindings, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
+import { rejectInput, reportingFailures } from '../commons/report';
 
 /** Session events: CloudTrail via EventBridge → classify (shared/session) with state and enrichment → bus. */
 const env = readEnv([Env.TableName, Env.BusName]);
@@ -36,15 +38,18 @@ const bus = new EventBridgeFindingPublisher({
 });
 useFunctionDimension('session-events');
 
+/**
+ * One EventBridge event per invocation (EventBridge never batches to a Lambda target), so there is no
+ * batch to split: an event the core cannot classify is reported and thrown, and EventBridge's retries
+ * end in the dead-letter queue, where it can be inspected. Re-delivery is harmless: finding ids are
+ * deterministic and state updates idempotent.
+ */
 async function main(event: unknown): Promise<void> {
   const meta = eventMeta(event);
   const result = await classifyRecord(event, ctx);
   if (result.error) {
-    // The core's reason names the member, not the content. Throwing sends the event to the
-    // platform's async retries and then the dead-letter queue, where it can be inspected.
-    logger.error('CloudTrail event not classified', { problem: result.error, ...meta });
-    count(Metric.Failed);
-    throw new Error(`CloudTrail event not classified: ${result.error}`);
+    // The core's reason names the member, not the content; rejectInput redacts it once more.
+    throw rejectInput('CloudTrail event not classified', result.error, meta);
   }
   count(Metric.Processed);
   if (meta.eventName === 'StartSession' && !meta.errorCode) {
@@ -55,21 +60,27 @@ async function main(event: unknown): Promise<void> {
   countFindings(result.findings);
   logger.info('findings published', {
     ...meta,
-    findings: result.findings.map((f) => ({ id: f.id, ruleId: f.ruleId, severity: f.severity })),
+    findings: result.findings.map((f) => ({ id: ref(f.id), ruleId: ref(f.ruleId), severity: f.severity })),
   });
 }
 
-/** Identifying fields of the event for log lines: ids and names only. */
+/**
+ * Identifying fields of the event for log lines, only when they have the shape CloudTrail gives them
+ * (`eventID` a UUID, names CamelCase); anything else is logged as `invalid`, never as it came.
+ */
 function eventMeta(event: unknown): { eventId?: string; eventName?: string; errorCode?: string } {
   if (typeof event !== 'object' || event === null) return {};
   const detail = (event as { detail?: unknown }).detail;
-  if (typeof detail !== 'object' || detail === null) return {};
-  const d = detail as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 100) : undefined);
-  return { eventId: text(d.eventID), eventName: text(d.eventName), errorCode: text(d.errorCode) };
+  const d = (typeof detail === 'object' && detail !== null ? detail : event) as Record<string, unknown>;
+  const meta = {
+    eventId: uuidRef(d.eventID),
+    eventName: apiName(d.eventName),
+    errorCode: apiName(d.errorCode),
+  };
+  return Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
 }
 
-export const handler = middy(main)
-  .use(injectLambdaContext(logger, { clearState: true }))
+export const handler = middy(reportingFailures(main))
+  .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
   .use(logMetrics(metrics))
   .use(captureLambdaHandler(tracer));

@@ -2,21 +2,50 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { Context, SNSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { getCredential, webhookUrlFrom } from '../../shared/aws/params';
 import { postWebhook } from '../../shared/aws/slack-webhook';
+import { redact } from '../../shared/errors';
 import { Dimension, Env, Metric } from '../../shared/metrics';
 import { ruleById } from '../../shared/rules/index';
 import { readEnv } from '../commons/env';
+import { ref, uuidRef } from '../commons/log-values';
 import { count, countBy, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
+import { ReportedError, rejectInput, reportFailure, reportingFailures } from '../commons/report';
 import { postRecord, type SlackDeps } from './post';
 
 /** Slack: SNS alert → Block Kit → incoming webhook. Only the credential's reference is ever logged. */
 const env = readEnv([Env.SlackWebhookSecret]);
 useFunctionDimension('slack');
 
-async function main(event: SNSEvent, context: Context): Promise<void> {
+/** The records of an SNS event, or a reported error to throw when the event is not one. */
+function recordsOf(event: unknown): unknown[] {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw rejectInput('malformed SNS event', `(event): expected an object, got ${kindOf(event)}`);
+  }
+  const records = (event as { Records?: unknown }).Records;
+  if (!Array.isArray(records)) {
+    throw rejectInput('malformed SNS event', `Records: expected an array, got ${kindOf(records)}`);
+  }
+  if (records.length === 0) throw rejectInput('malformed SNS event', 'Records: empty');
+  return records;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'undefined' ? 'nothing' : `a ${typeof value}`;
+}
+
+/**
+ * SNS invokes the function asynchronously with one record. A malformed event or record is reported
+ * (log + `Failed`) and thrown, so the platform retries and then dead-letters it, like the notifier
+ * and the responder do. In a batch where other records were posted, a malformed one is only
+ * reported: failing the invocation would post the good ones again on the retry.
+ */
+async function main(event: unknown, context: Context): Promise<void> {
+  const records = recordsOf(event);
   const deps: SlackDeps = {
     webhookUrl: async (refresh) =>
       webhookUrlFrom(await getCredential(env.SLACK_WEBHOOK_SECRET, { forceFetch: refresh })),
@@ -24,42 +53,48 @@ async function main(event: SNSEvent, context: Context): Promise<void> {
       postWebhook(url, message, { remainingMs: () => context.getRemainingTimeInMillis() }),
     ruleById,
   };
-  for (const record of event.Records ?? []) {
-    const messageId = record.Sns?.MessageId;
+  let posted = 0;
+  let malformed = 0;
+  for (const [index, record] of records.entries()) {
+    const sns = typeof record === 'object' && record !== null ? (record as { Sns?: unknown }).Sns : undefined;
+    const messageId = uuidRef(
+      typeof sns === 'object' && sns !== null ? (sns as { MessageId?: unknown }).MessageId : undefined,
+    );
     let outcome: Awaited<ReturnType<typeof postRecord>>;
     try {
       outcome = await postRecord(record, deps);
     } catch (err) {
       // Retryable (5xx, 429, timeout) or the credential could not be read: the platform retries, then DLQ.
-      // Our own errors carry no secret; SDK and fetch messages are not echoed (they may quote input).
-      const own = err instanceof Error && (err.name === 'WebhookError' || err.name === 'CredentialError');
-      logger.error('slack delivery failed', {
-        messageId,
-        error: err instanceof Error ? err.name : 'unknown',
-        ...(own ? { reason: (err as Error).message } : {}),
-      });
-      count(Metric.Failed);
-      throw err;
+      throw reportFailure('slack delivery failed', err, { messageId });
     }
     if (outcome.status === 'invalid') {
-      logger.error('malformed alert record', { messageId, problem: outcome.error });
+      logger.error('malformed alert record', { messageId, index, problem: redact(outcome.error) });
       count(Metric.Failed);
+      malformed++;
       continue;
     }
-    const ids = { messageId, findingId: outcome.finding.id, ruleId: outcome.finding.ruleId };
+    const ids = { messageId, findingId: ref(outcome.finding.id), ruleId: ref(outcome.finding.ruleId) };
     if (outcome.status === 'refused') {
       // Slack will refuse the same payload again: report it once instead of cycling to the DLQ.
-      logger.error('slack refused alert', { ...ids, status: outcome.httpStatus, error: outcome.error });
+      logger.error('slack refused alert', {
+        ...ids,
+        status: outcome.httpStatus,
+        error: redact(outcome.error),
+      });
       count(Metric.Failed);
       continue;
     }
+    posted++;
     logger.info('alert posted to slack', { ...ids, attempts: outcome.attempts });
     countBy(Metric.AlertsPublished, Dimension.Severity, [outcome.finding.severity]);
     count(Metric.Processed);
   }
+  if (malformed > 0 && posted === 0) {
+    throw new ReportedError(`${malformed} of ${records.length} SNS record(s) malformed`, 'MalformedEvent');
+  }
 }
 
-export const handler = middy(main)
-  .use(injectLambdaContext(logger, { clearState: true }))
+export const handler = middy(reportingFailures(main))
+  .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
   .use(logMetrics(metrics))
   .use(captureLambdaHandler(tracer));

@@ -8,16 +8,19 @@ import { EventBridgeFindingPublisher } from '../../shared/aws/bus';
 import { ComprehendPiiApi, createComprehendClient } from '../../shared/aws/comprehend';
 import { DynamoCarryOverStore, DynamoSessionStore } from '../../shared/aws/state';
 import { type PiiMode, piiScanner, transcriptDetectors } from '../../shared/engine';
+import { redact } from '../../shared/errors';
 import { Dimension, Env, Metric } from '../../shared/metrics';
 import type { Finding } from '../../shared/model/finding';
 import type { PiiStats } from '../../shared/pii/types';
 import { BufferedCarryOverStore } from '../../shared/state/buffered';
 import { readSubscription } from '../../shared/transcript/read';
 import { scanTranscript } from '../../shared/transcript/scan';
-import type { TranscriptCarry } from '../../shared/transcript/types';
+import type { ItemError, TranscriptCarry } from '../../shared/transcript/types';
 import { readEnv } from '../commons/env';
-import { count, countBy, countFindings, useFunctionDimension } from '../commons/metrics';
+import { ref } from '../commons/log-values';
+import { count, countFindings, countWeighted, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
+import { ReportedError, rejectInput, reportingFailures } from '../commons/report';
 
 /**
  * Transcripts: CloudWatch Logs subscription → decode → transcript core (commands, secrets, personal
@@ -28,7 +31,8 @@ const table = { client: tracer.captureAWSv3Client(new DynamoDBClient({})), table
 const sessions = new DynamoSessionStore(table);
 const carry = new DynamoCarryOverStore<TranscriptCarry>({
   ...table,
-  onOversize: (sessionId, bytes) => logger.warn('carry-over state too large: dropped', { sessionId, bytes }),
+  onOversize: (sessionId, bytes) =>
+    logger.warn('carry-over state too large: dropped', { sessionId: ref(sessionId), bytes }),
 });
 const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),
@@ -47,17 +51,25 @@ const pii = piiScanner(
 const comprehend = pii && 'stats' in pii ? (pii as { stats: PiiStats }) : undefined;
 useFunctionDimension('transcripts');
 
+/** Item problems logged one line each up to this many per delivery; the rest are counted in a summary. */
+const MAX_ITEM_LOGS = 20;
+
+/**
+ * One subscription delivery (all log events of one stream, one session). Log events that cannot be
+ * read are reported (log + `Failed` metric); the others are scanned and their findings published all
+ * the same. The delivery then fails, so the platform retries it and finally puts it in the dead-letter
+ * queue: the retry does not scan the good events again (their log event ids are in the carry-over)
+ * and nothing is published twice (finding ids are deterministic).
+ */
 async function main(event: unknown): Promise<void> {
   const read = readSubscription(event, 'subscription');
-  for (const e of read.errors)
-    logger.warn('session-log item skipped', { problem: e.message, index: e.index });
   if (read.chunks.length === 0 && read.errors.length > 0) {
     // Nothing usable: fail the invocation so the payload ends in the dead-letter queue after the
     // platform's retries (bounded), instead of being dropped silently.
-    count(Metric.Failed);
-    throw new Error(`unusable subscription payload: ${read.errors[0]?.message}`);
+    const more = read.errors.length > 1 ? ` (+${read.errors.length - 1} more)` : '';
+    throw rejectInput('unusable subscription payload', `${read.errors[0]?.message ?? 'unreadable'}${more}`);
   }
-  if (read.errors.length) count(Metric.Failed, read.errors.length);
+  reportItems('session-log item skipped', read.errors);
 
   const before = comprehend ? { ...comprehend.stats } : undefined;
   const findings: Finding[] = [];
@@ -71,9 +83,8 @@ async function main(event: unknown): Promise<void> {
       { config: env.config, carry: staged, pii, session },
       detectors,
     );
-    for (const e of result.errors)
-      logger.warn('transcript scan problem', { problem: e.message, sessionId: chunk.sessionId });
-    findings.push(...result.findings);
+    reportItems('transcript scan problem', result.errors, ref(chunk.sessionId));
+    for (const f of result.findings) findings.push(f);
     retry ||= result.retry === true;
     count(Metric.Processed);
   }
@@ -85,14 +96,14 @@ async function main(event: unknown): Promise<void> {
   if (findings.length) {
     await bus.publish(findings);
     countFindings(findings);
-    countBy(Metric.PiiEntities, Dimension.EntityType, evidenceKinds(findings, 'pii'));
-    countBy(Metric.Secrets, Dimension.SecretKind, evidenceKinds(findings, 'secret'));
+    countWeighted(Metric.PiiEntities, Dimension.EntityType, evidenceKinds(findings, 'pii'));
+    countWeighted(Metric.Secrets, Dimension.SecretKind, evidenceKinds(findings, 'secret'));
     logger.info('findings published', {
       findings: findings.map((f) => ({
-        id: f.id,
-        ruleId: f.ruleId,
+        id: ref(f.id),
+        ruleId: ref(f.ruleId),
         severity: f.severity,
-        sessionId: f.sessionId,
+        sessionId: ref(f.sessionId),
       })),
     });
   }
@@ -101,18 +112,40 @@ async function main(event: unknown): Promise<void> {
     // Findings so far are out (ids are stable, so the retry does not duplicate them); the text that
     // could not be scanned is scanned again when the platform retries the invocation.
     count(Metric.Failed);
-    throw new Error('personal-data scan or carry-over failed: delivery to be retried');
+    throw new ReportedError('personal-data scan or carry-over failed: delivery to be retried', 'ScanRetry');
+  }
+  if (read.errors.length) {
+    // Already logged and counted per item above.
+    throw new ReportedError(
+      `${read.errors.length} log event(s) of the delivery unusable, the rest processed`,
+      'MalformedEvent',
+    );
   }
 }
 
-/** One entry per item seen in this delivery, by evidence kind (EntityType / SecretKind). */
-function evidenceKinds(findings: readonly Finding[], category: Finding['category']): string[] {
-  return findings
-    .filter((f) => f.category === category)
-    .flatMap((f) => f.evidence.flatMap((e) => Array<string>(e.count ?? 1).fill(e.kind)));
+/** One warning per problem (up to MAX_ITEM_LOGS, then one summary line) and one `Failed` each. */
+function reportItems(what: string, errors: readonly ItemError[], sessionId?: string): void {
+  if (errors.length === 0) return;
+  for (const e of errors.slice(0, MAX_ITEM_LOGS)) {
+    logger.warn(what, { problem: redact(e.message), index: e.index, sessionId });
+  }
+  if (errors.length > MAX_ITEM_LOGS) {
+    logger.warn(`${what}: more not logged`, { notLogged: errors.length - MAX_ITEM_LOGS, sessionId });
+  }
+  count(Metric.Failed, errors.length);
 }
 
-export const handler = middy(main)
-  .use(injectLambdaContext(logger, { clearState: true }))
+/** Items seen in this delivery per evidence kind (EntityType / SecretKind), with their counts. */
+function evidenceKinds(findings: readonly Finding[], category: Finding['category']): Map<string, number> {
+  const kinds = new Map<string, number>();
+  for (const f of findings) {
+    if (f.category !== category) continue;
+    for (const e of f.evidence) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + (e.count ?? 1));
+  }
+  return kinds;
+}
+
+export const handler = middy(reportingFailures(main))
+  .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
   .use(logMetrics(metrics))
   .use(captureLambdaHandler(tracer));

@@ -3,6 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { InputError } from '../errors';
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../metrics';
 import type { Finding } from '../model/finding';
 
@@ -17,6 +18,8 @@ export const MAX_REQUEST_BYTES = 256 * 1024;
 /** Headroom for what EventBridge counts besides source, detail-type and detail (time, bus). */
 const ENTRY_OVERHEAD = 100;
 const EXCERPT_LIMIT = 200;
+/** EventBridge error codes (`InternalFailure`, `ThrottlingException`): anything else is not echoed. */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
 
 export interface BusPublisherOptions {
   client: EventBridgeClient;
@@ -28,7 +31,8 @@ export interface BusPublisherOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export class PublishError extends Error {
+/** Findings the bus did not accept; the message names counts and EventBridge's error codes only. */
+export class PublishError extends InputError {
   override readonly name = 'PublishError';
 }
 
@@ -63,7 +67,7 @@ export class EventBridgeFindingPublisher implements FindingPublisher {
       codes = [];
       pending = pending.filter((_, i) => {
         const code = results[i]?.ErrorCode;
-        if (code) codes.push(code);
+        if (code) codes.push(ERROR_CODE.test(code) ? code : 'unknown');
         // A missing result entry is treated as failed: never lose a finding silently.
         return code !== undefined || results[i] === undefined;
       });

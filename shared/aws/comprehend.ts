@@ -1,4 +1,8 @@
-import { ComprehendClient, DetectPiiEntitiesCommand } from '@aws-sdk/client-comprehend';
+import {
+  ComprehendClient,
+  DetectPiiEntitiesCommand,
+  type DetectPiiEntitiesCommandOutput,
+} from '@aws-sdk/client-comprehend';
 import type { PiiDetectApi, PiiEntity, PiiLanguage } from '../pii/types';
 
 /**
@@ -18,14 +22,97 @@ export function createComprehendClient(region?: string): ComprehendClient {
   });
 }
 
-/** DetectPiiEntities behind the core's port. Errors pass through unchanged for the scanner to classify. */
+/**
+ * A failed DetectPiiEntities call, named after its cause: the scanner reports the name
+ * ("DetectPiiEntities failed (CredentialsMissing)"), so it must say what went wrong where the SDK only
+ * says `Error`. The message is our own phrase; the SDK's, which may echo the request, is dropped.
+ * `code`, `$metadata` and `$retryable` are kept: the scanner classifies retryable failures by them.
+ */
+export class ComprehendCallError extends Error {
+  override readonly name: string;
+  readonly code?: string;
+  readonly $metadata?: { httpStatusCode?: number };
+  readonly $retryable?: unknown;
+
+  constructor(name: string, message: string, original: ErrorFields) {
+    super(message);
+    this.name = name;
+    if (typeof original.code === 'string') this.code = original.code;
+    const status = original.$metadata?.httpStatusCode;
+    if (typeof status === 'number') this.$metadata = { httpStatusCode: status };
+    if (original.$retryable !== undefined) this.$retryable = original.$retryable;
+  }
+}
+
+interface ErrorFields {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $retryable?: unknown;
+}
+
+/** Network failures (Node system codes); the scanner retries them. */
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+/** Service exception names are already a clear cause (`AccessDeniedException`, `ThrottlingException`). */
+const SERVICE_NAME = /^[A-Z][A-Za-z0-9]*(?:Exception|Error|Fault)$|^[A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]+)?$/;
+/** Names that say nothing about the cause. */
+const GENERIC_NAMES = new Set([
+  'Error',
+  'TypeError',
+  'RangeError',
+  'SyntaxError',
+  'CredentialsProviderError',
+]);
+
+/** The error a DetectPiiEntities failure is rethrown as: same classification, a cause in its name. */
+export function comprehendError(err: unknown): ComprehendCallError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ErrorFields;
+  const name = typeof e.name === 'string' ? e.name : 'Error';
+  // SDK phrases tested for the cause only; never copied into the new message.
+  const message = typeof e.message === 'string' ? e.message.slice(0, 200) : '';
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return new ComprehendCallError('CredentialsMissing', 'no AWS credentials found', e);
+  }
+  if (/Region is missing/i.test(message)) {
+    return new ComprehendCallError('RegionMissing', 'no AWS region configured', e);
+  }
+  if (NETWORK_CODES.has(code)) {
+    return new ComprehendCallError('NetworkError', `Comprehend endpoint unreachable (${code})`, e);
+  }
+  if (GENERIC_NAMES.has(name) && /rate exceeded|throttl|too many requests/i.test(message)) {
+    return new ComprehendCallError(
+      'ThrottlingException',
+      'Comprehend throttled the request (rate exceeded)',
+      e,
+    );
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new ComprehendCallError('TimeoutError', 'Comprehend request timed out', e);
+  }
+  if (!GENERIC_NAMES.has(name) && SERVICE_NAME.test(name) && name.length <= 64) {
+    const status =
+      typeof e.$metadata?.httpStatusCode === 'number' ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+    return new ComprehendCallError(name, `Comprehend answered ${name}${status}`, e);
+  }
+  return new ComprehendCallError('UnknownError', 'DetectPiiEntities failed for an unknown reason', e);
+}
+
+/**
+ * DetectPiiEntities behind the core's port. Failures are rethrown as {@link ComprehendCallError}: the
+ * scanner classifies them as before (name, code, status), and no message quotes the request text.
+ */
 export class ComprehendPiiApi implements PiiDetectApi {
   constructor(private readonly client: ComprehendClient = createComprehendClient()) {}
 
   async detect(text: string, languageCode: PiiLanguage): Promise<PiiEntity[]> {
-    const out = await this.client.send(
-      new DetectPiiEntitiesCommand({ Text: text, LanguageCode: languageCode }),
-    );
+    let out: DetectPiiEntitiesCommandOutput;
+    try {
+      out = await this.client.send(new DetectPiiEntitiesCommand({ Text: text, LanguageCode: languageCode }));
+    } catch (err) {
+      throw comprehendError(err);
+    }
     const entities: PiiEntity[] = [];
     for (const e of out.Entities ?? []) {
       if (e.Type === undefined || e.BeginOffset === undefined || e.EndOffset === undefined) continue;

@@ -1,5 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { InputError } from '../errors';
 
 /** Where a credential lives: an SSM SecureString or a Secrets Manager secret. */
 export interface CredentialRef {
@@ -21,8 +22,8 @@ export function parseCredentialRef(ref: string): CredentialRef {
   return { store: 'secretsmanager', name: value };
 }
 
-/** Raised without the credential's value in the message. */
-export class CredentialError extends Error {
+/** Raised without the credential's value in the message (it names the reference only). */
+export class CredentialError extends InputError {
   override readonly name = 'CredentialError';
 }
 

@@ -1,3 +1,6 @@
+import { InputError } from '../errors';
+import { maskCommand } from '../mask';
+
 /**
  * Slack incoming-webhook adapter (not an AWS service, but an outside endpoint like one). The URL is a
  * credential: it never appears in a result, an error or a log line produced here.
@@ -23,7 +26,7 @@ export type WebhookResult =
   | { ok: false; status: number; attempts: number; error: string };
 
 /** Retryable failures (5xx, 429, timeouts, network) that outlasted the attempts or the time left. */
-export class WebhookError extends Error {
+export class WebhookError extends InputError {
   override readonly name = 'WebhookError';
   constructor(
     message: string,
@@ -112,12 +115,14 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** Slack answers with short codes (`invalid_payload`, `no_service`); keep only such a code. */
+/** Slack answers with short codes (`invalid_payload`, `no_service`); keep only such a code, masked. */
 function slackError(body: string): string {
-  return body
-    .slice(0, 80)
-    .replace(/[^\w .:-]/g, '')
-    .trim();
+  return maskCommand(
+    body
+      .slice(0, 80)
+      .replace(/[^\w .:-]/g, '')
+      .trim(),
+  );
 }
 
 /** Error kind without its message: fetch messages and causes can carry the request URL. */

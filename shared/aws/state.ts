@@ -17,6 +17,7 @@ import type {
   TerminationGuard,
   WindowStore,
 } from '../state/types';
+import { storableSession } from '../state/types';
 
 /**
  * The single DynamoDB table behind the core's state interfaces. Every item lives under partition key
@@ -89,14 +90,17 @@ export class DynamoSessionStore extends TableStore implements SessionStore {
   async get(sessionId: string): Promise<SessionRecord | undefined> {
     const item = await this.getItem(`session#${sessionId}`);
     if (!item) return undefined;
-    const rec = item.rec as SessionRecord | undefined;
+    const rec = isObject(item.rec)
+      ? storableSession({ ...item.rec, sessionId } as unknown as SessionRecord)
+      : undefined;
     const endedAt = typeof item.endedAt === 'string' ? item.endedAt : undefined;
     if (!rec) return endedAt ? { sessionId, startTime: endedAt, endedAt } : undefined;
     return endedAt ? { ...rec, endedAt } : rec;
   }
 
+  /** Only the members of {@link storableSession}: the reason is its summary, never its text. */
   async put(record: SessionRecord): Promise<void> {
-    const { endedAt, ...rec } = record;
+    const { endedAt, ...rec } = storableSession(record);
     const names: Record<string, string> = { '#rec': 'rec', '#exp': 'expiration' };
     const values: Record<string, unknown> = {
       ':rec': plain(rec),
@@ -177,6 +181,10 @@ export class DynamoWindowStore extends TableStore implements WindowStore {
       return asStrings((await this.getItem(pk))?.ids);
     }
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function asStrings(value: unknown): string[] {

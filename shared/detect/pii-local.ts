@@ -1,8 +1,12 @@
 import { type Config, DEFAULT_CONFIG } from '../model/config';
 import type { Severity } from '../model/finding';
+import { findLastAtOrBefore } from '../pii/offsets';
 import { piiRuleFor, piiSeverity } from '../rules/pii-rules';
 import type { Detection, Detector, DetectorState, PiiScanner, TranscriptLine } from '../transcript/types';
+import { intlPhoneSpans } from './intl-phone';
+import { countHit, type DetectionList, MAX_LINE_VALUES } from './limits';
 import { cardValid, execAll, ibanValid, ssnValid } from './validators';
+import { findWindowed } from './windows';
 
 /**
  * Offline personal-data detector for structured values: e-mail, phone, US SSN, payment cards, IBAN.
@@ -42,7 +46,7 @@ const NOT_MAIL_TLD = new Set(
 
 const NANP =
   /(?<![\w.+/-])(?:(\+?1)([ .-]?))?(?:\(([2-9][0-8]\d)\) ?|([2-9][0-8]\d)([ .-]?))([2-9]\d{2})([ .-]?)(\d{4})(?![\w]|[.-]\d)/g;
-const INTL = /(?<![\w+])\+([2-9]\d{0,2})((?:[ .-]?\(?\d{1,5}\)?){2,6})(?![\w]|[.-]\d)/g;
+/** International numbers (`+44 20 7946 0958`): see intl-phone.ts (a hand scan of the same regex). */
 const SSN = /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g;
 /**
  * The left-boundary lookbehind sits after the first digit (same matches: it checks the character
@@ -151,8 +155,8 @@ function fieldAt(
     seps = separatorOffsets(text, sep);
     cache.set(sep, seps);
   }
-  let index = 0;
-  while (index < seps.length && seps[index]! < offset) index++;
+  // Separators before the offset (binary search: a row with thousands of cells stays linear).
+  const index = findLastAtOrBefore(seps, offset - 1) + 1;
   return { index: offset < text.length ? index : -1, count: seps.length + 1 };
 }
 
@@ -180,37 +184,65 @@ class LazyTest {
   }
 }
 
-/** True when [start, end) overlaps a match already taken (earlier patterns win). */
-function taken(out: readonly PiiMatch[], start: number, end: number): boolean {
-  for (const m of out) if (start < m.end && m.start < end) return true;
-  return false;
+/** Matches compared pairwise for overlap before switching to a map of claimed characters. */
+const MAX_PAIRWISE = 16;
+
+/**
+ * Matches kept so far; a new one is kept unless it overlaps one of them (earlier patterns win).
+ * Pairwise while there are few; past that a map of claimed characters, so a line full of values
+ * stays linear (each pattern's own matches never overlap: every character is checked at most once
+ * per pattern).
+ */
+class Kept {
+  readonly list: PiiMatch[] = [];
+  private claimed: Uint8Array | undefined;
+
+  constructor(private readonly length: number) {}
+
+  add(m: PiiMatch): void {
+    if (this.claimed === undefined) {
+      for (const o of this.list) if (m.start < o.end && o.start < m.end) return;
+      this.list.push(m);
+      if (this.list.length > MAX_PAIRWISE) {
+        this.claimed = new Uint8Array(this.length);
+        for (const o of this.list) this.claimed.fill(1, o.start, o.end);
+      }
+      return;
+    }
+    if (this.claimed.subarray(m.start, m.end).includes(1)) return;
+    this.claimed.fill(1, m.start, m.end);
+    this.list.push(m);
+  }
 }
 
-function add(out: PiiMatch[], m: PiiMatch): void {
-  if (!taken(out, m.start, m.end)) out.push(m);
-}
-
-/** Structured personal data in one piece of text. `ssnColumns` gives table context for SSNs. */
+/**
+ * Structured personal data in one piece of text. `ssnColumns` gives table context for SSNs. A long
+ * text is scanned in overlapping windows (see windows.ts): linear in its length whatever it holds.
+ */
 export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = []): PiiMatch[] {
   if (typeof text !== 'string') return [];
+  return findWindowed(text, (piece) => findLocalPiiIn(piece, ssnColumns));
+}
+
+function findLocalPiiIn(text: string, ssnColumns: readonly SsnColumns[]): PiiMatch[] {
   const hasAt = text.includes('@');
   const digits = digitCount(text, MIN_DIGITS.card);
   if (!hasAt && digits < MIN_DIGITS.intl) return [];
-  const out: PiiMatch[] = [];
+  const out = new Kept(text.length);
 
   if (hasAt) {
     for (const m of emailMatches(text)) {
       if (NOT_MAIL_TLD.has(m[1]!.toLowerCase())) continue;
-      add(out, { kind: 'EMAIL', start: m.index!, end: m.index! + m[0].length, value: m[0], score: 0.9 });
+      out.add({ kind: 'EMAIL', start: m.index!, end: m.index! + m[0].length, value: m[0], score: 0.9 });
     }
   }
-  if (digits < MIN_DIGITS.intl) return out;
+  if (digits < MIN_DIGITS.intl) return out.list;
 
   if (digits >= MIN_DIGITS.card) {
     for (const m of execAll(CARD, text)) {
       const compact = m[0].replace(/\D/g, '');
       if (!cardValid(compact)) continue;
-      add(out, {
+      out.add({
         kind: 'CREDIT_DEBIT_NUMBER',
         start: m.index!,
         end: m.index! + m[0].length,
@@ -224,7 +256,7 @@ export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = [
     for (const m of execAll(IBAN, text)) {
       const value = ibanPrefix(m[0]);
       if (value)
-        add(out, {
+        out.add({
           kind: 'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
           start: m.index!,
           end: m.index! + value.length,
@@ -254,7 +286,7 @@ export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = [
       let score = 0;
       if (valid && dashed) score = context ? 0.95 : 0.85;
       else if (context && (valid || dashed)) score = 0.8;
-      if (score > 0) add(out, { kind: 'SSN', start, end: start + m[0].length, value: m[0], score });
+      if (score > 0) out.add({ kind: 'SSN', start, end: start + m[0].length, value: m[0], score });
     }
   }
 
@@ -271,17 +303,18 @@ export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = [
       else if (s1 === s2 && cc?.startsWith('+')) score = 0.85;
       else if (s1 === s2 && area !== undefined && phoneWord.value()) score = 0.8;
       if (score > 0)
-        add(out, { kind: 'PHONE', start: m.index!, end: m.index! + m[0].length, value: m[0], score });
+        out.add({ kind: 'PHONE', start: m.index!, end: m.index! + m[0].length, value: m[0], score });
     }
   }
   if (text.includes('+')) {
-    for (const m of execAll(INTL, text)) {
-      const all = (m[1]! + m[2]!).replace(/\D/g, '');
+    for (const [start, end] of intlPhoneSpans(text)) {
+      const value = text.slice(start, end);
+      const all = value.replace(/\D/g, '');
       if (all.length < 8 || all.length > 15 || countryCodeLength(all) === 0) continue;
-      add(out, { kind: 'PHONE', start: m.index!, end: m.index! + m[0].length, value: m[0], score: 0.85 });
+      out.add({ kind: 'PHONE', start, end, value, score: 0.85 });
     }
   }
-  return byStart(out);
+  return byStart(out.list);
 }
 
 /** Stable sort by start: insertion sort for the few matches of a normal line, else Array#sort. */
@@ -369,7 +402,7 @@ export function createLocalPiiDetector(config: Config = DEFAULT_CONFIG): Detecto
       let tables: SsnColumns[] = Array.isArray(memo.tables) ? memo.tables.filter(isSsnColumns) : [];
       if (tables.length > 0) memo.tables = tables;
       else delete memo.tables;
-      const out: Detection[] = [];
+      const out: DetectionList = [];
       for (const line of lines) {
         if (typeof line.text !== 'string') continue;
         const header = ssnHeader(line.text);
@@ -394,6 +427,12 @@ export function createLocalPiiDetector(config: Config = DEFAULT_CONFIG): Detecto
           if (segment === undefined) continue;
           for (const m of findLocalPii(segment, tables)) {
             if (m.score < config.pii.minScore) continue;
+            if (out.length - lineStart >= MAX_LINE_VALUES) {
+              // Past the per-line cap: counted (repeats included), no value kept.
+              const { ruleId, severity } = metaOf(m.kind);
+              countHit(out, { ruleId, category: 'pii', kind: m.kind, severity, line: line.n });
+              continue;
+            }
             if (!seen && out.length - lineStart >= MAX_INLINE_DEDUPE) {
               seen = new Set();
               for (let i = lineStart; i < out.length; i++) seen.add(`${out[i]!.kind}\u0000${out[i]!.value}`);

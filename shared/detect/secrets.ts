@@ -1,6 +1,8 @@
 import { type SecretKind, secretRule } from '../rules/secret-rules';
 import type { Detection, Detector, DetectorState, TranscriptLine } from '../transcript/types';
+import { countHit, type DetectionList, MAX_LINE_VALUES } from './limits';
 import { charClasses, execAll, githubChecksumValid, jwtHeaderValid } from './validators';
+import { findWindowed } from './windows';
 
 /** A secret found in one piece of text. `value` is internal: mask it before it goes anywhere. */
 export interface SecretMatch {
@@ -27,8 +29,25 @@ interface Matcher {
 const B64 = 'A-Za-z0-9/+';
 /** A quoted or bare argument, as a shell would split it. */
 const ARG = `'(?<q1>[^']+)'|"(?<q2>[^"]+)"|(?<v>[^\\s'"]+)`;
-/** Same-command scope: stop at pipes, separators and line ends. */
-const SAME_CMD = '[^|;&\\n]*?';
+/**
+ * Same-command scope after a tool's name: stop at pipes, separators, line ends, and at the next
+ * occurrence of the same name. A match that crossed a later name is found again from that name with
+ * the same value (the flag always starts with a blank or a dash, never inside a name), so stopping
+ * there changes no result but makes the scan linear: a line of `curl curl curl …` used to rescan the
+ * rest of the line from every name (400 KB: 30 s).
+ */
+const sameCommand = (tool: string): string => `(?:(?!${tool})[^|;&\\n])*?`;
+/** `tool`, then anything in the same command, then `flag` (which starts with a blank). */
+const toolFlag = (tool: string, flag: string, flags: string): RegExp =>
+  new RegExp(`${tool}${sameCommand(tool)}${flag}`, flags);
+const MONGO = '\\bmongo(?:sh|dump|restore|export|import)?\\b';
+const LDAP = '\\bldap[a-z]+\\b';
+const LOGIN = '\\b(?:az|docker|podman|helm\\s+registry)\\s+login\\b';
+/**
+ * Between a label and its value: `=` or `:` with optional blanks, or blanks alone. Written without
+ * the overlap of `\s*(?:[:=]|\s)\s*`, which tried every split of a long blank run (quadratic).
+ */
+const LABEL_SEP = '(?:\\s*[:=]\\s*|\\s+)';
 
 const awsSecretShape = (v: string): boolean => {
   const c = charClasses(v);
@@ -115,7 +134,7 @@ const MATCHERS: readonly Matcher[] = [
     kind: 'AWS_SESSION_TOKEN',
     hint: ['token'],
     re: new RegExp(
-      `(?:session_?token|security_?token|"token")["']?\\s*(?:[:=]|\\s)\\s*["']?(?<v>[${B64}]{100,}={0,2})(?![${B64}])`,
+      `(?:session_?token|security_?token|"token")["']?${LABEL_SEP}["']?(?<v>[${B64}]{100,}={0,2})(?![${B64}])`,
       'dgi',
     ),
   },
@@ -134,7 +153,7 @@ const MATCHERS: readonly Matcher[] = [
     kind: 'AWS_SECRET_KEY',
     hint: ['secret'],
     re: new RegExp(
-      `(?:secret_?access_?key|aws_?secret(?:_?key)?|secret_?key)["']?\\s*(?:[:=]|\\s)\\s*["']?(?<v>[${B64}]{40})(?![${B64}=])`,
+      `(?:secret_?access_?key|aws_?secret(?:_?key)?|secret_?key)["']?${LABEL_SEP}["']?(?<v>[${B64}]{40})(?![${B64}=])`,
       'dgi',
     ),
     valid: awsSecretShape,
@@ -155,8 +174,9 @@ const MATCHERS: readonly Matcher[] = [
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
     hint: ['mysql', 'mariadb'],
-    re: new RegExp(
-      `\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlsh|mariadb(?:-dump|-admin)?)\\b${SAME_CMD}\\s-p(?:${ARG})`,
+    re: toolFlag(
+      '\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlsh|mariadb(?:-dump|-admin)?)\\b',
+      `\\s-p(?:${ARG})`,
       'dg',
     ),
   },
@@ -164,28 +184,25 @@ const MATCHERS: readonly Matcher[] = [
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
     hint: ['sshpass'],
-    re: new RegExp(`\\bsshpass\\b${SAME_CMD}\\s-p\\s*(?:${ARG})`, 'dg'),
+    re: toolFlag('\\bsshpass\\b', `\\s-p\\s*(?:${ARG})`, 'dg'),
   },
   {
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
     hint: ['redis-cli'],
-    re: new RegExp(`\\bredis-cli\\b${SAME_CMD}\\s(?:-a|--pass)\\s+(?:${ARG})`, 'dg'),
+    re: toolFlag('\\bredis-cli\\b', `\\s(?:-a|--pass)\\s+(?:${ARG})`, 'dg'),
   },
   {
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
     hint: ['sqlcmd', 'bcp', 'osql', 'isql'],
-    re: new RegExp(`\\b(?:sqlcmd|bcp|osql|isql)(?:\\.exe)?\\b${SAME_CMD}\\s-P\\s*(?:${ARG})`, 'dgi'),
+    re: toolFlag('\\b(?:sqlcmd|bcp|osql|isql)(?:\\.exe)?\\b', `\\s-P\\s*(?:${ARG})`, 'dgi'),
   },
   {
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
     hint: ['curl', 'wget'],
-    re: new RegExp(
-      `\\b(?:curl|wget)\\b${SAME_CMD}\\s(?:-u|--user)[\\s=]*['"]?[^\\s:'"]+:(?<v>[^\\s'"@]+)`,
-      'dg',
-    ),
+    re: toolFlag('\\b(?:curl|wget)\\b', `\\s(?:-u|--user)[\\s=]*['"]?[^\\s:'"]+:(?<v>[^\\s'"@]+)`, 'dg'),
   },
   {
     ruleId: 'secret-password-cli',
@@ -227,7 +244,7 @@ const MATCHERS: readonly Matcher[] = [
     kind: 'PASSWORD',
     hint: ['mongo', 'ldap', 'login'],
     re: new RegExp(
-      `\\b(?:mongo(?:sh|dump|restore|export|import)?\\b${SAME_CMD}\\s-p|ldap[a-z]+\\b${SAME_CMD}\\s-w|(?:az|docker|podman|helm\\s+registry)\\s+login\\b${SAME_CMD}\\s-p)\\s+(?!-)(?:${ARG})`,
+      `(?:${MONGO}${sameCommand(MONGO)}\\s-p|${LDAP}${sameCommand(LDAP)}\\s-w|${LOGIN}${sameCommand(LOGIN)}\\s-p)\\s+(?!-)(?:${ARG})`,
       'dg',
     ),
   },
@@ -235,8 +252,9 @@ const MATCHERS: readonly Matcher[] = [
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
     hint: ['htpasswd'],
+    // The flag holding `b` is found by lookahead, not by backtracking over it (`-bbbb…` was quadratic).
     re: new RegExp(
-      `\\bhtpasswd\\s+(?:-[a-zA-Z]+\\s+)*-[a-zA-Z]*b[a-zA-Z]*\\s+\\S+\\s+\\S+\\s+(?:${ARG})`,
+      `\\bhtpasswd\\s+(?:-[a-zA-Z]+\\s+)*-(?=[a-zA-Z]*b)[a-zA-Z]+\\s+\\S+\\s+\\S+\\s+(?:${ARG})`,
       'dg',
     ),
   },
@@ -244,7 +262,11 @@ const MATCHERS: readonly Matcher[] = [
     ruleId: 'secret-password-cli',
     kind: 'PASSWORD',
     hint: ['smbclient', 'rpc', 'winexe', 'mount.cifs'],
-    re: /\b(?:smbclient|rpcclient|net\s+rpc|winexe|mount\.cifs)\b[^|;&\n]*?\s-U\s*['"]?[^\s%'"]+%(?<v>[^\s'"]+)/dg,
+    re: toolFlag(
+      '\\b(?:smbclient|rpcclient|net\\s+rpc|winexe|mount\\.cifs)\\b',
+      `\\s-U\\s*['"]?[^\\s%'"]+%(?<v>[^\\s'"]+)`,
+      'dg',
+    ),
   },
   {
     // `echo pw | sudo -S …` feeds sudo its password on stdin.
@@ -287,7 +309,7 @@ const MATCHERS: readonly Matcher[] = [
     ruleId: 'secret-password-assignment',
     kind: 'PASSWORD',
     hint: ['pass', 'pwd'],
-    re: /^\s*-?\s*[A-Za-z0-9_.-]{0,64}(?:password|passwd|passphrase|_pwd|_pass)\s*:\s*(?:'(?<q1>[^']+)'|"(?<q2>[^"]+)"|(?<v>\S+))\s*$/dgi,
+    re: /^\s*(?:-\s*)?[A-Za-z0-9_.-]{0,64}(?:password|passwd|passphrase|_pwd|_pass)\s*:\s*(?:'(?<q1>[^']+)'|"(?<q2>[^"]+)"|(?<v>\S+))\s*$/dgi,
   },
 ];
 
@@ -378,9 +400,16 @@ export function secretHintsIn(text: string): string[] {
 /** Every matcher hint, longest first. */
 export const SECRET_HINTS: readonly string[] = HINTS;
 
-/** Secrets in one piece of text (stateless). Overlaps are resolved by matcher priority. */
+/**
+ * Secrets in one piece of text (stateless). Overlaps are resolved by matcher priority. A long text is
+ * scanned in overlapping windows (see windows.ts): linear in its length whatever it holds.
+ */
 export function findSecrets(text: string): SecretMatch[] {
   if (typeof text !== 'string' || text.length < 8) return [];
+  return findWindowed(text, findSecretsIn);
+}
+
+function findSecretsIn(text: string): SecretMatch[] {
   const wanted = candidates(text);
   if (!wanted) return [];
   const found: Array<SecretMatch & { prio: number }> = [];
@@ -425,22 +454,23 @@ function valueSpan(hit: RegExpMatchArray): [number, number] | undefined {
   return whole ? [whole[0], whole[1]] : undefined;
 }
 
-const AFTER_KEY_ID = new RegExp(`^[\\s,;:|"'=]{1,6}(?<v>[${B64}]{40})(?![${B64}=])`, 'd');
-const WHOLE_LINE_SECRET = new RegExp(`^\\s*["']?([${B64}]{40})["']?\\s*,?\\s*$`);
+/** Sticky: tried right after each key id, without copying the rest of the line. */
+const AFTER_KEY_ID = new RegExp(`[\\s,;:|"'=]{1,6}(?<v>[${B64}]{40})(?![${B64}=])`, 'dy');
+const WHOLE_LINE_SECRET = new RegExp(`^\\s*["']?([${B64}]{40})["']?\\s*(?:,\\s*)?$`);
 
 /** A 40-character secret right after an access key id on the same line (credentials CSV, tables). */
 function addSecretAfterKeyId(text: string, found: Array<SecretMatch & { prio: number }>): void {
   for (const f of found) {
     if (f.kind !== 'AWS_ACCESS_KEY') continue;
-    const m = AFTER_KEY_ID.exec(text.slice(f.end));
+    AFTER_KEY_ID.lastIndex = f.end;
+    const m = AFTER_KEY_ID.exec(text);
     const g = m?.indices?.groups?.v;
     if (!m || !g || !awsSecretShape(m.groups!.v!)) continue;
-    const start = f.end + g[0];
     found.push({
       ruleId: 'secret-aws-secret-key',
       kind: 'AWS_SECRET_KEY',
-      start,
-      end: f.end + g[1],
+      start: g[0],
+      end: g[1],
       value: m.groups!.v!,
       prio: -1,
     });
@@ -479,7 +509,7 @@ export const secretDetector: Detector = {
     // The memo comes back from a store: drop anything that is not the shape written here.
     if (typeof memo.pem !== 'object' || memo.pem === null) delete memo.pem;
     if (typeof memo.keyIdLine !== 'number') delete memo.keyIdLine;
-    const out: Detection[] = [];
+    const out: DetectionList = [];
     for (const line of lines) {
       if (typeof line.text !== 'string') continue;
       const textMatches = findSecrets(line.text);
@@ -502,13 +532,21 @@ export const secretDetector: Detector = {
 /** Kind + value already reported on the line being scanned (scan is synchronous, so one set serves all). */
 const LINE_SEEN = new Set<string>();
 
-/** Adds a detection unless the line already has one of the same kind and value (no closure per line). */
+/**
+ * Adds a detection unless the line already has one of the same kind and value (no closure per line).
+ * Past MAX_LINE_VALUES values on the line, hits are only counted (repeats included).
+ */
 function emit(
-  out: Detection[],
+  out: DetectionList,
   seen: Set<string>,
   m: Pick<SecretMatch, 'ruleId' | 'kind' | 'value'>,
   line: number,
 ): void {
+  if (seen.size >= MAX_LINE_VALUES) {
+    const d = detection(m, line);
+    countHit(out, { ruleId: d.ruleId, category: d.category, kind: d.kind, severity: d.severity, line });
+    return;
+  }
   const key = `${m.kind}\u0000${m.value}`;
   if (seen.has(key)) return;
   seen.add(key);
@@ -519,7 +557,7 @@ function trackPem(
   text: string,
   matches: readonly SecretMatch[],
   memo: SecretState,
-  out: Detection[],
+  out: DetectionList,
   seen: Set<string>,
   n: number,
 ): void {
@@ -547,7 +585,7 @@ function trackKeyId(
   line: TranscriptLine,
   matches: readonly SecretMatch[],
   memo: SecretState,
-  out: Detection[],
+  out: DetectionList,
   seen: Set<string>,
 ): void {
   const hasKeyId = matches.some((m) => m.kind === 'AWS_ACCESS_KEY');

@@ -1,5 +1,6 @@
 import type { Category, Finding, Severity } from '../model/finding';
 import type { RuleMeta } from '../rules/types';
+import { truncate } from './sanitize';
 import { alertSubject, renderText } from './text';
 
 /** One alert, ready for any channel: e-mail text, subject, the Finding itself, filterable attributes. */
@@ -32,7 +33,7 @@ export function buildAlert(finding: Finding, rule?: RuleMeta): Alert {
  * of a last `TRUNCATED` item so readers know the list is partial.
  */
 export function shrinkFinding(finding: Finding, maxItems: number, maxExcerpt: number): Finding {
-  const cut = (s: string) => (s.length > maxExcerpt ? `${s.slice(0, Math.max(0, maxExcerpt - 1))}…` : s);
+  const cut = (s: string) => truncate(s, maxExcerpt);
   const evidence = finding.evidence.slice(0, maxItems).map((e) => ({ ...e, excerpt: cut(e.excerpt) }));
   const omitted = finding.evidence.length - evidence.length;
   if (omitted > 0)

@@ -1,10 +1,13 @@
 import type { Category, Finding } from '../model/finding';
+import { isIpAddress } from './redact';
+import { field } from './sanitize';
 
 /**
  * Finding → AWS Security Finding Format (ASFF), the shape Security Hub's BatchImportFindings takes.
  * Pure: no SDK types, only the fields we fill. The ASFF Id is derived from our deterministic finding
  * id, so a redelivered or replayed finding updates the same Security Hub finding instead of adding one.
- * Evidence excerpts are already masked; nothing here adds raw values.
+ * Evidence excerpts are already masked; nothing here adds raw values, and every text member passes
+ * the one sanitiser (control, bidi and invisible characters go, lengths are bounded).
  */
 
 export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
@@ -113,12 +116,15 @@ export function productArn(account: string, region: string): string {
 }
 
 export function asffId(finding: Finding, ctx: Pick<AsffContext, 'account' | 'region'>): string {
-  return `ssm-sentinel/${finding.account ?? ctx.account}/${finding.region ?? ctx.region}/${finding.id}`;
+  return field(
+    `ssm-sentinel/${finding.account ?? ctx.account}/${finding.region ?? ctx.region}/${finding.id}`,
+    512,
+  );
 }
 
 export function toAsff(finding: Finding, ctx: AsffContext): AsffFinding {
-  const account = finding.account ?? ctx.account;
-  const region = finding.region ?? ctx.region;
+  const account = clip(finding.account ?? ctx.account, 64);
+  const region = clip(finding.region ?? ctx.region, 64);
   const time = validIso(finding.time) ?? ctx.now;
   const types = [CATEGORY_TYPES[finding.category], ...finding.evidence.map((e) => KIND_TYPES[e.kind])].filter(
     (t): t is string => t !== undefined,
@@ -127,7 +133,7 @@ export function toAsff(finding: Finding, ctx: AsffContext): AsffFinding {
     SchemaVersion: '2018-10-08',
     Id: asffId(finding, ctx),
     ProductArn: productArn(ctx.account, ctx.region),
-    GeneratorId: `ssm-sentinel/${finding.ruleId}`,
+    GeneratorId: field(`ssm-sentinel/${finding.ruleId}`, 512),
     AwsAccountId: account,
     Types: [...new Set(types)],
     CreatedAt: time,
@@ -145,8 +151,9 @@ export function toAsff(finding: Finding, ctx: AsffContext): AsffFinding {
     CompanyName: 'ssm-sentinel',
     ProductName: 'ssm-sentinel',
   };
+  // Security Hub takes addresses only here; a service name (`ssm.amazonaws.com`) is not one.
   const ip = finding.sourceIp;
-  if (ip)
+  if (ip && isIpAddress(ip))
     out.Network = ip.includes(':')
       ? { Direction: 'IN', SourceIpV6: ip }
       : { Direction: 'IN', SourceIpV4: ip };
@@ -170,8 +177,8 @@ function describe(f: Finding): string {
 
 function productFields(f: Finding): Record<string, string> {
   const fields: Record<string, string> = {
-    'ssm-sentinel/findingId': f.id,
-    'ssm-sentinel/ruleId': f.ruleId,
+    'ssm-sentinel/findingId': clip(f.id, 128),
+    'ssm-sentinel/ruleId': clip(f.ruleId, 128),
     'ssm-sentinel/category': f.category,
     'ssm-sentinel/source': f.source,
   };
@@ -184,7 +191,8 @@ function productFields(f: Finding): Record<string, string> {
     ['eventId', f.eventId],
     ['count', f.count],
   ];
-  for (const [k, v] of optional) if (v !== undefined && v !== '') fields[`ssm-sentinel/${k}`] = String(v);
+  for (const [k, v] of optional)
+    if (v !== undefined && v !== '') fields[`ssm-sentinel/${k}`] = clip(String(v), PRODUCT_FIELD_MAX);
   f.evidence.slice(0, MAX_EVIDENCE_FIELDS).forEach((e, i) => {
     fields[`ssm-sentinel/evidence/${i + 1}`] = clip(
       `${e.kind}: ${e.excerpt}${e.count ? ` (×${e.count})` : ''}`,
@@ -216,7 +224,7 @@ function resources(f: Finding, account: string, region: string): AsffResource[] 
   if (f.sessionId) {
     out.push({
       Type: 'Other',
-      Id: `arn:${partition}:ssm:${region}:${account}:session/${f.sessionId}`,
+      Id: clip(`arn:${partition}:ssm:${region}:${account}:session/${f.sessionId}`, 512),
       Partition: partition,
       Region: region,
     });
@@ -228,7 +236,7 @@ function resources(f: Finding, account: string, region: string): AsffResource[] 
       : /:user\//.test(arn)
         ? 'AwsIamUser'
         : 'Other';
-    out.push({ Type: type, Id: arn, Partition: partition });
+    out.push({ Type: type, Id: clip(arn, 512), Partition: partition });
   }
   // ASFF requires at least one resource: fall back to the account.
   if (out.length === 0)
@@ -242,5 +250,5 @@ function validIso(s: string): string | undefined {
 }
 
 function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  return field(s, max);
 }

@@ -112,7 +112,7 @@ export function renderSlack(finding: Finding, rule?: RuleMeta): SlackMessage {
     {
       type: 'header',
       text: plain(
-        `${EMOJI[finding.severity]} ${finding.severity}: ${field(finding.title, 200)}`,
+        `${EMOJI[finding.severity] ?? ''} ${field(finding.severity, 20)}: ${field(finding.title, 200)}`,
         SLACK_LIMITS.headerText,
       ),
     },

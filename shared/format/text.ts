@@ -39,7 +39,7 @@ export function renderText(finding: Finding, rule?: RuleMeta): string {
     for (const [k, v] of present) out.push(`  ${k}: ${field(String(v))}`);
   };
 
-  out.push(`${finding.severity}: ${field(finding.title, 200)}`);
+  out.push(`${field(finding.severity, 20)}: ${field(finding.title, 200)}`);
   if (rule?.description) out.push('', truncate(oneLine(rule.description), 1000));
   section('What', [
     ['Severity', finding.severity],

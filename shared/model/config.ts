@@ -1,5 +1,8 @@
 import * as z from 'zod';
 import { SeveritySchema } from './finding';
+import { InputError } from './input-error';
+import { issueLines } from './issues';
+import { isRuleId } from './rule-ids';
 
 /**
  * The one configuration contract (DESIGN.md) for the stack, the Lambdas and the CLI.
@@ -95,7 +98,14 @@ export const ConfigSchema = z.strictObject({
     .array(z.number().int().min(1).max(65535))
     .default([22, 3389, 3306, 5432, 1433, 1521, 27017, 6379, 9200]),
   requireReasonOnProduction: z.boolean().default(false),
-  severityOverrides: z.record(z.string(), SeveritySchema).default({}),
+  severityOverrides: z
+    .record(z.string(), SeveritySchema)
+    .superRefine((overrides, ctx) => {
+      for (const id of Object.keys(overrides)) {
+        if (!isRuleId(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'unknown rule id' });
+      }
+    })
+    .default({}),
   accessDenied: AccessDenied.prefault({}),
   /** Session-type documents whose change counts as preferences tampering (besides any `SSM-SessionManagerRunShell*`). */
   preferencesDocuments: z.array(z.string().min(1)).default(['SSM-SessionManagerRunShell']),
@@ -110,22 +120,27 @@ export const ConfigSchema = z.strictObject({
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** A refused configuration; the message names the key and the problem, never the value. */
+export class ConfigError extends InputError {
+  override readonly name: string = 'ConfigError';
 }
 
-/** Validate a configuration; a bad value is refused with a message naming the key. */
+/**
+ * Validate a configuration; a bad value is refused with a message naming the key and the problem
+ * (never the value). `undefined` (no configuration) gives the defaults; anything but a JSON object —
+ * `null` included, as a file holding `null` — is refused.
+ */
 export function parseConfig(input: unknown): Config {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw new ConfigError('config must be a JSON object');
+  }
   const r = ConfigSchema.safeParse(input ?? {});
   if (r.success) return r.data;
-  const msgs = r.error.issues.map((i) => {
-    const path = i.path.map(String);
-    if (i.code === 'unrecognized_keys') {
-      return i.keys.map((k) => `config key "${[...path, k].join('.')}": unknown key`).join('; ');
-    }
-    return `config key "${path.length ? path.join('.') : '(root)'}": ${i.message}`;
+  const lines = issueLines(r.error.issues).map((line) => {
+    const at = line.indexOf(': ');
+    return `config key "${line.slice(0, at)}": ${line.slice(at + 2)}`;
   });
-  throw new ConfigError(msgs.join('; '));
+  throw new ConfigError(lines.join('; '));
 }
 
 export const DEFAULT_CONFIG: Config = parseConfig({});

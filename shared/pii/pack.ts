@@ -90,7 +90,9 @@ export function cutText(
       pieces.push([from, end]);
       return pieces;
     }
-    const ws = s.lastIndexOf(' ', to - 1);
+    // Only the last `lap` units are looked at (lastIndexOf would walk back to the text's start on a
+    // line without blanks: quadratic in the pieces of a huge line).
+    const ws = lastBlankAfter(s, to - 1, Math.max(from, to - lap));
     if (ws > to - lap && ws > from) to = ws + 1;
     if (to <= from) to = from + (s.codePointAt(from)! > 0xffff ? 2 : 1); // one character always fits
     pieces.push([from, to]);
@@ -98,6 +100,12 @@ export function cutText(
     if (isLowSurrogate(s.charCodeAt(next)) && isHighSurrogate(s.charCodeAt(next - 1))) next--;
     from = next > from ? next : to;
   }
+}
+
+/** Index of the last space in (floor, at], or -1. */
+function lastBlankAfter(s: string, at: number, floor: number): number {
+  for (let i = at; i > floor; i--) if (s.charCodeAt(i) === 32) return i;
+  return -1;
 }
 
 function isHighSurrogate(c: number): boolean {
@@ -163,10 +171,9 @@ export function splitDocument(texts: readonly ScanText[], doc: Document): Docume
   const slices: Slice[] = doc.parts.map(({ src, start, end }) => ({ src, start, end }));
   if (slices.length > 1) {
     const mid = Math.ceil(slices.length / 2);
-    return [
-      ...pack(texts, slices.slice(0, mid), Number.MAX_SAFE_INTEGER),
-      ...pack(texts, slices.slice(mid), Number.MAX_SAFE_INTEGER),
-    ];
+    return pack(texts, slices.slice(0, mid), Number.MAX_SAFE_INTEGER).concat(
+      pack(texts, slices.slice(mid), Number.MAX_SAFE_INTEGER),
+    );
   }
   const only = slices[0]!;
   const s = texts[only.src]!.text;

@@ -1,3 +1,4 @@
+import { appendDetections, countedHits, type DetectionList } from '../detect/limits';
 import { createLocalPiiDetector } from '../detect/pii-local';
 import { secretDetector } from '../detect/secrets';
 import type { Config } from '../model/config';
@@ -43,12 +44,17 @@ export class PrescreenedPiiScanner implements PiiScanner {
     const localState = copyState(state[LOCAL_KEY]);
     const local = this.local.scan(lines, localState);
     // A fresh state finds no more than the engine's own secret detector, which keeps context.
-    const known = valuesByLine([...local, ...secretDetector.scan(lines, {})]);
+    const known = valuesByLine(local);
+    addValues(known, secretDetector.scan(lines, {}));
     const residual = (line: TranscriptLine, text: string): string =>
       residualOf(text, occurrences(text, known.get(line.n))).text;
     const remote = await this.comprehend.scan(lines, state, sessionId, { ...options, residual });
     state[LOCAL_KEY] = localState;
-    return [...local, ...withoutLocal(remote, local)];
+    // Loops, not spreads: a delivery's detections can be many. Counts past the per-line cap go along.
+    const out: DetectionList = [];
+    appendDetections(out, local);
+    for (const r of withoutLocal(remote, local)) out.push(r);
+    return out;
   }
 
   /** Send whatever Comprehend holds back for the session (end of input). */
@@ -64,13 +70,17 @@ function copyState(raw: unknown): DetectorState {
 
 function valuesByLine(detections: readonly Detection[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
+  addValues(out, detections);
+  return out;
+}
+
+function addValues(out: Map<number, string[]>, detections: readonly Detection[]): void {
   for (const d of detections) {
     if (!d.value) continue;
     const list = out.get(d.line);
     if (list) list.push(d.value);
     else out.set(d.line, [d.value]);
   }
-  return out;
 }
 
 /** Every [start, end) where one of `values` occurs in `text`. */
@@ -87,11 +97,20 @@ export function occurrences(text: string, values: readonly string[] | undefined)
  * A Comprehend entity of a structured type that a local detection on the same line already covers
  * (one value contains the other) is the same item: the local one is kept.
  */
-function withoutLocal(remote: readonly Detection[], local: readonly Detection[]): Detection[] {
-  if (!local.length) return [...remote];
+function withoutLocal(remote: readonly Detection[], local: readonly Detection[]): readonly Detection[] {
+  // Kinds the local detector only counted on a line (past its per-line cap) are counted already.
+  const counted = new Set(countedHits(local).map((c) => `${c.line}|${c.kind}`));
+  if (!local.length && counted.size === 0) return remote;
+  const byLine = new Map<number, Detection[]>();
+  for (const l of local) {
+    const list = byLine.get(l.line);
+    if (list) list.push(l);
+    else byLine.set(l.line, [l]);
+  }
   return remote.filter(
     (r) =>
-      !local.some((l) => {
+      !counted.has(`${r.line}|${r.kind}`) &&
+      !(byLine.get(r.line) ?? []).some((l) => {
         if (l.line !== r.line || l.kind !== r.kind) return false;
         const a = squash(l.value);
         const b = squash(r.value);

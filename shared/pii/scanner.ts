@@ -126,7 +126,8 @@ export class ComprehendPiiScanner implements PiiScanner {
       }
     }
 
-    const queue = [...memo.pending, ...fresh];
+    // concat, not spreads: a huge delivery has many texts.
+    const queue = memo.pending.concat(fresh);
     const now = this.now();
     const since = memo.pending.length ? (memo.pendingSince ?? now) : now;
     const last = lines.at(-1);
@@ -143,7 +144,7 @@ export class ComprehendPiiScanner implements PiiScanner {
     // Only now, after every request succeeded: mark sent text as seen, refresh redrawn hashes.
     const sent = toSend.map((t) => textHash(t.text));
     const next: PiiMemo = {
-      seen: [...memo.seen.filter((h) => !hits.has(h)), ...hits, ...sent],
+      seen: memo.seen.filter((h) => !hits.has(h)).concat(Array.from(hits), sent),
       pending: held,
     };
     if (held.length) next.pendingSince = count >= memo.pending.length ? now : since;
@@ -280,9 +281,9 @@ function waste(chars: number): number {
  * of overlapping hits of one type in one text keep the longest (then the most confident).
  */
 function dedupe(hits: Hit[]): Hit[] {
-  const sorted = [...hits].sort(
-    (a, b) => a.src - b.src || a.type.localeCompare(b.type) || a.start - b.start || b.end - a.end,
-  );
+  const sorted = hits
+    .slice()
+    .sort((a, b) => a.src - b.src || a.type.localeCompare(b.type) || a.start - b.start || b.end - a.end);
   const out: Hit[] = [];
   for (const h of sorted) {
     const prev = out.at(-1);

@@ -14,6 +14,62 @@ export interface CommandRule extends RuleMeta {
 
 const ATTACK = 'https://attack.mitre.org/techniques';
 
+/*
+ * Linear forms of the shapes that made rules quadratic. Each keeps `test` exactly as the plain form
+ * answers it on one command line (a command never holds a line break), property-tested against the
+ * plain forms in test/rules/command-rules.test.ts:
+ * - a name, then any characters of a class, then a tail (`\bcurl\b[^|;&]*\s-T…`): a line of `curl curl
+ *   curl …` rescanned the rest of the line from every name (8 KiB of it: 2.5 s, `python3 -c "` repeated:
+ *   22 s). In `scoped` the filler stops at the next occurrence of the name: a match that crossed one
+ *   is found again from that later name, because no tail can start inside a name.
+ * - a name, its flags, then a word (`\bsudo\s+(?:-\S+\s+)*su\b`): `sudo -sudo -sudo …` walked every
+ *   following flag from every name. In `flagsThen` the flag list stops at a flag ending in the name
+ *   (`-sudo `), from which the same match is found.
+ */
+
+/** `head`, then `filler` characters that do not start another `head` (as a source string). */
+function scopedHead(head: string, filler: string): string {
+  return `${head}(?:(?!${head})${filler})*`;
+}
+
+/** `head filler* tail` with the filler scoped to this head (source string, to nest in `scoped`). */
+function scopedTail(head: string, filler: string, tail: string): string {
+  return `${scopedHead(head, filler)}${tail}`;
+}
+
+/** Case-insensitive `head filler* tail`, linear (see above). */
+function scoped(head: string, filler: string, tail: string): RegExp {
+  return new RegExp(scopedTail(head, filler, tail), 'i');
+}
+
+/** Source of `head`, then `filler` characters that start neither another head nor `stop`, then `stop`. */
+function upTo(head: string, filler: string, stop: string): string {
+  return `${head}(?:(?!${head}|${stop})${filler})*${stop}`;
+}
+
+/**
+ * Case-insensitive `first rest`, where only the text's first occurrence of `first` is tried. Exact
+ * when a later occurrence can only leave less room for `rest` (`rest` starts with `.*`), and linear:
+ * trying every occurrence rescanned the rest of the line from each.
+ */
+function firstThen(first: string, rest: string): RegExp {
+  return new RegExp(`^(?:(?!${first})[\\s\\S])*${first}${rest}`, 'i');
+}
+
+/** `\bname\s+`, flags `-x ` that do not end in `name`, then `word` (source string). */
+function flagsThenSource(name: string, word: string): string {
+  return String.raw`\b${name}\s+(?:(?!-\S*\b${name}\s)-\S+\s+)*${word}`;
+}
+
+/** Case-insensitive `\bname\s+(?:-\S+\s+)*word`, linear (see above). */
+function flagsThen(name: string, word: string): RegExp {
+  return new RegExp(flagsThenSource(name, word), 'i');
+}
+
+/** Instance metadata service address, IPv4 or IPv6. */
+const IMDS = String.raw`(?:169\.254\.169\.254|\[?fd00:ec2::254\]?)`;
+const INVOKE_WEB = String.raw`\b(?:Invoke-WebRequest|Invoke-RestMethod|iwr|irm)\b`;
+
 export const COMMAND_RULES: CommandRule[] = [
   {
     id: 'cmd-reverse-shell',
@@ -31,11 +87,16 @@ export const COMMAND_RULES: CommandRule[] = [
     references: [`${ATTACK}/T1059/004/`],
     patterns: [
       /\/dev\/(?:tcp|udp)\/[\w.:-]+\/\d+/i,
-      /\b(?:nc|ncat|netcat)(?:\.\w+)?\b[^|;&]*\s-[a-z]*[ec]\b/i,
-      /\bsocat\b[^|;&]*\b(?:exec|system):/i,
-      /\b(?:python[\d.]*|perl|ruby|php)\b[^|;&]*-[a-z]*[ecr]\b.*\b(?:socket|pty\.spawn|fsockopen|TCPSocket)\b/i,
+      scoped(String.raw`\b(?:nc|ncat|netcat)(?:\.\w+)?\b`, '[^|;&]', String.raw`\s-[a-z]*[ec]\b`),
+      scoped(String.raw`\bsocat\b`, '[^|;&]', String.raw`\b(?:exec|system):`),
+      // The socket call may come after a `;`: only the first interpreter and flag of the line is
+      // tried on to it (it leaves the most room), not every one.
+      firstThen(
+        upTo(String.raw`\b(?:python[\d.]*|perl|ruby|php)\b`, '[^|;&]', String.raw`-[a-z]*[ecr]\b`),
+        String.raw`.*\b(?:socket|pty\.spawn|fsockopen|TCPSocket)\b`,
+      ),
       /\bbash\s+-i\s*>&/i,
-      /\bmkfifo\b.*\|\s*(?:nc|ncat|netcat)\b/i,
+      scoped(String.raw`\bmkfifo\b`, '.', String.raw`\|\s*(?:nc|ncat|netcat)\b`),
     ],
     examples: {
       match: [
@@ -64,9 +125,9 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1552/005/`],
     patterns: [
-      /(?:169\.254\.169\.254|\[?fd00:ec2::254\]?)\S*\/iam\/security-credentials/i,
-      /(?:169\.254\.169\.254|\[?fd00:ec2::254\]?)\S*\/identity-credentials\//i,
-      /\bGet-EC2InstanceMetadata\b.*\bIamSecurityCredential/i,
+      scoped(IMDS, String.raw`\S`, String.raw`\/iam\/security-credentials`),
+      scoped(IMDS, String.raw`\S`, String.raw`\/identity-credentials\/`),
+      scoped(String.raw`\bGet-EC2InstanceMetadata\b`, '.', String.raw`\bIamSecurityCredential`),
     ],
     examples: {
       match: [
@@ -131,8 +192,8 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1548/003/`],
     patterns: [
-      /\bsudo\s+(?:-\S+\s+)*su\b/i,
-      /\bsudo\s+(?:-[a-z]*[is][a-z]*)(?:\s|$)/i,
+      flagsThen('sudo', String.raw`su\b`),
+      /\bsudo\s+-(?=[a-z]*[is])[a-z]+(?:\s|$)/i,
       /(?:^|[;&|]\s*)su(?:\s+-\s*|\s+-l\s*|\s+root\s*|\s*)(?:$|[;&|])/i,
       /\bsudo\s+(?:bash|sh|zsh)\s*$/i,
     ],
@@ -155,9 +216,15 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1098/007/`],
     patterns: [
-      /\bnet\s+localgroup\s+administrators\b.*\/add\b/i,
-      /\bAdd-LocalGroupMember\b.*\bAdministrators\b/i,
-      /\busermod\b.*\s-[a-z]*G\s*\S*\b(?:wheel|sudo|admin)\b/i,
+      scoped(String.raw`\bnet\s+localgroup\s+administrators\b`, '.', String.raw`\/add\b`),
+      scoped(String.raw`\bAdd-LocalGroupMember\b`, '.', String.raw`\bAdministrators\b`),
+      // `-…G` then the group in the same word after its first G, or in the next word after a final G:
+      // `-[a-z]*G\s*\S*` tried every G of a long flag with every split after it.
+      scoped(
+        String.raw`\busermod\b`,
+        '.',
+        String.raw`\s-(?:[a-fh-z]*G\S*|[a-z]*G\s+\S*)\b(?:wheel|sudo|admin)\b`,
+      ),
       /\bgpasswd\s+-a\s+\S+\s+(?:wheel|sudo|admin)\b/i,
     ],
     examples: {
@@ -186,7 +253,10 @@ export const COMMAND_RULES: CommandRule[] = [
     patterns: [
       /\/etc\/sudoers\.d\/ssm-agent-users\b/i,
       /\bvisudo\b/i,
-      /(?:>>?|\btee\b[^|;&]*|\bsed\s+-i\b[^|;&]*|\b(?:vi|vim|nano|emacs|cp|mv|chmod|chown|rm)\b[^|;&]*)\s\/etc\/sudoers(?:\.d\/\S*)?/i,
+      new RegExp(
+        `(?:>>?|${scopedHead(String.raw`\btee\b`, '[^|;&]')}|${scopedHead(String.raw`\bsed\s+-i\b`, '[^|;&]')}|${scopedHead(String.raw`\b(?:vi|vim|nano|emacs|cp|mv|chmod|chown|rm)\b`, '[^|;&]')})${String.raw`\s\/etc\/sudoers(?:\.d\/\S*)?`}`,
+        'i',
+      ),
     ],
     examples: {
       match: [
@@ -213,12 +283,16 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1562/001/`],
     patterns: [
-      /\bsystemctl\s+(?:-\S+\s+)*(?:stop|disable|mask|kill)\b[^|;&]*\bamazon-ssm-agent\b/i,
+      scoped(
+        flagsThenSource('systemctl', String.raw`(?:stop|disable|mask|kill)\b`),
+        '[^|;&]',
+        String.raw`\bamazon-ssm-agent\b`,
+      ),
       /\bservice\s+amazon-ssm-agent\s+stop\b/i,
-      /\bsnap\s+(?:stop|disable|remove)\b[^|;&]*\bamazon-ssm-agent\b/i,
-      /\b(?:Stop-Service|Set-Service)\b[^|;&]*\bAmazonSSMAgent\b/i,
+      scoped(String.raw`\bsnap\s+(?:stop|disable|remove)\b`, '[^|;&]', String.raw`\bamazon-ssm-agent\b`),
+      scoped(String.raw`\b(?:Stop-Service|Set-Service)\b`, '[^|;&]', String.raw`\bAmazonSSMAgent\b`),
       /\b(?:net\s+stop|sc(?:\.exe)?\s+(?:stop|config))\s+AmazonSSMAgent\b/i,
-      /\b(?:pkill|killall)\b[^|;&]*\bamazon-ssm-agent\b/i,
+      scoped(String.raw`\b(?:pkill|killall)\b`, '[^|;&]', String.raw`\bamazon-ssm-agent\b`),
     ],
     examples: {
       match: [
@@ -255,11 +329,11 @@ export const COMMAND_RULES: CommandRule[] = [
       /\bHISTFILE=\/dev\/null\b/i,
       /\bHISTSIZE=0\b/i,
       /\bset\s+\+o\s+history\b/i,
-      /\b(?:rm|shred|truncate)\b[^|;&]*\.(?:bash|zsh|sh)_history\b/i,
-      />\s*~?\S*\.(?:bash|zsh)_history\b/i,
+      scoped(String.raw`\b(?:rm|shred|truncate)\b`, '[^|;&]', String.raw`\.(?:bash|zsh|sh)_history\b`),
+      />\s*~?[^\s>]*\.(?:bash|zsh)_history\b/i,
       /\bClear-History\b/i,
-      /\bRemove-Item\b[^|;&]*HistorySavePath/i,
-      /\bSet-PSReadLineOption\b[^|;&]*-HistorySaveStyle\s+SaveNothing/i,
+      scoped(String.raw`\bRemove-Item\b`, '[^|;&]', 'HistorySavePath'),
+      scoped(String.raw`\bSet-PSReadLineOption\b`, '[^|;&]', String.raw`-HistorySaveStyle\s+SaveNothing`),
     ],
     examples: {
       match: [
@@ -288,10 +362,10 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1098/004/`],
     patterns: [
-      />>?\s*\S*authorized_keys2?\b/i,
-      /\btee\b[^|;&]*authorized_keys2?\b/i,
+      />>?\s*[^\s>]*authorized_keys2?\b/i,
+      scoped(String.raw`\btee\b`, '[^|;&]', String.raw`authorized_keys2?\b`),
       /\bssh-copy-id\b/i,
-      /\b(?:cp|mv)\b[^|;&]*\sauthorized_keys2?\b/i,
+      scoped(String.raw`\b(?:cp|mv)\b`, '[^|;&]', String.raw`\sauthorized_keys2?\b`),
     ],
     examples: {
       match: [
@@ -316,8 +390,12 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1136/001/`],
     patterns: [
-      /(?:^|[;&|]\s*|\bsudo\s+(?:-\S+\s+)*)(?:useradd|adduser|newusers)\b/i,
-      /\bnet\s+user\s+\S+.*\/add\b/i,
+      new RegExp(
+        String.raw`(?:^|[;&|]\s*|${flagsThenSource('sudo', '')})(?:useradd|adduser|newusers)\b`,
+        'i',
+      ),
+      // Only the line's first `net user X` is tried (it leaves the most room for `/add` after it).
+      firstThen(String.raw`\bnet\s+user\s+\S`, String.raw`.*\/add\b`),
       /\bNew-LocalUser\b/i,
     ],
     examples: {
@@ -344,14 +422,31 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1048/`, `${ATTACK}/T1567/002/`],
     patterns: [
-      /\baws\s+s3\s+(?:cp|mv|sync)\s+(?:--?\S+\s+)*(?!s3:\/\/)\S+\s+(?:--?\S+\s+)*s3:\/\//i,
+      // Flags, one source (the first word that is not a flag, or a flag), flags, then the s3:// target;
+      // the source is pinned so the two flag lists cannot trade flags (quadratic in the flags).
+      /\baws\s+s3\s+(?:cp|mv|sync)\s+(?:(?:--?\S+\s+)*(?!s3:\/\/)(?!--?\S)\S+\s+(?:--?\S+\s+)*|(?:--?\S+\s+)+)s3:\/\//i,
       /\baws\s+s3api\s+put-object\b/i,
-      /\bscp\b(?:\s+-\S+(?:\s+\d+)?)*\s+(?![\w.-]*@?[\w.-]+:)\S+\s+\S*[\w.-]+:\S*/i,
-      /\bcurl\b[^|;&]*(?:\s-T\s*\S|\s--upload-file\b|\s(?:-d|--data(?:-binary|-raw|-urlencode)?)\s*[\w=]*@\S|\s(?:-F|--form)\s*\S*=@\S)/i,
-      /\bwget\b[^|;&]*--post-file\b/i,
-      /\bbase64\b[^|]*\|[^|]*\b(?:curl|wget|nc|ncat)\b/i,
-      /\b(?:Invoke-WebRequest|Invoke-RestMethod|iwr|irm)\b[^|;]*\s-InFile\b/i,
-      /\b(?:Invoke-WebRequest|Invoke-RestMethod|iwr|irm)\b[^|;]*-Method\s+(?:POST|PUT)\b[^|;]*-Body\s+\(?\s*(?:Get-Content|\[IO\.File\])/i,
+      // An `scp` that ends a flag of an earlier `scp`'s flag list is not tried again: the earlier one
+      // can do all it can (`scp -scp -scp …` walked every later flag from every name). The look-back
+      // is lazy, so it stops at the nearest `scp` before.
+      /(?<!\bscp(?:\s+-\S+(?:\s+\d+)?)*?\s+-\S*)\bscp\b(?:\s+-\S+(?:\s+\d+)?)*\s+(?!(?:[\w.-]*@)?[\w.-]+:)\S+\s+\S*[\w.-]:\S*/i,
+      scoped(
+        String.raw`\bcurl\b`,
+        '[^|;&]',
+        String.raw`(?:\s-T\s*\S|\s--upload-file\b|\s(?:-d|--data(?:-binary|-raw|-urlencode)?)\s*[\w=]*@\S|\s(?:-F|--form)\s*\S*=@\S)`,
+      ),
+      scoped(String.raw`\bwget\b`, '[^|;&]', String.raw`--post-file\b`),
+      scoped(String.raw`\bbase64\b`, '[^|]', String.raw`\|[^|]*\b(?:curl|wget|nc|ncat)\b`),
+      scoped(INVOKE_WEB, '[^|;]', String.raw`\s-InFile\b`),
+      scoped(
+        INVOKE_WEB,
+        '[^|;]',
+        scopedTail(
+          String.raw`-Method\s+(?:POST|PUT)\b`,
+          '[^|;]',
+          String.raw`-Body\s+(?:\(\s*)?(?:Get-Content|\[IO\.File\])`,
+        ),
+      ),
     ],
     examples: {
       match: [
@@ -387,11 +482,27 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1059/`, `${ATTACK}/T1105/`],
     patterns: [
-      /\b(?:curl|wget|fetch)\b[^|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:ba|z|da|k)?sh\b/i,
-      /\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:python[\d.]*|perl|ruby|php)\b/i,
+      scoped(
+        String.raw`\b(?:curl|wget|fetch)\b`,
+        '[^|;&]',
+        String.raw`\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:ba|z|da|k)?sh\b`,
+      ),
+      scoped(
+        String.raw`\b(?:curl|wget)\b`,
+        '[^|;&]',
+        String.raw`\|\s*(?:sudo\s+)?(?:python[\d.]*|perl|ruby|php)\b`,
+      ),
       /\b(?:ba|z)?sh\s+(?:-c\s+)?["']?\$\(\s*(?:curl|wget)\b/i,
-      /\b(?:IEX|Invoke-Expression)\b[^;]*\b(?:DownloadString|DownloadFile|Invoke-WebRequest|iwr|Invoke-RestMethod|irm)\b/i,
-      /\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b[^;]*\|\s*(?:iex|Invoke-Expression)\b/i,
+      scoped(
+        String.raw`\b(?:IEX|Invoke-Expression)\b`,
+        '[^;]',
+        String.raw`\b(?:DownloadString|DownloadFile|Invoke-WebRequest|iwr|Invoke-RestMethod|irm)\b`,
+      ),
+      scoped(
+        String.raw`\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b`,
+        '[^;]',
+        String.raw`\|\s*(?:iex|Invoke-Expression)\b`,
+      ),
     ],
     examples: {
       match: [
@@ -418,14 +529,18 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1562/001/`],
     patterns: [
-      /\bSet-MpPreference\b[^|;]*-Disable(?:RealtimeMonitoring|BehaviorMonitoring|IOAVProtection|ScriptScanning)\s+(?:\$true|1)\b/i,
-      /\bAdd-MpPreference\b[^|;]*-ExclusionPath\b/i,
+      scoped(
+        String.raw`\bSet-MpPreference\b`,
+        '[^|;]',
+        String.raw`-Disable(?:RealtimeMonitoring|BehaviorMonitoring|IOAVProtection|ScriptScanning)\s+(?:\$true|1)\b`,
+      ),
+      scoped(String.raw`\bAdd-MpPreference\b`, '[^|;]', String.raw`-ExclusionPath\b`),
       /\bauditctl\s+(?:-e\s*0|-D)\b/i,
       /\b(?:systemctl\s+(?:stop|disable|mask)|service)\s+auditd\b/i,
       /\bsetenforce\s+(?:0|permissive)\b/i,
-      /\biptables\s+(?:-\S+\s+)*-F\b/i,
+      flagsThen('iptables', String.raw`-F\b`),
       /\bnetsh\s+advfirewall\s+set\s+\S+\s+state\s+off\b/i,
-      /\bSet-NetFirewallProfile\b[^|;]*-Enabled\s+(?:False|\$false|0)\b/i,
+      scoped(String.raw`\bSet-NetFirewallProfile\b`, '[^|;]', String.raw`-Enabled\s+(?:False|\$false|0)\b`),
       /\bsystemctl\s+(?:stop|disable|mask)\s+(?:falcon-sensor|cloudwatch-agent|amazon-cloudwatch-agent|guardduty-agent)\b/i,
     ],
     examples: {
@@ -454,7 +569,11 @@ export const COMMAND_RULES: CommandRule[] = [
     ],
     references: [`${ATTACK}/T1552/001/`],
     patterns: [
-      /\b(?:cat|less|more|head|tail|bat|strings|xxd|od|type|gc|Get-Content)\b[^|;&]*(?:\.aws[\\/](?:credentials|config)\b|\.pem\b|\.key\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|\bsecrets?\.(?:txt|json|ya?ml|env)\b|\.env\b|\.pgpass\b|\.my\.cnf\b|\.netrc\b|\.git-credentials\b|\bunattend\.xml\b)/i,
+      scoped(
+        String.raw`\b(?:cat|less|more|head|tail|bat|strings|xxd|od|type|gc|Get-Content)\b`,
+        '[^|;&]',
+        String.raw`(?:\.aws[\\/](?:credentials|config)\b|\.pem\b|\.key\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|\bsecrets?\.(?:txt|json|ya?ml|env)\b|\.env\b|\.pgpass\b|\.my\.cnf\b|\.netrc\b|\.git-credentials\b|\bunattend\.xml\b)`,
+      ),
     ],
     examples: {
       match: [

@@ -17,6 +17,22 @@ export const SYSTEM_RULES: RuleMeta[] = [
     ],
   },
   {
+    id: 'scan-work-capped',
+    category: 'scan-error',
+    severity: 'LOW',
+    title: 'Transcript scan reached a work limit: part of the evidence was only counted',
+    description:
+      'The session printed more secrets or personal data than the scan keeps as evidence: more than 512 distinct ' +
+      'values on one line (LINE_VALUES_CAPPED) or more than 20 000 detections in one delivery ' +
+      '(DELIVERY_DETECTIONS_CAPPED). Everything was still scanned and counted in the other findings of the ' +
+      'session; hits past the limit carry no excerpt or line number and repeats among them are counted again.',
+    playbook: [
+      'Read the other findings of the session: their counts include the capped hits.',
+      'A bulk dump (a table, a key file, a log of tokens) was printed: find the command that printed it and treat every value it holds as exposed.',
+      'If the output looks generated to flood the monitor, review the rest of the session closely.',
+    ],
+  },
+  {
     id: 'responder.session-terminated',
     category: 'session-terminated',
     severity: 'HIGH',

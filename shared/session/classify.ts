@@ -1,3 +1,5 @@
+import { describeError } from '../errors';
+import { redactField } from '../format/redact';
 import { stableId } from '../ids';
 import type { Config } from '../model/config';
 import { type Evidence, type Finding, maxSeverity, type Severity, shiftSeverity } from '../model/finding';
@@ -7,7 +9,7 @@ import { baseEventName } from './monitor';
 import { CidrMatcher } from './network';
 import { mayConcernSessions, normalise } from './normalise';
 import { parseRecord, unwrapEnvelope } from './parse';
-import { diffPreferences, preferenceInputs } from './preferences';
+import { diffPreferences, digestPreferences, preferenceInputs } from './preferences';
 import type { ClassifyContext, ClassifyResult, SessionEvent, SessionKind } from './types';
 
 /**
@@ -28,7 +30,7 @@ export async function classifyRecord(raw: unknown, ctx: ClassifyContext): Promis
     if (!ev) return { findings: [] };
     return { findings: await classifyEvent(ev, ctx) };
   } catch (e) {
-    return { findings: [], error: `classification failed: ${oneLine(e)}` };
+    return { findings: [], error: `classification failed: ${describeError(e)}` };
   }
 }
 
@@ -141,10 +143,11 @@ async function startFindings(ev: SessionEvent, ctx: ClassifyContext): Promise<Fi
 async function resumeFindings(ev: SessionEvent, ctx: ClassifyContext): Promise<Finding[]> {
   const { config } = ctx;
   const start = ev.sessionId ? await ctx.sessions.get(ev.sessionId) : undefined;
+  // Stored members were redacted when written; redacting again keeps older items safe too (idempotent).
   const enriched: SessionEvent = {
     ...ev,
-    target: ev.target ?? start?.target,
-    documentName: ev.documentName ?? start?.documentName,
+    target: ev.target ?? redactField(start?.target, 256),
+    documentName: ev.documentName ?? redactField(start?.documentName, 256),
     kind: ev.kind ?? (start?.sessionKind as SessionKind | undefined),
   };
   const signals: Signal[] = [];
@@ -159,7 +162,7 @@ async function resumeFindings(ev: SessionEvent, ctx: ClassifyContext): Promise<F
       finding(ruleId, enriched, config, { reasons: [signal.reason], evidence: evidenceOf(signal) }),
     );
   }
-  const before = start?.sourceIp;
+  const before = redactField(start?.sourceIp, 128);
   const now = ev.sourceIp;
   if (before === undefined || now === undefined || ev.sourceIsService || sameIp(before, now)) return context;
   const primary = finding('session-resumed-new-ip', enriched, config, {
@@ -181,9 +184,10 @@ async function failedCall(ev: SessionEvent, ctx: ClassifyContext): Promise<Findi
   if (!DENIED.test(code)) return [];
   const { windowMinutes, burstThreshold } = ctx.config.accessDenied;
   const timeMs = Date.parse(ev.time);
+  // Keys and ids are hashed: window items in state hold no ARN or event id of the record.
   const count = await ctx.windows.hit(
-    `access-denied#${ev.principal.arn}`,
-    ev.eventKey,
+    `access-denied#${stableId(ev.principal.arn)}`,
+    stableId(ev.eventKey),
     timeMs,
     windowMinutes * 60_000,
   );
@@ -221,16 +225,19 @@ async function preferencesFinding(ev: SessionEvent, ctx: ClassifyContext): Promi
     reasons.push('content is redacted in CloudTrail: the new preferences are unknown');
     return finding('session-preferences-changed', ev, config, { reasons, evidence });
   }
-  const current = preferenceInputs(await currentPreferences(prefs.source, ev.resourceName));
-  if (!current) {
+  const read = preferenceInputs(await currentPreferences(prefs.source, ev.resourceName));
+  if (!read) {
     reasons.push('the new preferences could not be read');
     return finding('session-preferences-changed', ev, config, { reasons, evidence });
   }
-  const before = await prefs.store.get(ev.resourceName);
+  // Compared and stored as digests: state never holds a preference value (bucket, log group, key).
+  const current = digestPreferences(read);
+  const stored = await prefs.store.get(ev.resourceName);
+  const before = stored === undefined ? undefined : digestPreferences(stored);
   const diff = diffPreferences(before, current);
   await prefs.store.put(ev.resourceName, current);
   for (const c of diff.changes)
-    evidence.push({ kind: 'PREFERENCE', excerpt: clip(`${c.key}: ${c.change}`, 120) });
+    evidence.push({ kind: 'PREFERENCE', excerpt: `${redactField(c.key, 80) ?? '(unnamed)'}: ${c.change}` });
   if (before === undefined) reasons.push('no earlier preferences known: compared against nothing');
   if (diff.disabled.length === 0) {
     if (before !== undefined && diff.changes.length === 0) reasons.push('no preference value changed');
@@ -265,7 +272,7 @@ function tamperingFinding(ev: SessionEvent, config: Config, extra: string[], ste
     ...extra,
   ];
   const evidence: Evidence[] = [{ kind: 'API', excerpt: api }];
-  if (ev.resourceName) evidence.push({ kind: 'RESOURCE', excerpt: clip(ev.resourceName, 200) });
+  if (ev.resourceName) evidence.push({ kind: 'RESOURCE', excerpt: ev.resourceName });
   return finding(ruleId, ev, config, {
     severity: shiftSeverity(severityOf(ruleId, config), steps),
     reasons,
@@ -316,7 +323,7 @@ function kindHit(ev: SessionEvent, config: Config): Hit {
         reasons: [
           `custom session document ${ev.documentName}: what it runs and whether it is logged depend on it`,
         ],
-        evidence: [{ kind: 'DOCUMENT', excerpt: clip(ev.documentName ?? '', 200) }],
+        evidence: [{ kind: 'DOCUMENT', excerpt: ev.documentName ?? '' }],
       };
     default:
       return { ruleId: 'session-start-shell', reasons: ['interactive shell session'], evidence: [] };
@@ -354,7 +361,8 @@ async function productionTag(target: string | undefined, ctx: ClassifyContext): 
   const wanted = compiled(ctx.config).production;
   for (const [key, value] of Object.entries(tags)) {
     if (typeof value !== 'string') continue;
-    if (wanted.get(key.toLowerCase())?.has(value.trim().toLowerCase())) return clip(`${key}=${value}`, 120);
+    if (wanted.get(key.toLowerCase())?.has(value.trim().toLowerCase()))
+      return redactField(`${key}=${value}`, 120);
   }
   return undefined;
 }
@@ -445,18 +453,4 @@ function finding(
   if (ev.eventId) f.eventId = ev.eventId;
   if (extra.count !== undefined) f.count = extra.count;
   return f;
-}
-
-function clip(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
-}
-
-function oneLine(e: unknown): string {
-  let msg = 'unknown error';
-  try {
-    msg = e instanceof Error ? e.message : String(e);
-  } catch {
-    // A thrown value whose toString throws: keep the generic text.
-  }
-  return clip(msg.replace(/\s+/g, ' '), 200);
 }

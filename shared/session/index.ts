@@ -14,6 +14,7 @@ export {
 export { normaliseTime, type ParseResult, parseRecord, unwrapEnvelope } from './parse';
 export {
   diffPreferences,
+  digestPreferences,
   type PreferenceChange,
   type PreferencesDiff,
   type Protection,

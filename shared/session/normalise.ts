@@ -1,8 +1,17 @@
+import { errorCodeField, hostField, identityField, isIpAddress, redactField } from '../format/redact';
+import { field } from '../format/sanitize';
 import { stableId } from '../ids';
-import type { CloudTrailRecord, UserIdentity } from '../model/cloudtrail';
+import { type CloudTrailRecord, IDENTITY_TYPES, type UserIdentity } from '../model/cloudtrail';
 import { type Config, DEFAULT_CONFIG } from '../model/config';
 import { baseEventName, hasPrefix, monitorApi } from './monitor';
-import type { CallerClient, SessionAction, SessionEvent, SessionKind, SessionPrincipal } from './types';
+import type {
+  CallerClient,
+  ReasonSummary,
+  SessionAction,
+  SessionEvent,
+  SessionKind,
+  SessionPrincipal,
+} from './types';
 
 const SSM = 'ssm.amazonaws.com';
 const SESSION_ACTIONS: ReadonlyMap<string, SessionAction> = new Map([
@@ -46,9 +55,15 @@ export function mayConcernSessions(eventSource: unknown, eventName: unknown): bo
 /** Longest string kept from a record: CloudTrail members are short; anything longer is hostile or broken. */
 const CLIP = 512;
 
+const REGION = /^[a-z]{2}(?:-[a-z]+){1,3}-\d{1,2}$/;
+const ACCOUNT = /^\d{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Reduce a parsed record to a SessionEvent, or undefined for events session classification does not
  * handle. Pure and cheap: no I/O, no config beyond names (preferences documents, resource prefix).
+ * Every string of the event is display-safe (see SessionEvent): decisions that need a raw member
+ * (the action, the kind, the monitored resource's prefix) are taken here, before redaction.
  */
 export function normalise(
   record: CloudTrailRecord,
@@ -60,35 +75,49 @@ export function normalise(
 
   const req = record.requestParameters ?? {};
   const res = record.responseElements ?? {};
-  const sourceIp = clip(record.sourceIPAddress);
+  const rawIp = text(record.sourceIPAddress);
   const ev: SessionEvent = {
     action,
-    eventName: clip(record.eventName) ?? '',
-    eventSource: source,
+    // Both from fixed lists (actionOf), but still one clean line.
+    eventName: field(record.eventName, 128),
+    eventSource: field(source, 128),
+    // Never shown: only hashed into finding ids and state keys.
     eventKey: record.eventID ? record.eventID : recordHash(record),
-    eventId: record.eventID ? clip(record.eventID) : undefined,
+    eventId: shaped(record.eventID, UUID, 64),
     time: record.eventTime,
-    account: clip(record.recipientAccountId ?? record.userIdentity?.accountId),
-    region: clip(record.awsRegion),
+    account: shaped(record.recipientAccountId ?? record.userIdentity?.accountId, ACCOUNT),
+    region: shaped(record.awsRegion, REGION),
     principal: principalOf(record),
-    sourceIp,
-    sourceIsService: sourceIp !== undefined && isServiceSource(sourceIp),
-    userAgent: clip(record.userAgent),
-    errorCode: clip(record.errorCode),
-    errorMessage: clip(record.errorMessage),
+    sourceIp: sourceIpOf(rawIp),
+    sourceIsService: rawIp !== undefined && isServiceSource(rawIp),
+    userAgent: redactField(record.userAgent, 256),
+    errorCode: errorCodeField(record.errorCode),
+    errorMessage: redactField(record.errorMessage, 256),
   };
 
   if (action === 'start' || action === 'resume' || action === 'terminate' || action === 'other') {
-    ev.sessionId = clip(text(res.sessionId) ?? text(req.sessionId), 128);
+    ev.sessionId = identityField(text(res.sessionId) ?? text(req.sessionId), 128);
   }
   if (action === 'start') addSessionRequest(ev, req);
   if (action === 'preferences-change') {
-    ev.resourceName = clip(documentName(text(req.name)));
-    ev.documentType = clip(documentTypeOf(req, res));
+    ev.resourceName = redactField(documentName(text(req.name)), 256);
+    ev.documentType = redactField(documentTypeOf(req, res), 64);
   }
   if (action === 'monitor-tampering')
-    ev.resourceName = clip(monitorResource(record, source, config.resourcePrefix));
+    ev.resourceName = redactField(monitorResource(record, source, config.resourcePrefix), CLIP);
   return ev;
+}
+
+/** A member of a fixed shape (account id, region, event id) as is; anything else redacted. */
+function shaped(v: unknown, shape: RegExp, max = 128): string | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  return shape.test(v) ? v : redactField(v, max);
+}
+
+/** An IP address as is; a service name (`ssm.amazonaws.com`, `AWS Internal`) or anything else redacted. */
+function sourceIpOf(ip: string | undefined): string | undefined {
+  if (ip === undefined) return undefined;
+  return isIpAddress(ip) ? ip : redactField(ip, 128);
 }
 
 function actionOf(record: CloudTrailRecord, source: string, config: Config): SessionAction | undefined {
@@ -133,18 +162,32 @@ function documentTypeOf(req: Record<string, unknown>, res: Record<string, unknow
 }
 
 function addSessionRequest(ev: SessionEvent, req: Record<string, unknown>): void {
-  ev.target = clip(text(req.target), 256);
-  ev.documentName = clip(documentName(text(req.documentName)), 256);
-  const kind = ev.documentName === undefined ? 'shell' : (KINDS.get(ev.documentName) ?? 'custom');
+  ev.target = redactField(text(req.target), 256);
+  const doc = documentName(text(req.documentName));
+  ev.documentName = redactField(doc, 256);
+  const kind = doc === undefined ? 'shell' : (KINDS.get(doc) ?? 'custom');
   ev.kind = kind;
-  const reason = text(req.reason)?.trim();
-  if (reason) ev.reason = clip(reason, 256);
+  const reason = summariseReason(req.reason);
+  if (reason) ev.reason = reason;
   const params = typeof req.parameters === 'object' && req.parameters !== null ? req.parameters : {};
   const p = params as Record<string, unknown>;
   ev.port = port(param(p, 'portNumber')) ?? (kind === 'ssh' ? 22 : undefined);
   ev.localPort = port(param(p, 'localPortNumber'));
-  const host = param(p, 'host');
-  if (host) ev.host = clip(host, 253);
+  const host = hostField(param(p, 'host'));
+  if (host) ev.host = host;
+}
+
+/** Longest masked excerpt of a session reason kept in state. */
+const REASON_EXCERPT = 80;
+
+/**
+ * What state keeps of a session reason (free text, 1–256 characters, that people fill with ticket
+ * numbers, names and worse): that one was given, its length and a short masked excerpt; never the text.
+ */
+export function summariseReason(reason: unknown): ReasonSummary | undefined {
+  const trimmed = text(reason)?.trim();
+  if (!trimmed) return undefined;
+  return { length: trimmed.length, excerpt: redactField(trimmed, REASON_EXCERPT) ?? '' };
 }
 
 /** `parameters` values are arrays of strings; tolerate a bare string or number too. */
@@ -194,10 +237,18 @@ export function isServiceSource(ip: string): boolean {
 const SSO_PATH = 'aws-reserved/sso.amazonaws.com/';
 const SSO_ROLE = /AWSReservedSSO_(.+)_[0-9a-f]+$/;
 const INSTANCE_SESSION = /^i-[0-9a-f]{8,17}$/;
+const KNOWN_TYPES: ReadonlySet<string> = new Set(IDENTITY_TYPES);
 
+/** Who made the call. Decided on the raw identity; every string returned is display-safe. */
 export function principalOf(record: CloudTrailRecord): SessionPrincipal {
   const id: UserIdentity = record.userIdentity ?? {};
-  const type = clip(id.type) ?? 'Unknown';
+  const rawType = text(id.type);
+  const type =
+    rawType === undefined
+      ? 'Unknown'
+      : KNOWN_TYPES.has(rawType)
+        ? rawType
+        : (redactField(rawType, 64) ?? 'Unknown');
   const ctx = id.sessionContext;
   const issuer = ctx?.sessionIssuer;
   const mfaFlag = ctx?.attributes?.mfaAuthenticated;
@@ -215,17 +266,18 @@ export function principalOf(record: CloudTrailRecord): SessionPrincipal {
   const sso =
     type === 'AssumedRole' &&
     (issuerArn.includes(SSO_PATH) || (roleName?.startsWith('AWSReservedSSO_') ?? false));
-  const permissionSet = sso ? SSO_ROLE.exec(roleName ?? issuerArn)?.[1] : undefined;
+  // Bounded: the pattern backtracks over `_` separators, and the name is the caller's to choose.
+  const permissionSet = sso ? SSO_ROLE.exec((roleName ?? issuerArn).slice(0, 256))?.[1] : undefined;
 
   return {
     type,
-    arn: arn ?? clip(id.invokedBy) ?? clip(storeUser) ?? clip(id.principalId) ?? 'unknown',
-    name: clip(nameOf(type, id, arn, roleSession, root)),
-    accountId: clip(id.accountId),
+    arn: identityField(arn ?? text(id.invokedBy) ?? storeUser ?? text(id.principalId), CLIP) ?? 'unknown',
+    name: identityField(nameOf(type, id, arn, roleSession, root), 256),
+    accountId: shaped(id.accountId, ACCOUNT),
     mfa: flag(mfaFlag),
     sso,
-    ssoPermissionSet: clip(permissionSet),
-    roleName: clip(roleName),
+    ssoPermissionSet: redactField(permissionSet, 128),
+    roleName: redactField(roleName, 128),
     longTermKey: id.accessKeyId?.startsWith('AKIA') ?? false,
     root,
     instanceCredentials:

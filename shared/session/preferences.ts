@@ -1,6 +1,10 @@
+import { redactField } from '../format/redact';
+import { stableId } from '../ids';
+
 /**
  * Session Manager preferences (the `inputs` of SSM-SessionManagerRunShell) before and after a change.
- * Values are never reported: only which keys changed and whether a protection went on or off.
+ * Values are never reported: only which keys changed and whether a protection went on or off. Nor are
+ * they stored: state keeps a digest ({@link digestPreferences}) that answers the same questions.
  */
 
 export type Protection = 'logging' | 'streaming' | 'encryption';
@@ -29,6 +33,31 @@ export function preferenceInputs(
   return typeof inputs === 'object' && inputs !== null && !Array.isArray(inputs)
     ? (inputs as Record<string, unknown>)
     : doc;
+}
+
+/** A digested string value: `#h:` and 16 hex digits of its SHA-256. */
+const DIGEST = /^#h:[0-9a-f]{16}$/;
+
+/**
+ * What state keeps of preferences: flags, numbers and empty values as they are (they say whether a
+ * protection is on), every other value replaced by a digest (equal values, equal digests), keys
+ * redacted. Diffing two digests gives the same changes as diffing the values. Idempotent, so stored
+ * digests and older stored values can be digested again when read.
+ */
+export function digestPreferences(prefs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(preferenceInputs(prefs) ?? {})) {
+    out[redactField(key, 80) ?? '<key>'] = digestValue(value);
+  }
+  return out;
+}
+
+function digestValue(v: unknown): unknown {
+  if (v === undefined || v === null || typeof v === 'boolean' || typeof v === 'number') return v;
+  if (isFlag(v)) return v;
+  if (!isSet(v)) return typeof v === 'string' ? '' : {};
+  if (typeof v === 'string' && DIGEST.test(v)) return v;
+  return `#h:${stableId(stable(v)).slice(0, 16)}`;
 }
 
 /** Pure diff of two preference sets; `before` undefined means the previous state is unknown. */

@@ -1,6 +1,14 @@
 import type { Config } from '../model/config';
 import type { Finding } from '../model/finding';
-import type { PreferencesStore, SessionStore, TargetTagSource, WindowStore } from '../state/types';
+import type {
+  PreferencesStore,
+  ReasonSummary,
+  SessionStore,
+  TargetTagSource,
+  WindowStore,
+} from '../state/types';
+
+export type { ReasonSummary };
 
 /** Old/new session preferences around a preferences-document change (content is redacted in CloudTrail). */
 export interface PreferencesSource {
@@ -72,7 +80,12 @@ export interface SessionPrincipal {
   client: CallerClient;
 }
 
-/** A CloudTrail record reduced to what session classification needs (all strings clipped). */
+/**
+ * A CloudTrail record reduced to what session classification needs. Every string but `eventKey` is
+ * display-safe: one line, bounded, and either of its expected shape (account id, region, event id, IP
+ * address, error code, host name) or redacted (shared/format/redact.ts: secrets and personal data
+ * masked). `eventKey` is raw and only ever hashed (finding ids, state keys).
+ */
 export interface SessionEvent {
   action: SessionAction;
   eventName: string;
@@ -99,9 +112,10 @@ export interface SessionEvent {
   /** Port on the target side (`portNumber`), and the local port when given. */
   port?: number;
   localPort?: number;
-  /** Remote host of a remote-host port forward. */
+  /** Remote host of a remote-host port forward (masked whole unless it is a plain host name or address). */
   host?: string;
-  reason?: string;
+  /** The session reason, summarised: never its text. */
+  reason?: ReasonSummary;
   /** preferences-change: the document; monitor-tampering: the affected resource (name or ARN). */
   resourceName?: string;
   /** preferences-change: document type when the record shows it (`Session`). */

@@ -8,6 +8,7 @@ import type {
   TerminationGuard,
   WindowStore,
 } from './types';
+import { storableSession } from './types';
 
 /** In-memory state for the CLI and tests: same contracts as the DynamoDB adapter. */
 export class MemorySessionStore implements SessionStore {
@@ -22,7 +23,8 @@ export class MemorySessionStore implements SessionStore {
   }
   async put(record: SessionRecord) {
     const prev = this.read(record.sessionId);
-    this.set({ ...record, endedAt: record.endedAt ?? prev?.endedAt });
+    const endedAt = record.endedAt ?? prev?.endedAt;
+    this.set({ ...storableSession(record), ...(endedAt ? { endedAt } : {}) });
   }
   async markEnded(sessionId: string, time: string) {
     const prev = this.read(sessionId);

@@ -5,7 +5,20 @@ import type { Principal } from '../model/finding';
  * implementations in `./memory.ts`, the Lambdas the DynamoDB adapter in `shared/aws/state.ts`.
  */
 
-/** What we remember of a session from its StartSession event. */
+/**
+ * What is kept of a session's `reason` (free text people fill with ticket numbers, names and worse):
+ * that one was given, its length and a short masked excerpt. Never the text itself.
+ */
+export interface ReasonSummary {
+  length: number;
+  /** Masked and sanitised (shared/format/redact.ts), at most 80 characters. */
+  excerpt: string;
+}
+
+/**
+ * What we remember of a session from its StartSession event. Every string is display-safe (redacted
+ * by the normaliser): state items hold no raw personal data or secret.
+ */
 export interface SessionRecord {
   sessionId: string;
   startTime: string;
@@ -16,9 +29,41 @@ export interface SessionRecord {
   sourceIp?: string;
   documentName?: string;
   sessionKind?: string;
-  reason?: string;
+  reason?: ReasonSummary;
   /** Set when a TerminateSession was seen (or the responder ended it). */
   endedAt?: string;
+}
+
+const RECORD_STRINGS = [
+  'startTime',
+  'account',
+  'region',
+  'target',
+  'sourceIp',
+  'documentName',
+  'sessionKind',
+  'endedAt',
+] as const;
+
+/**
+ * The members of a session record a store keeps, and nothing else: a caller that passes more (an
+ * old record with the raw reason text, an extra member) does not get it written. Stores call this.
+ */
+export function storableSession(record: SessionRecord): SessionRecord {
+  const out: SessionRecord = { sessionId: record.sessionId, startTime: record.startTime };
+  for (const k of RECORD_STRINGS) {
+    const v = record[k];
+    if (typeof v === 'string') out[k] = v;
+  }
+  const p = record.principal;
+  if (p && typeof p.arn === 'string' && typeof p.type === 'string') {
+    out.principal = { arn: p.arn, type: p.type, ...(typeof p.name === 'string' ? { name: p.name } : {}) };
+  }
+  const r = record.reason;
+  if (typeof r === 'object' && r !== null && typeof r.length === 'number' && typeof r.excerpt === 'string') {
+    out.reason = { length: r.length, excerpt: r.excerpt };
+  }
+  return out;
 }
 
 export interface SessionStore {

@@ -1,10 +1,14 @@
 import { gunzipSync } from 'node:zlib';
+import { describeError } from '../errors';
+import { stableId } from '../ids';
 import { splitPrompt } from './commands';
 import type { ItemError, TranscriptChunk } from './types';
 
 /**
  * Readers for every session-log shape the SSM agent and CloudWatch Logs produce. Each returns chunks
- * and per-item errors; none throws, whatever the input.
+ * and per-item errors; none throws, whatever the input. Raw logs and streaming JSON Lines are also
+ * readable incrementally ({@link RawLogReader}, {@link SessionEventBatcher}) so a file of any size is
+ * scanned in bounded pieces.
  */
 
 export type TranscriptShape = 'subscription' | 'data-message' | 'streaming-jsonl' | 'raw-log';
@@ -16,6 +20,35 @@ export interface ReadResult {
 
 type Owner = NonNullable<TranscriptChunk['owner']>;
 type ChunkEvent = TranscriptChunk['events'][number];
+
+/** Decompressed size of one gzip file or buffer; past it the rest is not read (gzip bombs). */
+export const MAX_GUNZIP_BYTES = 256 * 1024 * 1024;
+/**
+ * Decompressed `awslogs.data` of one subscription payload. CloudWatch Logs batches at most 1 MiB of
+ * log events per delivery; the JSON around them stays well below this.
+ */
+export const MAX_SUBSCRIPTION_BYTES = 32 * 1024 * 1024;
+/** Raw session-log text handed to the scan per delivery (cut on a line end when there is one). */
+export const RAW_CHUNK_CHARS = 1024 * 1024;
+/** Streaming session-event text gathered (all sessions of a file together) before it is scanned. */
+export const SESSION_BATCH_CHARS = 1024 * 1024;
+/**
+ * The scan takes an event whose last line is at least this many UTF-8 bytes as possibly cut by the
+ * agent and joins the next event to it (scan.ts `CUT_EVENT_BYTES` / `mayBeCut`); the raw-log reader
+ * must know it to end a delivery on such a line without merging it with the next one.
+ */
+const AGENT_CUT_BYTES = 32_000;
+/**
+ * A line with no end in sight is cut once this long (a delivery holds at least this much of it):
+ * far above AGENT_CUT_BYTES, so the scan continues it in the next delivery.
+ */
+const LONG_SEGMENT_CHARS = 64 * 1024;
+/** The `script` header is one line; this much is waited for before giving up on it. */
+const HEADER_CHARS = 64 * 1024;
+/** A prompt is at the start of a line: shape detection looks no further (bounded work per line). */
+const PROMPT_PROBE_CHARS = 1024;
+const SCRIPT_START = 'Script started on ';
+const SCRIPT_DONE = 'Script done on ';
 
 const decoder = new TextDecoder('utf-8');
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -34,7 +67,7 @@ export function detectTranscriptShape(sample: string | Uint8Array | object): Tra
     if (Array.isArray(o.sessionData)) return 'streaming-jsonl';
     return undefined;
   }
-  const head = sample.trimStart();
+  const head = sample.slice(0, 64 * 1024).trimStart();
   if (head.startsWith('{') || head.startsWith('[')) {
     if (/^\{\s*"awslogs"\s*:/.test(head)) return 'subscription';
     if (/"messageType"\s*:/.test(head) && /"logEvents"\s*:/.test(head)) return 'data-message';
@@ -42,21 +75,28 @@ export function detectTranscriptShape(sample: string | Uint8Array | object): Tra
     return undefined;
   }
   if (
-    head.startsWith('Script started on ') ||
+    head.startsWith(SCRIPT_START) ||
     head.includes('\u001b[') ||
     head.includes('Windows PowerShell transcript start') ||
-    head.split('\n', 40).some((line) => splitPrompt(line) !== undefined)
+    head.split('\n', 40).some((line) => splitPrompt(line.slice(0, PROMPT_PROBE_CHARS)) !== undefined)
   ) {
     return 'raw-log';
   }
   return undefined;
 }
 
-/** Any transcript file: auto-detects the shape (gzip too) and reads it. */
+/**
+ * Any transcript file held in memory: auto-detects the shape (gzip too) and reads it. The CLI streams
+ * files instead; this is for callers that already hold one delivery or a small file.
+ */
 export function readTranscriptFile(data: Uint8Array | string, fileName: string): ReadResult {
   try {
     let bytes = typeof data === 'string' ? undefined : data;
-    if (bytes && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) bytes = gunzipSync(bytes);
+    if (bytes && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
+      const out = gunzipLimited(bytes, MAX_GUNZIP_BYTES);
+      if (!out.ok) return fail(fileName, `unreadable: ${out.error}`);
+      bytes = out.bytes;
+    }
     const text = bytes ? decoder.decode(bytes) : (data as string);
     const shape = detectTranscriptShape(text);
     switch (shape) {
@@ -76,7 +116,7 @@ export function readTranscriptFile(data: Uint8Array | string, fileName: string):
         return fail(fileName, 'not a session log (no known transcript shape)');
     }
   } catch (e) {
-    return fail(fileName, `unreadable: ${errorText(e)}`);
+    return fail(fileName, `unreadable: ${describeError(e)}`);
   }
 }
 
@@ -87,17 +127,17 @@ export function readSubscription(payload: unknown, origin: string): ReadResult {
     if (typeof data !== 'string' || !data)
       return fail(origin, 'not a subscription payload (no awslogs.data)');
     if (!/^[A-Za-z0-9+/=\s]*$/.test(data)) return fail(origin, 'awslogs.data is not base64');
-    let json: string;
-    try {
-      json = decoder.decode(gunzipSync(Buffer.from(data, 'base64')));
-    } catch (e) {
-      return fail(origin, `awslogs.data is not gzip: ${errorText(e)}`);
-    }
-    const value = parseJson(json);
+    const out = gunzipLimited(Buffer.from(data, 'base64'), MAX_SUBSCRIPTION_BYTES);
+    if (!out.ok)
+      return fail(
+        origin,
+        out.tooLarge ? `awslogs.data: ${out.error}` : `awslogs.data is not gzip: ${out.error}`,
+      );
+    const value = parseJson(decoder.decode(out.bytes));
     if (!value.ok) return fail(origin, `awslogs.data is not JSON: ${value.error}`);
     return readDataMessage(value.value, origin);
   } catch (e) {
-    return fail(origin, `unreadable subscription payload: ${errorText(e)}`);
+    return fail(origin, `unreadable subscription payload: ${describeError(e)}`);
   }
 }
 
@@ -148,80 +188,243 @@ export function readDataMessage(message: unknown, origin: string): ReadResult {
     if (id) event.id = id;
     addEvent(bySession, stream, where, event, {});
   });
-  return { chunks: [...bySession.values()], errors };
+  return { chunks: Array.from(bySession.values()), errors };
 }
 
-/** Streaming session log events, one JSON object per line (`sessionData` arrays). */
+/**
+ * Streaming session-log events (objects with `sessionData`) gathered into deliveries per session:
+ * fed one parsed event at a time, it hands back chunks whenever {@link SESSION_BATCH_CHARS} of text
+ * are held, and a final chunk per session at the end. Events get an id from their position in the
+ * session, so identical output later in the file is never taken for a re-delivery.
+ */
+export class SessionEventBatcher {
+  private pending = new Map<string, TranscriptChunk>();
+  /** Events seen per session (all sessions of the file: their number bounds this map). */
+  private readonly counts = new Map<string, number>();
+  private chars = 0;
+
+  constructor(private readonly origin: string) {}
+
+  /** One parsed line; a message (no value in it) when it is not a usable session event. */
+  add(value: unknown): { error: string } | { chunks: TranscriptChunk[] } {
+    const session = isObject(value) ? sessionEvent(value) : 'not a JSON object';
+    if (typeof session === 'string') return { error: session };
+    if (!session.sessionId) return { error: 'session event without sessionId' };
+    const n = this.counts.get(session.sessionId) ?? 0;
+    this.counts.set(session.sessionId, n + 1);
+    const event = session.event;
+    event.id = `s:${stableId(n, event.time, event.text)}`;
+    addEvent(this.pending, session.sessionId, this.origin, event, session.owner);
+    this.chars += event.text.length;
+    return { chunks: this.chars >= SESSION_BATCH_CHARS ? this.take(false) : [] };
+  }
+
+  /** End of the file: what is held, and a final (possibly empty) chunk for every session seen. */
+  end(): TranscriptChunk[] {
+    for (const sessionId of this.counts.keys()) {
+      if (!this.pending.has(sessionId))
+        this.pending.set(sessionId, { sessionId, events: [], origin: this.origin });
+    }
+    return this.take(true);
+  }
+
+  private take(final: boolean): TranscriptChunk[] {
+    const chunks = Array.from(this.pending.values());
+    if (final) for (const c of chunks) c.final = true;
+    this.pending = new Map();
+    this.chars = 0;
+    return chunks;
+  }
+}
+
+/** Streaming session log events, one JSON object per line (`sessionData` arrays), held in memory. */
 export function readStreamingJsonl(text: string, origin: string): ReadResult {
   const errors: ItemError[] = [];
-  const bySession = new Map<string, TranscriptChunk>();
-  let index = 0;
-  for (const line of text.split('\n')) {
-    index++;
-    if (!line.trim()) continue;
-    const parsed = parseJson(line);
+  const chunks: TranscriptChunk[] = [];
+  const batcher = new SessionEventBatcher(origin);
+  let line = 0;
+  let from = 0;
+  while (from <= text.length) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl;
+    const raw = text.slice(from, end);
+    from = end + 1;
+    line++;
+    if (!raw.trim()) continue;
+    // `index` is the 1-based line number here.
+    const parsed = parseJson(raw);
     if (!parsed.ok) {
-      errors.push({ origin, index, message: `line ${index} is not JSON: ${parsed.error}` });
+      errors.push({ origin, index: line, message: `line ${line} is not JSON: ${parsed.error}` });
       continue;
     }
-    const session = isObject(parsed.value) ? sessionEvent(parsed.value) : 'not a JSON object';
-    if (typeof session === 'string') {
-      errors.push({ origin, index, message: `line ${index}: ${session}` });
-      continue;
-    }
-    if (!session.sessionId) {
-      errors.push({ origin, index, message: `line ${index}: session event without sessionId` });
-      continue;
-    }
-    addEvent(bySession, session.sessionId, origin, session.event, session.owner);
+    const r = batcher.add(parsed.value);
+    if ('error' in r) errors.push({ origin, index: line, message: `line ${line}: ${r.error}` });
+    else for (const c of r.chunks) chunks.push(c);
   }
-  const chunks = [...bySession.values()].map((c) => ({ ...c, final: true }));
+  for (const c of batcher.end()) chunks.push(c);
   return { chunks, errors };
 }
 
 /**
- * Raw session log: S3 / non-streaming CloudWatch (`script` output with ANSI sequences and
- * `Script started/done` framing, `\r\n` or `\r\r\n`) or a PowerShell transcript. The session id is the
- * file name (`<prefix>/<sessionId>.log`).
+ * Raw session log (S3 / non-streaming CloudWatch `script` output with ANSI sequences and `Script
+ * started/done` framing, or a PowerShell transcript), read incrementally: text goes in as it is
+ * read, deliveries of about {@link RAW_CHUNK_CHARS} come out, cut after a line end so the scan
+ * numbers lines as if it had the whole file; the last one is final. Memory: one delivery.
  */
-export function readRawLog(data: string | Uint8Array, fileName: string): ReadResult {
-  try {
-    let text = typeof data === 'string' ? data : decoder.decode(data);
-    const sessionId = sessionIdFromFileName(fileName);
-    if (!sessionId) return fail(fileName, 'cannot tell the session id from the file name');
-    let time = '';
-    let columns: number | undefined;
-    if (text.startsWith('Script started on ')) {
-      const nl = text.indexOf('\n');
-      const header = nl < 0 ? text : text.slice(0, nl);
-      text = nl < 0 ? '' : text.slice(nl + 1);
-      time = scriptTime(header) ?? '';
-      const cols = /\bCOLUMNS="(\d{1,4})"/.exec(header);
-      if (cols) columns = Number(cols[1]);
+export class RawLogReader {
+  private pieces: string[] = [];
+  private size = 0;
+  private headerDone = false;
+  private timeDone = false;
+  private time = '';
+  private columns: number | undefined;
+  private delivered = 0;
+  private readonly chunkChars: number;
+
+  /** `chunkChars`: text per delivery, default RAW_CHUNK_CHARS (tests make it small to cross many cuts). */
+  constructor(
+    private readonly origin: string,
+    private readonly sessionId: string,
+    options: { chunkChars?: number } = {},
+  ) {
+    this.chunkChars = options.chunkChars ?? RAW_CHUNK_CHARS;
+  }
+
+  /** More text; returns the deliveries now complete (none until enough text is held). */
+  push(text: string): TranscriptChunk[] {
+    if (!text) return [];
+    this.pieces.push(text);
+    this.size += text.length;
+    if (!this.headerDone) {
+      // The header is the first line: wait for its end (bounded) before deciding.
+      if (this.size < HEADER_CHARS && !text.includes('\n')) return [];
+      this.readHeader();
     }
-    const footer = text.lastIndexOf('\nScript done on ');
-    if (
-      footer >= 0 &&
-      !text
-        .slice(footer + 1)
-        .trimEnd()
-        .includes('\n')
-    )
-      text = text.slice(0, footer + 1);
-    if (!time) time = powershellTime(text) ?? '';
-    const chunk: TranscriptChunk = { sessionId, events: [{ time, text }], origin: fileName, final: true };
-    if (columns) chunk.columns = columns;
-    return { chunks: [chunk], errors: [] };
-  } catch (e) {
-    return fail(fileName, `unreadable raw log: ${errorText(e)}`);
+    const chunk = this.size >= this.chunkChars ? this.cut(false) : undefined;
+    return chunk ? [chunk] : [];
+  }
+
+  /** End of input: the rest, without the `Script done` footer, as the final delivery. */
+  end(): TranscriptChunk[] {
+    if (!this.headerDone) this.readHeader();
+    return [this.cut(true)];
+  }
+
+  private readHeader(): void {
+    this.headerDone = true;
+    const s = this.pieces.join('');
+    if (!s.startsWith(SCRIPT_START)) {
+      this.pieces = [s];
+      return;
+    }
+    const nl = s.indexOf('\n');
+    const header = nl < 0 ? s : s.slice(0, nl);
+    const rest = nl < 0 ? '' : s.slice(nl + 1);
+    this.pieces = [rest];
+    this.size = rest.length;
+    this.time = scriptTime(header.slice(0, 256)) ?? '';
+    this.timeDone = this.time !== '';
+    const cols = /\bCOLUMNS="(\d{1,4})"/.exec(header.slice(0, 4096));
+    if (cols) this.columns = Number(cols[1]);
+  }
+
+  /** The next delivery; undefined when no cut is possible yet (a short line still open). */
+  private cut(final: true): TranscriptChunk;
+  private cut(final: false): TranscriptChunk | undefined;
+  private cut(final: boolean): TranscriptChunk | undefined {
+    let text = this.pieces.join('');
+    let rest = '';
+    if (final) {
+      text = withoutFooter(text);
+    } else {
+      const nl = text.lastIndexOf('\n');
+      if (nl >= 0) {
+        let end = nl;
+        // A last `Script done on` line may be the footer: held back until the end is known.
+        const prev = text.lastIndexOf('\n', nl - 1);
+        if (prev >= 0 && text.startsWith(SCRIPT_DONE, prev + 1)) end = prev;
+        rest = text.slice(end + 1);
+        text = text.slice(0, end);
+        // The scan joins the next event to one ending in a long line: give it the line end explicitly.
+        if (endsWithLongLine(text)) rest = `\n${rest}`;
+      } else if (text.length < LONG_SEGMENT_CHARS) {
+        this.pieces = [text];
+        return undefined;
+      }
+      // Else one line longer than a delivery: cut inside it; being long, the scan continues it.
+    }
+    if (!this.timeDone) {
+      this.time = powershellTime(text) ?? '';
+      this.timeDone = true;
+    }
+    this.pieces = rest ? [rest] : [];
+    this.size = rest.length;
+    const event: ChunkEvent = { time: this.time, text, id: `r:${stableId(this.delivered++, text)}` };
+    const chunk: TranscriptChunk = { sessionId: this.sessionId, events: [event], origin: this.origin };
+    if (final) chunk.final = true;
+    if (this.columns) chunk.columns = this.columns;
+    return chunk;
   }
 }
 
-/** `<dir>/<sessionId>.log[.gz]` → sessionId. */
+/** A raw session log held in memory (see {@link RawLogReader}); the session id comes from the file name. */
+export function readRawLog(data: string | Uint8Array, fileName: string): ReadResult {
+  try {
+    const text = typeof data === 'string' ? data : decoder.decode(data);
+    const sessionId = rawLogSessionId(fileName);
+    if (!sessionId) return fail(fileName, 'cannot tell the session id from the file name');
+    const reader = new RawLogReader(fileName, sessionId);
+    const chunks: TranscriptChunk[] = [];
+    for (let i = 0; i < text.length; i += RAW_CHUNK_CHARS) {
+      for (const c of reader.push(text.slice(i, i + RAW_CHUNK_CHARS))) chunks.push(c);
+    }
+    for (const c of reader.end()) chunks.push(c);
+    return { chunks, errors: [] };
+  } catch (e) {
+    return fail(fileName, `unreadable raw log: ${describeError(e)}`);
+  }
+}
+
+/**
+ * SSM session ids: the IAM user or role session name, `-`, then a random suffix (17 hex digits in
+ * older ids, 26 lowercase letters and digits today). Length-checked before the (anchored) match.
+ */
+const SESSION_ID = /^[\w.@+=,-]{1,70}-[a-z0-9]{17,32}$/;
+const MAX_SESSION_ID = 96;
+
+/** `<dir>/<sessionId>.log[.gz]` → sessionId, when the name looks like one; otherwise undefined. */
 export function sessionIdFromFileName(fileName: string): string | undefined {
-  const base = fileName.split(/[\\/]/).pop() ?? '';
+  const base = baseName(fileName);
   const id = base.replace(/\.gz$/i, '').replace(/\.(log|txt)$/i, '');
-  return id || undefined;
+  return id.length <= MAX_SESSION_ID && SESSION_ID.test(id) ? id : undefined;
+}
+
+/**
+ * The session a raw log belongs to: the session id its name carries (`<sessionId>.log`, as Session
+ * Manager writes them), else the file path itself, so two logs never merge into one session because
+ * they share a name like `raw.log`. Empty only for an empty path.
+ */
+export function rawLogSessionId(fileName: string): string | undefined {
+  return sessionIdFromFileName(fileName) ?? (baseName(fileName) ? fileName : undefined);
+}
+
+function baseName(fileName: string): string {
+  const slash = Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\'));
+  return fileName.slice(slash + 1);
+}
+
+/** True when the scan will take the last line of `text` as possibly cut (see AGENT_CUT_BYTES). */
+function endsWithLongLine(text: string): boolean {
+  const last = text.slice(text.lastIndexOf('\n') + 1);
+  return last.length * 3 >= AGENT_CUT_BYTES && Buffer.byteLength(last, 'utf8') >= AGENT_CUT_BYTES;
+}
+
+/** Drops a `Script done on …` footer when it is the last line. */
+function withoutFooter(text: string): string {
+  const nl = text.lastIndexOf(`\n${SCRIPT_DONE}`);
+  const at = nl >= 0 ? nl + 1 : text.startsWith(SCRIPT_DONE) ? 0 : -1;
+  if (at < 0 || text.slice(at).trimEnd().includes('\n')) return text;
+  return text.slice(0, at);
 }
 
 function sessionEvent(
@@ -235,7 +438,7 @@ function sessionEvent(
   if (isObject(o.target) && typeof o.target.id === 'string') owner.target = o.target.id;
   if (typeof o.runAsUser === 'string') owner.runAsUser = o.runAsUser;
   if (typeof o.awsRegion === 'string') owner.region = o.awsRegion;
-  const time = typeof o.eventTime === 'string' ? o.eventTime : '';
+  const time = typeof o.eventTime === 'string' ? (validTime(o.eventTime) ?? '') : '';
   const sessionId = typeof o.sessionId === 'string' && o.sessionId ? o.sessionId : undefined;
   return { sessionId, event: { time, text: (data as string[]).join('\n') }, owner };
 }
@@ -277,6 +480,16 @@ function powershellTime(text: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
+/**
+ * An event time as given when it is an ISO-8601 date-time, else undefined: the time becomes the
+ * finding's time, printed as is, so anything else in it (a planted token) must not pass.
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+function validTime(text: string): string | undefined {
+  if (text.length > 40 || !ISO_TIME.test(text)) return undefined;
+  return Number.isNaN(Date.parse(text)) ? undefined : text;
+}
+
 /** The log event's timestamp as ISO text; formatted only when the session event has no time of its own. */
 function timestampOf(ev: Record<string, unknown>): string | undefined {
   return typeof ev.timestamp === 'number' ? isoTime(ev.timestamp) : undefined;
@@ -287,18 +500,34 @@ function isoTime(ms: number): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
+/** gunzip with a ceiling on the output: a small bomb must not take the memory of a large file. */
+function gunzipLimited(
+  bytes: Uint8Array,
+  limit: number,
+): { ok: true; bytes: Uint8Array } | { ok: false; error: string; tooLarge?: boolean } {
+  try {
+    return { ok: true, bytes: gunzipSync(bytes, { maxOutputLength: limit }) };
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+      return {
+        ok: false,
+        tooLarge: true,
+        error: `decompressed data larger than ${mib(limit)} MiB (the limit)`,
+      };
+    return { ok: false, error: describeError(e) };
+  }
+}
+
+function mib(bytes: number): number {
+  return bytes / (1024 * 1024);
+}
+
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
-    return { ok: false, error: errorText(e) };
+    return { ok: false, error: describeError(e) };
   }
-}
-
-/** Error text without echoing input: JSON.parse messages can quote the text they choked on. */
-function errorText(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.replace(/".*"/s, '"…"').replace(/'.*'/s, "'…'").slice(0, 120);
 }
 
 function fail(origin: string, message: string): ReadResult {

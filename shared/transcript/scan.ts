@@ -1,3 +1,4 @@
+import { countedHits, MAX_LINE_VALUES } from '../detect/limits';
 import { stableId } from '../ids';
 import { mask, maskCommand } from '../mask';
 import {
@@ -41,6 +42,14 @@ const EVENT_MEMORY = 512;
 const CUT_EVENT_BYTES = 32_000;
 const MAX_EVIDENCE = 5;
 const MAX_LINES = 10;
+/**
+ * Per-delivery work cap: this many detections are de-duplicated and kept as evidence; past it they
+ * only add to their finding's count (and a `scan-work-capped` finding says how many).
+ */
+export const MAX_DELIVERY_DETECTIONS = 20_000;
+/** Detectors run on at most this many lines / characters at a time (bounded memory on a huge file). */
+const BATCH_LINES = 16_384;
+const BATCH_CHARS = 4 * 1024 * 1024;
 
 export const PII_UNAVAILABLE_RULE = 'scan-pii-unavailable';
 
@@ -74,54 +83,45 @@ export async function scanTranscript(
 
     const { lines: newLines, rawCount, tail } = buildLines(carry, fresh, chunk);
     const context = carry.context ?? [];
-    const lines = [...context, ...newLines];
+    const lines = context.concat(newLines);
     annotateCommands(lines, context.length);
-
-    const detections: Detection[] = [];
-    for (const d of detectors) {
-      try {
-        detections.push(...d.scan(newLines, stateOf(carry, d.name)));
-      } catch (e) {
-        errors.push({ origin, message: `detector ${d.name} failed: ${short(e)}` });
-      }
-    }
-    let piiFailed: 'retry' | 'permanent' | undefined;
-    if (ctx.pii && (newLines.length || chunk.final)) {
-      try {
-        const state = stateOf(carry, ctx.pii.name);
-        const final = chunk.final === true;
-        detections.push(...(await ctx.pii.scan(newLines, state, chunk.sessionId, { final })));
-      } catch (e) {
-        // A failure no retry can fix (access denied, unsupported language) is reported, not retried.
-        piiFailed = (e as { retryable?: unknown }).retryable === false ? 'permanent' : 'retry';
-        errors.push({ origin, message: `personal-data scan failed: ${short(e)}` });
-      }
-    }
 
     // Exactly once, even if a detector reports an item again (same line, rule and value).
     const nextContext = trimContext(lines);
-    const firstKept = nextContext[0]?.n ?? Number.POSITIVE_INFINITY;
-    const seen = new Set(carry.seen ?? []);
-    // Keys are only needed on lines a carried key can name or the next delivery will see again:
-    // the other detections (most of a dump) skip the slot/ordinal bookkeeping (pii-leak: −0.4 ms).
-    const lastSeenLine = maxKeyLine(seen);
-    const counted: Detection[] = [];
-    const inScan = new DetectionSet();
-    const ordinals = new Map<string, number>();
-    for (const d of detections) {
-      if (!inScan.add(d)) continue;
-      if (d.line <= lastSeenLine || d.line >= firstKept) {
-        const slot = `${d.line}|${d.ruleId}|${d.kind}`;
-        const ordinal = ordinals.get(slot) ?? 0;
-        ordinals.set(slot, ordinal + 1);
-        const key = `${slot}|${ordinal}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+    const collector = new Collector(carry, nextContext[0]?.n ?? Number.POSITIVE_INFINITY);
+    const failed = new Set<string>();
+    let piiFailed: 'retry' | 'permanent' | undefined;
+    // Batch by batch, so what detectors return for a huge delivery (a 20 MB log file) is folded into
+    // counts and a few excerpts as it comes, never held all at once.
+    const batches = batchesOf(newLines);
+    for (const [b, batch] of batches.entries()) {
+      for (const [k, d] of detectors.entries()) {
+        if (failed.has(d.name)) continue;
+        try {
+          collector.add(d.scan(batch, stateOf(carry, d.name)), k, b);
+        } catch (e) {
+          failed.add(d.name);
+          errors.push({ origin, message: `detector ${d.name} failed: ${short(e)}` });
+        }
       }
-      counted.push(d);
+      if (ctx.pii && !piiFailed && (batch.length || chunk.final)) {
+        try {
+          const state = stateOf(carry, ctx.pii.name);
+          const final = chunk.final === true && b === batches.length - 1;
+          collector.add(await ctx.pii.scan(batch, state, chunk.sessionId, { final }), detectors.length, b);
+        } catch (e) {
+          // A failure no retry can fix (access denied, unsupported language) is reported, not retried.
+          piiFailed = (e as { retryable?: unknown }).retryable === false ? 'permanent' : 'retry';
+          errors.push({ origin, message: `personal-data scan failed: ${short(e)}` });
+        }
+      }
     }
     const time = latestTime(fresh) ?? ctx.session?.startTime ?? new Date().toISOString();
-    const findings = aggregate(counted, carry, chunk, ctx, time);
+    const findings = buildFindings(collector.groups(), carry, chunk, ctx, time);
+    const capped = workCapped(collector, carry, chunk, ctx, time);
+    if (capped) findings.push(capped);
+    const seen = collector.seen;
+    const firstKept = collector.firstKept;
     if (piiFailed) findings.push(piiUnavailable(chunk, ctx, time, piiFailed));
     if (piiFailed === 'retry') {
       // Carry-over is not saved: the retried delivery is scanned again from the same state.
@@ -129,7 +129,7 @@ export async function scanTranscript(
     }
 
     carry.context = nextContext;
-    carry.seen = [...seen].filter((k) => Number(k.slice(0, k.indexOf('|'))) >= firstKept);
+    carry.seen = Array.from(seen).filter((k) => Number(k.slice(0, k.indexOf('|'))) >= firstKept);
     carry.nextLine += rawCount;
     carry.tail = tail;
     try {
@@ -167,8 +167,8 @@ async function loadCarry(
     counts: { ...c?.counts },
     severities: { ...c?.severities },
     context: Array.isArray(c?.context) ? c.context : [],
-    seen: Array.isArray(c?.seen) ? [...c.seen] : [],
-    events: Array.isArray(c?.events) ? [...c.events] : [],
+    seen: Array.isArray(c?.seen) ? c.seen.slice() : [],
+    events: Array.isArray(c?.events) ? c.events.slice() : [],
   };
 }
 
@@ -298,23 +298,103 @@ interface Group {
   cancelledOnly: boolean;
   /** By raw value (never output): hits and lines, masked when the finding is built. */
   excerpts: Map<string, { count: number; lines: number[]; detection: Detection }>;
+  /** Where the group's first hit came from (detector, batch, index): findings keep that order. */
+  order: [number, number, number];
 }
 
-function aggregate(
-  detections: Detection[],
-  carry: TranscriptCarry,
-  chunk: TranscriptChunk,
-  ctx: TranscriptContext,
-  time: string,
-): Finding[] {
-  const groups = new Map<string, Group>();
-  // By rule then kind: both are constant strings with cached hashes, so no key string per detection.
-  const byRule = new Map<string, Map<string, Group>>();
-  for (const d of detections) {
-    let kinds = byRule.get(d.ruleId);
+/**
+ * Folds a delivery's detections, batch by batch, into groups (one per rule and kind: count, highest
+ * severity, up to MAX_EVIDENCE raw values with their lines), exactly once across the carried
+ * context. The first MAX_DELIVERY_DETECTIONS detections get all of that; later ones, and hits a
+ * detector only counted past its per-line cap, only add to their group's count and severity.
+ */
+class Collector {
+  /** Detections past the per-delivery cap, and hits past detectors' per-line cap (with their lines). */
+  deliveryCapped = 0;
+  lineCapped = 0;
+  readonly cappedLines: number[] = [];
+  readonly seen: Set<string>;
+  private collected = 0;
+  private readonly byRule = new Map<string, Map<string, Group>>();
+  private readonly all: Group[] = [];
+  private readonly ordinals = new Map<string, number>();
+  private readonly lastSeenLine: number;
+  private batch = -1;
+  private inScan = new DetectionSet();
+
+  constructor(
+    carry: TranscriptCarry,
+    /** First line the next delivery sees again (carried context). */
+    readonly firstKept: number,
+  ) {
+    this.seen = new Set(carry.seen ?? []);
+    // Keys are only needed on lines a carried key can name or the next delivery will see again:
+    // the other detections (most of a dump) skip the slot/ordinal bookkeeping (pii-leak: −0.4 ms).
+    this.lastSeenLine = maxKeyLine(this.seen);
+  }
+
+  /** One detector's output for one batch; `detector` and `batch` only order the findings. */
+  add(list: readonly Detection[], detector: number, batch: number): void {
+    // One set per batch: lines of different batches never meet.
+    if (batch !== this.batch) {
+      this.batch = batch;
+      this.inScan = new DetectionSet();
+    }
+    const inScan = this.inScan;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
+      if (this.collected >= MAX_DELIVERY_DETECTIONS) {
+        this.deliveryCapped++;
+        this.count(d, 1, [detector, batch, i]);
+        continue;
+      }
+      if (!inScan.add(d)) continue;
+      if (d.line <= this.lastSeenLine || d.line >= this.firstKept) {
+        const slot = `${d.line}|${d.ruleId}|${d.kind}`;
+        const ordinal = this.ordinals.get(slot) ?? 0;
+        this.ordinals.set(slot, ordinal + 1);
+        const key = `${slot}|${ordinal}`;
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
+      }
+      this.collected++;
+      const g = this.count(d, 1, [detector, batch, i]);
+      // Grouped by raw value in memory and masked once per kept value: masking every hit of a
+      // 260-row customer dump was a third of the scan time.
+      let e = g.excerpts.get(d.value);
+      if (!e) {
+        if (g.excerpts.size >= MAX_EVIDENCE) continue;
+        e = { count: 0, lines: [], detection: d };
+        g.excerpts.set(d.value, e);
+      }
+      e.count++;
+      if (e.lines.length < MAX_LINES && !e.lines.includes(d.line)) e.lines.push(d.line);
+    }
+    for (const c of countedHits(list)) {
+      this.lineCapped += c.count;
+      if (this.cappedLines.length < MAX_LINES && !this.cappedLines.includes(c.line))
+        this.cappedLines.push(c.line);
+      this.count(c, c.count, [detector, batch, list.length]);
+    }
+  }
+
+  /** Groups in the order their first hits came (detector, then batch, then position). */
+  groups(): Group[] {
+    return this.all.sort(
+      (a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2],
+    );
+  }
+
+  private count(
+    d: Pick<Detection, 'ruleId' | 'kind' | 'category' | 'severity'>,
+    n: number,
+    order: Group['order'],
+  ): Group {
+    // By rule then kind: both are constant strings with cached hashes, so no key string per detection.
+    let kinds = this.byRule.get(d.ruleId);
     if (!kinds) {
       kinds = new Map();
-      byRule.set(d.ruleId, kinds);
+      this.byRule.set(d.ruleId, kinds);
     }
     let g = kinds.get(d.kind);
     if (!g) {
@@ -326,36 +406,54 @@ function aggregate(
         count: 0,
         cancelledOnly: d.category === 'risky-command',
         excerpts: new Map(),
+        order,
       };
       kinds.set(d.kind, g);
-      groups.set(`${d.ruleId}|${d.kind}`, g);
+      this.all.push(g);
     }
-    g.count++;
+    g.count += n;
     if (d.severity !== g.severity) g.severity = maxSeverity(g.severity, d.severity);
     // The command detector lowers a ^C-cancelled command below its rule's severity.
     if (g.cancelledOnly) {
       const rule = ruleById(d.ruleId);
       if (!rule || rule.severity === d.severity) g.cancelledOnly = false;
     }
-    // Grouped by raw value in memory and masked once per kept value: masking every hit of a
-    // 260-row customer dump was a third of the scan time.
-    let e = g.excerpts.get(d.value);
-    if (!e) {
-      if (g.excerpts.size >= MAX_EVIDENCE) continue;
-      e = { count: 0, lines: [], detection: d };
-      g.excerpts.set(d.value, e);
-    }
-    e.count++;
-    if (e.lines.length < MAX_LINES && !e.lines.includes(d.line)) e.lines.push(d.line);
+    return g;
   }
+}
 
+/** Lines in batches of at most BATCH_LINES lines and about BATCH_CHARS characters (one always fits). */
+function batchesOf(lines: TranscriptLine[]): TranscriptLine[][] {
+  const out: TranscriptLine[][] = [];
+  let from = 0;
+  let chars = 0;
+  for (let i = 0; i < lines.length; i++) {
+    chars += lines[i]!.text.length;
+    if (i > from && (i - from >= BATCH_LINES || chars > BATCH_CHARS)) {
+      out.push(lines.slice(from, i));
+      from = i;
+      chars = lines[i]!.text.length;
+    }
+  }
+  out.push(from === 0 ? lines : lines.slice(from));
+  return out;
+}
+
+function buildFindings(
+  groups: readonly Group[],
+  carry: TranscriptCarry,
+  chunk: TranscriptChunk,
+  ctx: TranscriptContext,
+  time: string,
+): Finding[] {
   const findings: Finding[] = [];
   const counts = carry.counts;
   const severities = carry.severities ?? {};
   carry.severities = severities;
   // The same session fields for every finding of this delivery.
-  const base = groups.size > 0 ? findingBase(chunk, ctx, time) : undefined;
-  for (const [key, g] of groups) {
+  const base = groups.length > 0 ? findingBase(chunk, ctx, time) : undefined;
+  for (const g of groups) {
+    const key = `${g.ruleId}|${g.kind}`;
     const total = (counts[key] ?? 0) + g.count;
     counts[key] = total;
     const severity = maxSeverity(severities[key] ?? g.severity, g.severity);
@@ -453,6 +551,60 @@ function piiUnavailable(
     evidence: [
       { kind: 'PII_SCAN', excerpt: retried ? 'scan failed; delivery retried' : 'scan failed; not retryable' },
     ],
+  };
+}
+
+export const WORK_CAPPED_RULE = 'scan-work-capped';
+
+/**
+ * The `scan-work-capped` finding when this delivery hit a cap: what was only counted, by cap, with
+ * the session's running totals (carried like every finding's count). No value is in it.
+ */
+function workCapped(
+  collector: Collector,
+  carry: TranscriptCarry,
+  chunk: TranscriptChunk,
+  ctx: TranscriptContext,
+  time: string,
+): Finding | undefined {
+  if (collector.lineCapped === 0 && collector.deliveryCapped === 0) return undefined;
+  const evidence: Evidence[] = [];
+  const total = (kind: string, n: number): number => {
+    const key = `${WORK_CAPPED_RULE}|${kind}`;
+    carry.counts[key] = (carry.counts[key] ?? 0) + n;
+    return carry.counts[key]!;
+  };
+  let count = 0;
+  if (collector.lineCapped > 0) {
+    const n = total('LINE_VALUES_CAPPED', collector.lineCapped);
+    count += n;
+    evidence.push({
+      kind: 'LINE_VALUES_CAPPED',
+      excerpt: `hits past ${MAX_LINE_VALUES} distinct values on one line: counted, no excerpt`,
+      count: n,
+      lines: collector.cappedLines.slice().sort((a, b) => a - b),
+    });
+  }
+  if (collector.deliveryCapped > 0) {
+    const n = total('DELIVERY_DETECTIONS_CAPPED', collector.deliveryCapped);
+    count += n;
+    evidence.push({
+      kind: 'DELIVERY_DETECTIONS_CAPPED',
+      excerpt: `detections past ${MAX_DELIVERY_DETECTIONS} in one delivery: counted, no excerpt`,
+      count: n,
+    });
+  }
+  const rule = ruleById(WORK_CAPPED_RULE);
+  return {
+    ...findingBase(chunk, ctx, time),
+    id: findingId(chunk.sessionId, WORK_CAPPED_RULE, 'WORK_CAP'),
+    ruleId: WORK_CAPPED_RULE,
+    category: 'scan-error',
+    severity: ctx.config.severityOverrides[WORK_CAPPED_RULE] ?? rule?.severity ?? 'LOW',
+    title: rule?.title ?? 'Transcript scan reached a work limit',
+    reasons: rule ? [rule.description] : [],
+    evidence,
+    count,
   };
 }
 

@@ -12,7 +12,15 @@
  *
  * Model: one logical line per `\n`; a cursor column inside it; cursor moves that change rows
  * without a known width (CUP, ED, VPA…) start a new screen segment of the same line. Every numeric
- * parameter is clamped, so `ESC[99999999C` or a megabyte line cost linear time and bounded memory.
+ * parameter is clamped, a forward move cannot go more than MAX_PARAM cells past the written text, and
+ * a line whose model grows past a work or cell budget proportional to its length is only stripped of
+ * its sequences: `ESC[99999999C`, `ESC[1024C` storms or a megabyte line cost linear time and memory.
+ *
+ * Prompt marks: an interactive bash (readline) switches bracketed paste on (`ESC[?2004h`) and usually
+ * sets the window title (`ESC]0;…BEL`) right before it prints its prompt; shells with terminal
+ * integration send OSC 133;A ("prompt starts here"). Those sequences show nothing, but where they
+ * were written tells the command annotator that a bare `$ ` / `# ` there is a prompt, even after
+ * output on the same screen line. dash prints none of them.
  */
 
 export interface ScreenLine {
@@ -20,6 +28,8 @@ export interface ScreenLine {
   text: string;
   /** Text written and then erased or overwritten on this line, in reading order. */
   erased: string[];
+  /** Columns of `text` where a prompt mark was written (at most MAX_MARKS; absent when none). */
+  marks?: number[];
 }
 
 export interface NormaliseOptions {
@@ -29,6 +39,12 @@ export interface NormaliseOptions {
 
 /** Largest cursor movement or count honoured from a sequence parameter. */
 const MAX_PARAM = 1024;
+/** Prompt marks kept per screen line: the last ones (a shell writes one or two before its prompt). */
+const MAX_MARKS = 16;
+/** Bracketed paste on, window title (OSC 0 / 2), prompt start (OSC 133;A, VS Code's 633;A). */
+const PROMPT_MARK = /^\u001b(?:\[\?2004h$|\](?:[02];|[16]33;A))/;
+/** Cheap test for a line that may hold a prompt mark. */
+const MAY_MARK = /\u001b(?:\[\?2004h|\](?:[02];|[16]33;A))/;
 /** Controls that need more than copying the line (C0 except TAB, DEL, C1). */
 const NEEDS_TERMINAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 /** Anything that moves the cursor back or to another row, or erases before it: needs the screen model. */
@@ -47,8 +63,8 @@ export function normaliseLines(
   options: NormaliseOptions = {},
 ): Array<ScreenLine & { index: number }> {
   const out: Array<ScreenLine & { index: number }> = [];
-  forEachScreenLine(rawLines, options, (index, text, erased) => {
-    out.push({ text, erased, index });
+  forEachScreenLine(rawLines, options, (index, text, erased, marks) => {
+    out.push(marks ? { text, erased, index, marks } : { text, erased, index });
   });
   return out;
 }
@@ -60,7 +76,7 @@ export function normaliseLines(
 export function forEachScreenLine(
   rawLines: readonly string[],
   options: NormaliseOptions,
-  emit: (index: number, text: string, erased: string[]) => void,
+  emit: (index: number, text: string, erased: string[], marks?: number[]) => void,
 ): void {
   const width = options.columns && options.columns > 1 ? Math.min(options.columns, 4096) : undefined;
   for (let i = 0; i < rawLines.length; i++) {
@@ -76,17 +92,54 @@ export function forEachScreenLine(
     }
     if (!MOVES_CURSOR.test(raw)) {
       // Sequences but no cursor movement: the cursor stays at the end, so nothing can be erased.
+      if (MAY_MARK.test(raw)) {
+        const { text, marks } = stripMarked(raw);
+        if (text) emit(i, text, [], marks);
+        continue;
+      }
       const text = raw.replace(STRIP, '').trimEnd();
       if (text) emit(i, text, []);
       continue;
     }
-    for (const seg of renderLine(raw, width)) emit(i, seg.text, seg.erased);
+    for (const seg of renderLine(raw, width)) emit(i, seg.text, seg.erased, seg.marks);
   }
 }
 
 /** Normalise one line of terminal output (no `\n` inside). */
 export function normaliseLine(raw: string, options: NormaliseOptions = {}): ScreenLine[] {
-  return normaliseLines([raw], options).map(({ text, erased }) => ({ text, erased }));
+  return normaliseLines([raw], options).map(({ index: _, ...line }) => line);
+}
+
+/** The STRIP fast path, also noting where prompt marks were in the stripped text. */
+function stripMarked(raw: string): { text: string; marks: number[] | undefined } {
+  const marks = new MarkList();
+  let removed = 0;
+  const text = raw
+    .replace(STRIP, (seq: string, offset: number) => {
+      if (PROMPT_MARK.test(seq)) marks.add(offset - removed);
+      removed += seq.length;
+      return '';
+    })
+    .trimEnd();
+  return { text, marks: marks.within(0, text.length) };
+}
+
+/** Prompt-mark columns of one screen line, in the order written: no direct repeat, the last MAX_MARKS. */
+class MarkList {
+  private cols: number[] = [];
+
+  add(col: number): void {
+    if (this.cols.at(-1) === col) return;
+    this.cols.push(col);
+    if (this.cols.length > MAX_MARKS) this.cols.shift();
+  }
+
+  /** Marks shifted by `-shift`, inside [0, length): a mark at or past the end has no prompt after it. */
+  within(shift: number, length: number): number[] | undefined {
+    const out: number[] = [];
+    for (const c of this.cols) if (c - shift >= 0 && c - shift < length) out.push(c - shift);
+    return out.length ? out : undefined;
+  }
 }
 
 class LineScreen {
@@ -99,8 +152,19 @@ class LineScreen {
   lastPrinted = '';
   /** Cells touched so far: pathological inputs (ESC[@ / ESC[1K storms) stop the model early. */
   work = 0;
+  private marks = new MarkList();
 
   constructor(private readonly width: number | undefined) {}
+
+  /** A prompt mark at the cursor. */
+  mark(): void {
+    this.marks.add(this.col);
+  }
+
+  /** Move forward by n, never more than MAX_PARAM cells past the written text (bounds the padding). */
+  forward(n: number): void {
+    this.col = Math.min(this.col + n, Math.max(this.col, this.cells.length + MAX_PARAM));
+  }
 
   print(ch: string): void {
     const { cells } = this;
@@ -194,7 +258,11 @@ class LineScreen {
     // Segments after a cursor jump start wherever the jump put them: their leading blanks mean nothing.
     const joined = this.cells.join('');
     const text = this.segments.length ? joined.trim() : joined.trimEnd();
-    if (text || this.erased.length) this.segments.push({ text, erased: this.erased });
+    const lead = this.segments.length ? joined.length - joined.trimStart().length : 0;
+    const marks = this.marks.within(lead, text.length);
+    this.marks = new MarkList();
+    if (text || this.erased.length)
+      this.segments.push(marks ? { text, erased: this.erased, marks } : { text, erased: this.erased });
     this.cells = [];
     this.erased = [];
     this.lastPrinted = '';
@@ -204,11 +272,13 @@ class LineScreen {
 function renderLine(raw: string, width: number | undefined): ScreenLine[] {
   const s = new LineScreen(width);
   const len = raw.length;
-  // Linear time whatever the input: past this budget the line is only stripped of its sequences.
+  // Linear time and memory whatever the input: past these budgets the line is only stripped of its
+  // sequences (a real line never needs them: cells come from printed characters and short moves).
   const budget = 16 * len + 65_536;
+  const maxCells = 4 * len + 65_536;
   let i = 0;
   while (i < len) {
-    if (s.work > budget) {
+    if (s.work > budget || s.cells.length > maxCells) {
       const text = raw.replace(STRIP, '').trimEnd();
       return text ? [{ text, erased: [] }] : [];
     }
@@ -225,7 +295,7 @@ function renderLine(raw: string, width: number | undefined): ScreenLine[] {
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
       if (c === 0x08) s.col = Math.max(0, s.col - 1);
       else if (c === 0x0d) s.carriageReturn(i + 1 < len ? raw.charCodeAt(i + 1) : -1);
-      else if (c === 0x09) s.col = Math.min(s.col + 8 - (s.col % 8), s.col + 8);
+      else if (c === 0x09) s.forward(8 - (s.col % 8));
       // BEL, NUL, other C0/C1 and DEL show nothing.
       i++;
       continue;
@@ -248,6 +318,7 @@ function escapeSequence(raw: string, i: number, s: LineScreen): number {
     case 0x5e: // ^ PM
     case 0x5f: // _ APC
     case 0x58: // X SOS
+      if (c === 0x5d && PROMPT_MARK.test(raw.slice(i - 1, i + 6))) s.mark();
       return controlString(raw, i + 1);
     case 0x1b: // ESC ESC: the first one is dropped
       return i;
@@ -294,7 +365,10 @@ function csi(raw: string, i: number, s: LineScreen): number {
   if (final < 0x40 || final > 0x7e) return j; // malformed: drop what we read, keep the byte
   const params = raw.slice(start, j);
   // Private sequences (ESC[?…h, ESC[>…m) never move the cursor or erase text.
-  if (params.charCodeAt(0) >= 0x3c) return j + 1;
+  if (params.charCodeAt(0) >= 0x3c) {
+    if (final === 0x68 && params === '?2004') s.mark();
+    return j + 1;
+  }
   applyCsi(final, params, s);
   return j + 1;
 }
@@ -337,7 +411,7 @@ function applyCsi(final: number, params: string, s: LineScreen): void {
       return;
     case 'C':
     case 'a':
-      s.col += n;
+      s.forward(n);
       return;
     case 'D':
       s.col = Math.max(0, s.col - n);

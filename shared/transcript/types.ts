@@ -36,6 +36,15 @@ export interface TranscriptLine {
   cancelled?: boolean;
   /** For a continuation line (`> `): the line number where its command started. */
   commandStart?: number;
+  /**
+   * Prompt clues (rule in shared/transcript/commands.ts). `marks`: columns of `text` where the terminal
+   * normaliser saw a shell announce its prompt (bracketed paste on, window title, OSC 133;A), so a bare
+   * `$ ` / `# ` there is a prompt even after output. `quiet`: set by the command annotator while a file
+   * printer's or pager's output is on screen: the bare prompt characters that are printed text, not a
+   * prompt, at the start of the next line (with `!`: a pager's, which ends at a shell escape). Kept on
+   * the carried context lines, so it crosses deliveries.
+   */
+  prompt?: { marks?: number[]; quiet?: string };
 }
 
 /** A raw hit of a detector. `value` is internal only: never logged, never output; mask it first. */

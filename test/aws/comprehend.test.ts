@@ -9,9 +9,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ComprehendPiiApi, createComprehendClient } from '../../shared/aws/comprehend';
+import { ComprehendPiiApi, comprehendError, createComprehendClient } from '../../shared/aws/comprehend';
 import { DEFAULT_CONFIG } from '../../shared/model/config';
 import { utf8Bytes } from '../../shared/pii/pack';
+import { classifyFailure } from '../../shared/pii/retry';
 import { ComprehendPiiScanner } from '../../shared/pii/scanner';
 import { PiiScanError } from '../../shared/pii/types';
 import type { DetectorState, TranscriptLine } from '../../shared/transcript/types';
@@ -128,5 +129,73 @@ describe('ComprehendPiiApi with ComprehendPiiScanner', () => {
     expect(await c.config.maxAttempts()).toBe(2);
     expect(c.config.retryMode).toBe('adaptive');
     expect(await c.config.region()).toBe('eu-west-1');
+  });
+});
+
+describe('DetectPiiEntities failures', () => {
+  const TEXT = 'card 4111 1111 1111 1111 of jane.doe@example.org';
+  const sdkError = (name: string, message: string, extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error(message), { name, ...extra });
+
+  it.each([
+    [
+      'no credentials',
+      sdkError('CredentialsProviderError', 'Could not load credentials from any providers'),
+      'CredentialsMissing',
+      'permanent',
+    ],
+    ['no region', sdkError('Error', 'Region is missing'), 'RegionMissing', 'permanent'],
+    [
+      'DNS failure',
+      sdkError('Error', 'getaddrinfo ENOTFOUND comprehend.us-east-1.amazonaws.com', { code: 'ENOTFOUND' }),
+      'NetworkError',
+      'transient',
+    ],
+    ['a bare rate limit', sdkError('Error', 'Rate exceeded'), 'ThrottlingException', 'transient'],
+    ['a timeout', sdkError('TimeoutError', 'socket hang up'), 'TimeoutError', 'transient'],
+    [
+      'access denied',
+      sdkError('AccessDeniedException', `User is not authorized: ${TEXT}`, {
+        $metadata: { httpStatusCode: 400 },
+      }),
+      'AccessDeniedException',
+      'permanent',
+    ],
+    [
+      'throttling',
+      sdkError('ThrottlingException', 'Rate exceeded', { $metadata: { httpStatusCode: 400 } }),
+      'ThrottlingException',
+      'transient',
+    ],
+    [
+      'an outage',
+      sdkError('Error', `oops ${TEXT}`, { $metadata: { httpStatusCode: 503 } }),
+      'UnknownError',
+      'transient',
+    ],
+    ['anything else', sdkError('TypeError', `cannot read ${TEXT}`), 'UnknownError', 'permanent'],
+  ])('%s: named %s, classified as before, quoting no text', async (_what, error, name, kind) => {
+    comprehend.on(DetectPiiEntitiesCommand).rejects(error);
+    const thrown = await new ComprehendPiiApi(client).detect(TEXT, 'en').catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ name });
+    // Retried or not exactly as the SDK's own error would have been.
+    expect(classifyFailure(thrown)).toBe(classifyFailure(error));
+    expect(classifyFailure(thrown)).toBe(kind);
+    const text = `${String(thrown)} ${JSON.stringify(thrown)}`;
+    for (const value of ['4111', 'jane.doe', 'comprehend.us-east-1']) expect(text).not.toContain(value);
+  });
+
+  it('the scanner reports the cause by name', async () => {
+    comprehend
+      .on(DetectPiiEntitiesCommand)
+      .rejects(sdkError('CredentialsProviderError', 'Could not load credentials from any providers'));
+    const failed = await scanner()
+      .scan(lines(['jane.doe@example.org']), {}, SESSION, { final: true })
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(PiiScanError);
+    expect(String((failed as Error).message)).toBe(
+      'Comprehend DetectPiiEntities failed (CredentialsMissing)',
+    );
+    expect(comprehendError(undefined).name).toBe('UnknownError');
   });
 });

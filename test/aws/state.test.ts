@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DynamoAggregationStore,
@@ -9,7 +18,12 @@ import {
   DynamoTerminationGuard,
   DynamoWindowStore,
 } from '../../shared/aws/state';
+import { parseConfig } from '../../shared/model/config';
+import { classifyRecord } from '../../shared/session';
+import type { ClassifyContext } from '../../shared/session/types';
+import { StaticTagSource } from '../../shared/state/memory';
 import { startDynalite } from '../helpers/dynalite';
+import { getAt, type Json, leaks, MODES, PLANTS, plantInto, setAt, stringPaths } from '../session/plants';
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -191,5 +205,139 @@ describe('DynamoTerminationGuard', () => {
     expect(await guard.claim('s-rel', '2026-03-01T15', 5)).toBe('claimed');
     await guard.release('s-rel');
     expect(await guard.claim('s-rel', '2026-03-01T15', 5)).toBe('claimed');
+  });
+});
+
+describe('no planted value in DynamoDB items, findings or errors', () => {
+  const fixture = (rule: string, n = 0) =>
+    (
+      JSON.parse(readFileSync(join(import.meta.dirname, `../rules/fixtures/${rule}.json`), 'utf8')) as {
+        cases: Array<{ record: Json; context?: Json }>;
+      }
+    ).cases[n]!;
+  const remote = fixture('session-port-forward-remote-host').record;
+  const start = {
+    ...remote,
+    requestParameters: { ...(remote.requestParameters as Json), reason: 'OPS-1234 routine maintenance' },
+  };
+  const prefs = fixture('session-preferences-protection-disabled');
+  const prefsContext = prefs.context as { preferences: { before: Json; current: Json } };
+  const resume = fixture('session-resumed-new-ip');
+  const denied = fixture('session-access-denied').record;
+  const terminate = {
+    ...denied,
+    eventName: 'TerminateSession',
+    errorCode: undefined,
+    requestParameters: { sessionId: 'mallory-0a1b2c3d4e5f67890' },
+  };
+  /** One of each path that writes state: start (session + reason), resume (reads it), denied (window), preferences, terminate. */
+  const scenarios: Array<{ name: string; record: Json; previous?: Json[] }> = [
+    { name: 'start', record: withErrorMessage(start) },
+    { name: 'resume', record: resume.record, previous: (resume.context as { previous: Json[] }).previous },
+    { name: 'denied', record: withErrorMessage(denied) },
+    { name: 'preferences', record: prefs.record },
+    { name: 'terminate', record: terminate },
+  ];
+
+  function withErrorMessage(r: Json): Json {
+    return {
+      ...r,
+      errorMessage: 'User: arn:aws:sts::111122223333:assumed-role/ContractorAccess/mallory is not authorized',
+    };
+  }
+
+  async function context(table: string, current: Json, seedPreferences = true): Promise<ClassifyContext> {
+    const o = { client: db.client, tableName: table, now: () => NOW };
+    const store = new DynamoPreferencesStore(o);
+    if (seedPreferences) await store.put('SSM-SessionManagerRunShell', prefsContext.preferences.before);
+    return {
+      config: parseConfig({ requireReasonOnProduction: true, trustedCidrs: ['10.0.0.0/8'] }),
+      sessions: new DynamoSessionStore(o),
+      windows: new DynamoWindowStore(o),
+      tags: new StaticTagSource({ 'i-0e57975fb4405c6a9': { Environment: 'prod' } }),
+      preferences: { source: { current: async () => current }, store },
+    };
+  }
+
+  /** Every item of the table as JSON text (string sets as arrays), following scan pages. */
+  async function items(table: string): Promise<string[]> {
+    const replacer = (_: string, v: unknown) => (v instanceof Set ? [...v] : v);
+    const out: string[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await db.client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      for (const i of page.Items ?? []) out.push(JSON.stringify(unmarshall(i), replacer));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    expect(out.length).toBeGreaterThan(0);
+    return out;
+  }
+
+  it('every string member of each scenario, plants rotating, and the preferences document', async () => {
+    const name = 'planted';
+    await db.client.send(
+      new CreateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    // dynalite turns a table ACTIVE on the next tick.
+    while (
+      (await db.client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE'
+    )
+      await new Promise((r) => setTimeout(r, 1));
+    const failures: string[] = [];
+    let runs = 0;
+    for (const sc of scenarios) {
+      for (const [pi, path] of stringPaths(sc.record).entries()) {
+        // One plant per member, rotating over members and scenarios so every plant meets every scenario.
+        const plant = PLANTS[(pi + runs) % PLANTS.length]!;
+        const mode = MODES[pi % MODES.length]!;
+        // The preferences document GetDocument returns carries the plant in every value and a key.
+        const current = Object.fromEntries(
+          Object.entries(prefsContext.preferences.current).map(([key, v]) => [
+            key,
+            typeof v === 'string' ? plant.text : v,
+          ]),
+        );
+        const ctx = await context(
+          name,
+          { ...current, [`x-${plant.text}`]: plant.text },
+          sc.name === 'preferences',
+        );
+        for (const prev of sc.previous ?? []) await classifyRecord(prev, ctx);
+        const value = plantInto(String(getAt(sc.record, path)), plant.text, mode);
+        const r = await classifyRecord(setAt(sc.record, path, value), ctx);
+        runs++;
+        const where = `${sc.name} ${path.join('.')} ${plant.kind}/${mode}`;
+        for (const n of leaks(plant, `${JSON.stringify(r.findings)}\n${r.error ?? ''}`))
+          failures.push(`${where}: finding or error holds ${n}`);
+        // After every case: later cases overwrite the same keys (one session id per scenario).
+        for (const item of await items(name))
+          for (const n of leaks(plant, item)) failures.push(`${where}: item ${item.slice(0, 60)} holds ${n}`);
+      }
+    }
+    expect(runs).toBeGreaterThan(150);
+    expect(failures).toEqual([]);
+  });
+
+  it('the session item keeps a summary of the reason, not its text', async () => {
+    const o = { client: db.client, tableName: db.tableName, now: () => NOW };
+    const ctx = {
+      ...(await context(db.tableName, prefsContext.preferences.current)),
+      sessions: new DynamoSessionStore(o),
+    };
+    const reason = 'OPS-1234 for jane.doe@example.org, card 4111 1111 1111 1111';
+    const record = setAt(start, ['requestParameters', 'reason'], reason);
+    await classifyRecord(record, ctx);
+    const sessionId = getAt(start, ['responseElements', 'sessionId']) as string;
+    const item = unmarshall((await rawItem(`session#${sessionId}`))!);
+    expect(item.rec.reason).toEqual({
+      length: reason.length,
+      excerpt: 'OPS-1234 for j***@e***.org, card 4111 **** **** 1111',
+    });
+    expect(JSON.stringify(item)).not.toContain('jane.doe');
   });
 });

@@ -1,18 +1,50 @@
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
-import { replay } from '../../cli/replay';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type ReplayIO, replay } from '../../cli/replay';
 import { DEFAULT_CONFIG, parseConfig } from '../../shared/model/config';
 import { type Finding, FindingSchema } from '../../shared/model/finding';
+
+/** A forced full GC (the flag is honoured by a fresh context), for live-heap measurements. */
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Called as each transcript delivery reaches the scan (set by the memory test only). */
+const memoryProbe = vi.hoisted(() => ({ at: undefined as (() => void) | undefined }));
+vi.mock('../../shared/transcript/scan', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../shared/transcript/scan')>();
+  return {
+    ...real,
+    scanTranscript: (...args: Parameters<typeof real.scanTranscript>) => {
+      memoryProbe.at?.();
+      return real.scanTranscript(...args);
+    },
+  };
+});
 
 const CT = 'test/fixtures/cloudtrail';
 const SESSIONS = 'test/fixtures/sessions';
 
-async function run(paths: string[], extra: Partial<Parameters<typeof replay>[0]> = {}) {
+async function run(
+  paths: string[],
+  extra: Partial<Parameters<typeof replay>[0]> = {},
+  io: Partial<ReplayIO> = {},
+) {
   let out = '';
   let err = '';
   const result = await replay(
@@ -25,6 +57,7 @@ async function run(paths: string[], extra: Partial<Parameters<typeof replay>[0]>
         err += s;
       },
       progress: false,
+      ...io,
     },
   );
   const findings =
@@ -86,8 +119,8 @@ describe('replay', () => {
     expect(lines.some((l) => l.includes('a-truncated.json') && l.includes('truncated'))).toBe(true);
     expect(lines.some((l) => l.includes('b-empty.json') && l.includes('empty'))).toBe(true);
     expect(lines.some((l) => l.includes('c-binary.bin'))).toBe(true);
-    expect(lines.some((l) => l.includes('d-mixed.jsonl: record 1'))).toBe(true);
-    expect(lines.some((l) => l.includes('d-mixed.jsonl: record 2') && l.includes('invalid JSON'))).toBe(true);
+    expect(lines.some((l) => l.includes('d-mixed.jsonl: line 1'))).toBe(true);
+    expect(lines.some((l) => l.includes('d-mixed.jsonl: line 2') && l.includes('invalid JSON'))).toBe(true);
     expect(lines.some((l) => l.includes('missing.json'))).toBe(true);
     expect(r.err).not.toMatch(/\n\s+at /); // never a stack trace
     // The good record in the mixed file and the Panther record (odd eventTime) were still classified.
@@ -154,7 +187,7 @@ describe('replay', () => {
 
 describe('the ssm-sentinel command', () => {
   const exec = promisify(execFile);
-  it('runs from the package bin with --json and reports bad usage with exit 2', async () => {
+  it('runs from the package bin with --json', async () => {
     const { stdout } = await exec(process.execPath, [
       'cli/bin.js',
       'replay',
@@ -164,16 +197,225 @@ describe('the ssm-sentinel command', () => {
     const lines = stdout.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(FindingSchema.safeParse(JSON.parse(l)).success).toBe(true);
-    await expect(
-      exec(process.execPath, ['cli/bin.js', 'replay', '--fail-on', 'NOPE', 'x']),
-    ).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('--fail-on must be one of'),
-    });
+    // Usage errors and options: test/cli/commands.test.ts (in process).
+  });
+});
+
+/** Control characters (ANSI escapes, BEL, CR…) and bidi overrides: nothing of the kind may reach a terminal. */
+const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe('replay inputs', () => {
+  const record = readFileSync(join(CT, 'attacker-cloudtrail.json'));
+
+  it('reads stdin (-): CloudTrail records, and a session log scanned as it comes', async () => {
+    const ct = await run(['-'], {}, { stdin: () => Readable.from([record]) });
+    expect(ct.exitCode).toBe(0);
+    expect(ct.findings.some((f) => f.principal?.name === 'mallory')).toBe(true);
+    const log = readFileSync(join(SESSIONS, 'attacker', 'raw.log'));
+    const t = await run(['-'], {}, { stdin: () => Readable.from([log]) });
+    expect(t.exitCode).toBe(0);
+    expect(t.findings.filter((f) => f.source === 'transcript').length).toBeGreaterThan(3);
+    expect(new Set(t.findings.map((f) => f.sessionId))).toEqual(new Set(['stdin']));
+  });
+
+  it('reads a FIFO named on the command line', async () => {
+    const fifo = join(tempDir(), 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const writer = createWriteStream(fifo);
+    writer.end(record);
+    const r = await run([fifo]);
+    expect(r.exitCode).toBe(0);
+    expect(r.findings.some((f) => f.principal?.name === 'mallory')).toBe(true);
+  });
+
+  it('never passes on nothing: empty stdin or an empty folder is exit 2, with no "No findings."', async () => {
+    const empty = await run(['-'], { json: false }, { stdin: () => Readable.from([]) });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.out).toBe('');
+    expect(empty.err).toContain('error: no input could be read');
+    const none = await run([tempDir()], { json: false });
+    expect(none.exitCode).toBe(2);
+    expect(none.out).not.toContain('No findings');
+    // A file that is read and holds no records is input: no findings, exit 0.
     const dir = tempDir();
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ trustedCidrs: ['nope'] }));
-    await expect(
-      exec(process.execPath, ['cli/bin.js', 'replay', '--config', join(dir, 'bad.json'), CT]),
-    ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('trustedCidrs.0') });
+    writeFileSync(join(dir, 'empty-trail.json'), '{"Records":[]}');
+    const ok = await run([dir], { json: false });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.out).toBe('No findings.\n');
+  });
+
+  it('prints a finding once when the same event comes as a log record and as an EventBridge event', async () => {
+    const once = await run([join(CT, 'attacker-cloudtrail.json')]);
+    const twice = await run([join(CT, 'attacker-cloudtrail.json'), join(CT, 'attacker-eventbridge.json')]);
+    expect(once.findings.length).toBeGreaterThan(0);
+    expect(twice.findings.map((f) => f.id).sort()).toEqual(once.findings.map((f) => f.id).sort());
+  });
+
+  it('forgets the oldest ids past the limit (bounded memory), so only recent duplicates are dropped', async () => {
+    const files = [join(CT, 'attacker-cloudtrail.json'), join(CT, 'attacker-eventbridge.json')];
+    const all = await run(files, { limits: { seenIds: 0 } });
+    const once = await run([files[0]!]);
+    expect(all.findings.length).toBe(2 * once.findings.length);
+  });
+
+  it('keeps raw logs of the same name apart: one session per file unless named by a session id', async () => {
+    const dir = tempDir();
+    for (const name of ['attacker', 'secrets']) {
+      mkdirSync(join(dir, name));
+      copyFileSync(join(SESSIONS, name, 'raw.log'), join(dir, name, 'raw.log'));
+    }
+    const r = await run([dir]);
+    expect(new Set(r.findings.map((f) => f.sessionId))).toEqual(
+      new Set([join(dir, 'attacker', 'raw.log'), join(dir, 'secrets', 'raw.log')]),
+    );
+  });
+
+  it('reads a symlink loop without duplicates or a hang', async () => {
+    const dir = tempDir();
+    copyFileSync(join(CT, 'attacker-cloudtrail.json'), join(dir, 'ct.json'));
+    symlinkSync('.', join(dir, 'again'));
+    symlinkSync(dir, join(dir, 'up'));
+    const r = await run([dir, join(dir, 'again', 'ct.json')]);
+    const once = await run([join(CT, 'attacker-cloudtrail.json')]);
+    expect(r.exitCode).toBe(0);
+    expect(r.findings.length).toBe(once.findings.length);
+  });
+});
+
+describe('replay limits', () => {
+  const good = readFileSync(join(CT, 'attacker-cloudtrail.json'), 'utf8');
+
+  it('stops a file after MAX_ERRORS_PER_FILE errors and goes on with the next file', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a-bomb.json'), `[${'{},'.repeat(500)}{}]`);
+    writeFileSync(join(dir, 'b-good.json'), good);
+    const r = await run([dir], { limits: { errorsPerFile: 10 } });
+    const bomb = r.err.split('\n').filter((l) => l.includes('a-bomb.json'));
+    expect(bomb).toHaveLength(11);
+    expect(bomb.at(-1)).toMatch(/more than 10 errors: the rest of the file is not read/);
+    expect(r.findings.some((f) => f.principal?.name === 'mallory')).toBe(true);
+    expect(r.exitCode).toBe(2);
+  });
+
+  it('stops a file after MAX_RECORDS_PER_FILE records', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.json'), `{"Records":[${Array(5).fill(good).join(',')}]}`);
+    writeFileSync(join(dir, 'b.json'), good);
+    const r = await run([dir], { limits: { recordsPerFile: 3 } });
+    expect(r.err).toMatch(/a\.json: more than 3 records: the rest of the file is not read/);
+    expect(r.err).toMatch(/, 4 record\(s\)/);
+  });
+
+  it('stops a gzip bomb at the decompression limit, naming the file, and reads the next file', async () => {
+    const dir = tempDir();
+    // Concatenated gzip members: a string of 300 × 1 MiB from 300 copies of one small member.
+    const member = gzipSync(Buffer.alloc(1024 * 1024, 0x78));
+    writeFileSync(join(dir, 'a-bomb.json.gz'), Buffer.concat([gzipSync('["'), ...Array(300).fill(member)]));
+    writeFileSync(join(dir, 'b-good.json'), good);
+    const r = await run([dir]);
+    expect(r.err).toMatch(/a-bomb\.json\.gz: gzip content larger than 256 MiB \(the limit per file\)/);
+    expect(r.findings.some((f) => f.principal?.name === 'mallory')).toBe(true);
+    expect(r.exitCode).toBe(2);
+  });
+
+  it('skips hostile nesting in JSON Lines and still reads the records after it', async () => {
+    const dir = tempDir();
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    writeFileSync(join(dir, 'mixed.jsonl'), `${deep}\n${JSON.stringify(JSON.parse(good))}\n`);
+    const r = await run([dir]);
+    expect(r.err).toMatch(/mixed\.jsonl: line 1: JSON nested deeper than 64 levels/);
+    expect(r.err).not.toMatch(/\n\s+at |RangeError/);
+    expect(r.findings.some((f) => f.principal?.name === 'mallory')).toBe(true);
+  });
+
+  it('reads a large transcript in flat memory: 8x the text, about the same live heap', async () => {
+    const dir = tempDir();
+    const unit = readFileSync(join(SESSIONS, 'attacker', 'raw.log'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .join('\n');
+    const write = (name: string, bytes: number) => {
+      const file = join(dir, name);
+      writeFileSync(file, unit.repeat(Math.ceil(bytes / unit.length)));
+      return file;
+    };
+    // Live heap (after a full GC) at every delivery the scan gets, above the heap before the run.
+    const growth = async (file: string) => {
+      gc();
+      const base = process.memoryUsage().heapUsed;
+      let peak = base;
+      memoryProbe.at = () => {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      };
+      const r = await run([file], { pii: 'off' });
+      memoryProbe.at = undefined;
+      expect(r.exitCode).toBe(0);
+      return peak - base;
+    };
+    const small = await growth(write('small.log', 1024 * 1024));
+    const large = await growth(write('large.log', 8 * 1024 * 1024));
+    // Reading whole files held the 8 MB text (and more) at once; streaming holds about one delivery.
+    expect(large).toBeLessThan(small + 3 * 1024 * 1024);
+  }, 60_000);
+});
+
+describe('replay output is safe to print', () => {
+  it('strips escape sequences from file names in errors and from every table cell', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'evil\u001b]0;owned\u0007\u001b[2J.json'), '{oops');
+    const rec = JSON.parse(readFileSync(join(CT, 'attacker-cloudtrail.json'), 'utf8'));
+    rec.requestParameters.target = 'i-0e57975fb4405c6a9\u001b[2J\u001b[1;1H';
+    rec.userIdentity.arn = 'arn:aws:sts::111122223333:assumed-role/ContractorAccess/mal\u202elory\u001b[31m';
+    writeFileSync(join(dir, 'ct.json'), JSON.stringify(rec));
+    const r = await run([dir], { json: false });
+    expect(r.out).toMatch(/^SEVERITY/);
+    expect(r.out.replaceAll('\n', '')).not.toMatch(UNSAFE);
+    expect(r.err.replaceAll('\n', '')).not.toMatch(UNSAFE);
+    expect(r.err).toContain('evil');
+  });
+
+  it('never quotes input in a JSON error', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'bad.jsonl'),
+      '{"a":1}\n{"secret": AKIAQ2WX7RZLM3KD5TPV, "x": 4111111111111111}\n',
+    );
+    const r = await run([dir]);
+    expect(r.err).toMatch(/bad\.jsonl: line 2: invalid JSON/);
+    expect(r.err).not.toContain('AKIAQ2WX7RZLM3KD5TPV');
+    expect(r.err).not.toContain('4111111111111111');
+  });
+});
+
+describe('--pii comprehend without AWS credentials', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('says Comprehend is unavailable and keeps the local detector findings', async () => {
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    for (const v of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    ])
+      vi.stubEnv(v, '');
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/credentials');
+    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/config');
+    vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
+    const file = join(SESSIONS, 'pii-leak', 'streaming.jsonl');
+    const comprehend = await run([file], { pii: 'comprehend' });
+    const local = await run([file], { pii: 'local' });
+    expect(comprehend.err).toContain('Comprehend unavailable: no AWS credentials');
+    expect(comprehend.exitCode).toBe(2);
+    const pii = (r: typeof local) => r.findings.filter((f) => f.category === 'pii').map((f) => f.id);
+    expect(pii(local).length).toBeGreaterThan(0);
+    expect(pii(comprehend).sort()).toEqual(pii(local).sort());
   });
 });

@@ -8,9 +8,10 @@ import { atLeast, type Finding } from '../../shared/model/finding';
 /**
  * The recorded corpus end to end through the CLI engine: every labelled item is reported with the
  * right category and kind in every shape it appears in, the benign sessions stay quiet, and no
- * planted secret or personal value leaks into stdout, stderr or any finding.
+ * planted secret or personal value leaks into stdout, stderr or any finding. Twice: with decorated
+ * prompts (`[user@host ~]$ `) and with Ubuntu's bare dash prompts (`$ `, `# `).
  */
-const ROOT = 'test/fixtures/sessions';
+const ROOTS = { decorated: 'test/fixtures/sessions', bare: 'test/fixtures/sessions-bare' };
 
 interface Label {
   kind: 'pii' | 'secret' | 'risky-command';
@@ -19,11 +20,14 @@ interface Label {
   appears_in: 'raw' | 'streaming' | 'both' | 'none';
 }
 
-const scenarios = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'labels.json')));
+const scenarios = Object.entries(ROOTS).flatMap(([variant, root]) =>
+  readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'labels.json')))
+    .map((scenario) => [variant, join(root, scenario)] as const),
+);
 
 /** Shape name → input paths, for the shapes this scenario has. */
-function shapes(scenario: string): Record<string, { paths: string[]; form: 'raw' | 'streaming' }> {
-  const dir = join(ROOT, scenario);
+function shapes(dir: string): Record<string, { paths: string[]; form: 'raw' | 'streaming' }> {
   const out: Record<string, { paths: string[]; form: 'raw' | 'streaming' }> = {};
   const add = (name: string, rel: string, form: 'raw' | 'streaming') => {
     if (existsSync(join(dir, rel))) out[name] = { paths: [join(dir, rel)], form };
@@ -61,15 +65,13 @@ function reported(findings: Finding[], label: Label): boolean {
   );
 }
 
-describe.each(scenarios)('corpus scenario %s', (scenario) => {
-  const labels = (
-    JSON.parse(readFileSync(join(ROOT, scenario, 'labels.json'), 'utf8')) as { labels: Label[] }
-  ).labels;
+describe.each(scenarios)('corpus (%s prompts) %s', (_variant, dir) => {
+  const labels = (JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as { labels: Label[] }).labels;
   // NAME and ADDRESS need Comprehend (covered with a mocked service in test/e2e/comprehend.test.ts).
   const local = labels.filter((l) => !['NAME', 'ADDRESS', 'TYPED_AND_ERASED'].includes(l.subtype));
   const secrets = labels.filter((l) => l.kind !== 'risky-command' && l.value.length >= 6);
 
-  it.each(Object.entries(shapes(scenario)))('shape %s', async (_shape, { paths, form }) => {
+  it.each(Object.entries(shapes(dir)))('shape %s', async (_shape, { paths, form }) => {
     const r = await run(paths);
     expect(r.errors).toEqual([]);
     const findings = r.out
@@ -85,5 +87,23 @@ describe.each(scenarios)('corpus scenario %s', (scenario) => {
     }
     const leaked = secrets.filter((l) => r.out.includes(l.value) || r.err.includes(l.value));
     expect(leaked.map((l) => `${l.kind}/${l.subtype}`)).toEqual([]);
+  });
+});
+
+describe('the transcript of issue 8 (bare dash prompts after one `sh-5.2$ `)', () => {
+  it('gives its two CRITICAL and one HIGH findings', async () => {
+    const r = await run([join(ROOTS.bare, 'dash-0123456789abcdef0.log')]);
+    expect(r.errors).toEqual([]);
+    const findings = r.out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Finding);
+    const commands = findings.filter((f) => f.category === 'risky-command');
+    expect(commands.map((f) => `${f.severity} ${f.evidence[0]?.kind}`).sort()).toEqual([
+      'CRITICAL IMDS_CREDENTIAL_ACCESS',
+      'CRITICAL REVERSE_SHELL',
+      'HIGH SHADOW_READ',
+    ]);
   });
 });

@@ -14,6 +14,18 @@ import { MemoryAggregationStore } from '../../shared/state/memory';
 import { MASKED, makeFinding, RAW } from '../format/findings';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
+import {
+  ALL_PLANTED,
+  crashTrace,
+  expectSafeError,
+  leaks,
+  malformedShapes,
+  metricSum,
+  PLANTED,
+  stringPaths,
+  thrownBy,
+  withStringAt,
+} from './hostile';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ssm-sentinel-alerts';
 const TABLE = 'notifier-test';
@@ -113,12 +125,15 @@ describe('notifier handler', () => {
   it('does not lose the alert when the first publish fails: the retry publishes it', async () => {
     let calls = 0;
     sns.on(PublishCommand).callsFake(() => {
-      if (++calls === 1) throw Object.assign(new Error('Throttled'), { name: 'ThrottlingException' });
+      if (++calls === 1) {
+        throw Object.assign(new Error(`Throttled ${PLANTED.email}`), { name: 'ThrottlingException' });
+      }
       return { MessageId: 'msg-2' };
     });
     const event = findingEvent({ id: 'f-retry', sessionId: 'carol-0000000000000000c' });
-    await expect(run(event)).rejects.toThrow('Throttled');
-    expect(output.text()).toContain('"error":"ThrottlingException"');
+    await expect(run(event)).rejects.toMatchObject({ name: 'ThrottlingException', message: /^Throttled / });
+    expect(output.text()).toContain('"error":"ThrottlingException: Throttled ');
+    expect(leaks(output.text())).toEqual([]);
     await run(event);
     await run(event);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
@@ -137,6 +152,51 @@ describe('notifier handler', () => {
     ]) {
       expect(output.text()).not.toContain(value);
     }
+  });
+});
+
+describe('notifier handler on hostile input', () => {
+  const snsPayload = () => JSON.stringify(sns.commandCalls(PublishCommand).map((c) => c.args[0].input));
+
+  it('rejects every malformed shape with a safe one-line error, a log line and a Failed metric', async () => {
+    const errors: unknown[] = [];
+    for (const [name, event] of malformedShapes()) {
+      const error = await thrownBy(() => run(event));
+      expect(error, name).toBeDefined();
+      expectSafeError(error);
+      expect((error as Error).name, name).toBe('MalformedEvent');
+      errors.push(error);
+    }
+    expect(output.text().match(/"message":"malformed finding event"/g)).toHaveLength(errors.length);
+    expect(metricSum(output.text(), 'Failed')).toBe(errors.length);
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(leaks(output.text())).toEqual([]);
+    expect(crashTrace(output.text())).toBeUndefined();
+  });
+
+  it('alerts on a finding with a value planted in any field without carrying the value on', async () => {
+    const plants = Object.values(PLANTED);
+    const base = findingEvent();
+    const paths = stringPaths(base);
+    const errors: unknown[] = [];
+    let alerted = 0;
+    for (const [i, path] of paths.entries()) {
+      const plant = plants[i % plants.length] as string;
+      for (const [m, f] of [(old: string) => `${old} ${plant}`, () => ALL_PLANTED].entries()) {
+        // A fresh finding id and session per variant: idempotency and aggregation would hold the alert back.
+        const fresh = findingEvent({ id: `f-plant-${i}-${m}`, sessionId: `eve-${i}-${m}` });
+        const before = sns.commandCalls(PublishCommand).length;
+        const error = await thrownBy(() => run(withStringAt(fresh, path, f)));
+        if (error) {
+          expectSafeError(error);
+          errors.push(error);
+        } else if (sns.commandCalls(PublishCommand).length > before) alerted++;
+      }
+    }
+    expect(alerted).toBeGreaterThan(paths.length);
+    const all = [output.text(), snsPayload(), ...errors.map(String)].join('\n');
+    expect(leaks(all)).toEqual([]);
+    expect(crashTrace(all)).toBeUndefined();
   });
 });
 

@@ -8,6 +8,18 @@ import type { Finding } from '../../shared/model/finding';
 import { reverseShellFinding } from '../format/findings';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
+import {
+  ALL_PLANTED,
+  crashTrace,
+  expectSafeError,
+  leaks,
+  malformedShapes,
+  metricSum,
+  PLANTED,
+  stringPaths,
+  thrownBy,
+  withStringAt,
+} from './hostile';
 
 const ssm = mockClient(SSMClient);
 const eb = mockClient(EventBridgeClient);
@@ -160,6 +172,67 @@ describe('responder handler', () => {
     await run(event);
     expect(terminateInputs()).toHaveLength(2);
     expect(published()).toHaveLength(1);
+  });
+});
+
+describe('responder handler on hostile input', () => {
+  const busPayload = () => JSON.stringify(eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input));
+
+  it('rejects every malformed shape with a safe one-line error, a log line and a Failed metric', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    const errors: unknown[] = [];
+    for (const [name, event] of malformedShapes()) {
+      const error = await thrownBy(() => run(event));
+      expect(error, name).toBeDefined();
+      expectSafeError(error);
+      expect((error as Error).name, name).toBe('MalformedEvent');
+      errors.push(error);
+    }
+    expect(output.text().match(/"message":"malformed finding event"/g)).toHaveLength(errors.length);
+    expect(metricSum(output.text(), 'Failed')).toBe(errors.length);
+    expect(ssm.commandCalls(DescribeSessionsCommand)).toHaveLength(0);
+    expect(terminateInputs()).toEqual([]);
+    expect(leaks(output.text())).toEqual([]);
+    expect(crashTrace(output.text())).toBeUndefined();
+  });
+
+  it('acts on a finding with a value planted in any field without carrying the value on', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: true, maxPerHour: 1000 });
+    const plants = Object.values(PLANTED);
+    const paths = stringPaths(findingEvent('x'));
+    const errors: unknown[] = [];
+    for (const [i, path] of paths.entries()) {
+      const plant = plants[i % plants.length] as string;
+      for (const [m, f] of [(old: string) => `${old} ${plant}`, () => ALL_PLANTED].entries()) {
+        // A session per variant: the termination guard claims each session once.
+        const error = await thrownBy(() => run(withStringAt(findingEvent(`eve-${i}-${m}`), path, f)));
+        if (error) {
+          expectSafeError(error);
+          errors.push(error);
+        }
+      }
+    }
+    expect(published().length).toBeGreaterThan(paths.length);
+    const all = [output.text(), busPayload(), ...errors.map(String)].join('\n');
+    expect(leaks(all)).toEqual([]);
+    expect(crashTrace(all)).toBeUndefined();
+  });
+
+  it('fails with the error name only when SSM fails', async () => {
+    const run = await loadHandler({ enabled: true, dryRun: false });
+    ssm.on(DescribeSessionsCommand).rejects(
+      Object.assign(new Error(`session ${PLANTED.awsKey} unknown`), {
+        name: 'InvalidParameterValue',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const error = await thrownBy(() => run(findingEvent('ssm-fails-0123456789abcdef0')));
+    expect(error).toMatchObject({
+      name: 'InvalidParameterValue',
+      message: 'InvalidParameterValue (HTTP 400)',
+    });
+    expect(metricSum(output.text(), 'Failed')).toBe(1);
+    expect(leaks(output.text())).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -9,6 +10,19 @@ import { DynamoPreferencesStore, DynamoSessionStore } from '../../shared/aws/sta
 import type { Finding } from '../../shared/model/finding';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
+import {
+  ALL_PLANTED,
+  crashTrace,
+  expectSafeError,
+  leaks,
+  malformedShapes,
+  metricSum,
+  PLANTED,
+  stringPaths,
+  thrownBy,
+  withAllStrings,
+  withStringAt,
+} from './hostile';
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
@@ -171,9 +185,111 @@ describe('session-events handler', () => {
     await expect(run('not an event')).rejects.toThrow(/not classified/);
   });
 
-  it('fails the invocation when the bus refuses the findings', async () => {
+  it('fails the invocation when the bus refuses the findings, naming only the error', async () => {
     const run = await loadHandler();
-    eb.on(PutEventsCommand).rejects(new Error('AccessDeniedException'));
-    await expect(run(startEvent())).rejects.toThrow('AccessDeniedException');
+    eb.on(PutEventsCommand).rejects(
+      Object.assign(new Error(`entry ${PLANTED.awsKey} refused`), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const error = await thrownBy(() => run(startEvent()));
+    expect(error).toMatchObject({
+      name: 'AccessDeniedException',
+      message: 'AccessDeniedException (HTTP 400)',
+    });
+    expect(output.text()).toContain('"message":"invocation failed"');
+    expect(leaks(output.text())).toEqual([]);
+  });
+});
+
+describe('session-events handler on hostile input', () => {
+  /** Everything the handler wrote or sent: logs and metrics, PutEvents entries, the state table. */
+  async function everything(errors: unknown[]): Promise<string> {
+    const items = await db.client.send(new ScanCommand({ TableName: tableName }));
+    return [
+      output.text(),
+      JSON.stringify(eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input)),
+      JSON.stringify(items.Items ?? []),
+      ...errors.map((e) => `${(e as Error).name}: ${(e as Error).message}`),
+    ].join('\n');
+  }
+
+  it('rejects every malformed shape with a safe one-line error, a log line and a Failed metric', async () => {
+    const run = await loadHandler();
+    const shapes = malformedShapes();
+    const errors: unknown[] = [];
+    for (const [name, event] of shapes) {
+      const error = await thrownBy(() => run(event));
+      expect(error, name).toBeDefined();
+      expectSafeError(error);
+      expect((error as Error).name, name).toBe('MalformedEvent');
+      errors.push(error);
+    }
+    const lines = output.text().split('\n');
+    expect(lines.filter((l) => l.includes('"message":"CloudTrail event not classified"'))).toHaveLength(
+      shapes.length,
+    );
+    expect(metricSum(output.text(), 'Failed')).toBe(shapes.length);
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+    const all = await everything(errors);
+    expect(leaks(all)).toEqual([]);
+    expect(crashTrace(all)).toBeUndefined();
+  });
+
+  it('logs eventID, eventName and errorCode only when they have their CloudTrail shape', async () => {
+    const run = await loadHandler();
+    for (const value of Object.values(PLANTED)) {
+      const ev = startEvent();
+      // A source that is not a string keeps the event from being skipped as another service's.
+      Object.assign(ev.detail, { eventID: value, errorCode: value, eventName: value, eventSource: 5 });
+      expectSafeError(await thrownBy(() => run(ev)));
+    }
+    const logged = output
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('not classified'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toHaveLength(Object.keys(PLANTED).length);
+    for (const line of logged) {
+      expect(line).toMatchObject({ eventId: 'invalid', errorCode: 'invalid', eventName: 'invalid' });
+    }
+    expect(leaks(output.text())).toEqual([]);
+  });
+
+  it('leaks no value planted in any string field, and still classifies what stays valid', async () => {
+    const run = await loadHandler();
+    const good = startEvent();
+    const paths = stringPaths(good);
+    expect(paths.length).toBeGreaterThan(30);
+    const plants = Object.values(PLANTED);
+    const errors: unknown[] = [];
+    let processed = 0;
+    // Each field in turn: the planted value appended (often still valid) and in place of the value.
+    for (const [i, path] of paths.entries()) {
+      const plant = plants[i % plants.length] as string;
+      for (const f of [(old: string) => `${old} ${plant}`, () => ALL_PLANTED]) {
+        const error = await thrownBy(() => run(withStringAt(good, path, f)));
+        if (error) {
+          expectSafeError(error);
+          errors.push(error);
+        } else processed++;
+      }
+    }
+    // And everywhere at once.
+    errors.push(await thrownBy(() => run(withAllStrings(good, () => ALL_PLANTED))));
+    expect(processed).toBeGreaterThan(paths.length);
+    expect(eb.commandCalls(PutEventsCommand).length).toBeGreaterThan(0);
+    const all = await everything(errors.filter(Boolean));
+    expect(leaks(all)).toEqual([]);
+    expect(crashTrace(all)).toBeUndefined();
+  });
+
+  it('processes a good event after a bad one in the same warm container', async () => {
+    const run = await loadHandler();
+    await expect(run({ detail: ALL_PLANTED })).rejects.toThrow(/not classified/);
+    await run(startEvent());
+    expect(published()).toHaveLength(1);
+    expect(output.text()).toContain('"Processed"');
   });
 });

@@ -13,6 +13,18 @@ import { ruleById } from '../../shared/rules/index';
 import { MASKED, makeFinding, RAW } from '../format/findings';
 import { useLambdaEnv } from '../helpers/lambda-env';
 import { hang, status, useWebhookServer } from '../helpers/webhook-server';
+import {
+  ALL_PLANTED,
+  crashTrace,
+  expectSafeError,
+  leaks,
+  malformedShapes,
+  metricSum,
+  PLANTED,
+  stringPaths,
+  thrownBy,
+  withStringAt,
+} from './hostile';
 
 const TOKEN = 'XXsecretWebhookTokenXX';
 const secrets = mockClient(SecretsManagerClient);
@@ -46,7 +58,7 @@ async function load(ref: string) {
   vi.stubEnv('SLACK_WEBHOOK_SECRET', ref);
   vi.resetModules();
   const { handler } = await import('../../functions/slack/handler');
-  return (event: SNSEvent, context: Context = localContext('slack')) => handler(event, context);
+  return (event: unknown, context: Context = localContext('slack')) => handler(event, context);
 }
 
 function snsEvent(message: string): SNSEvent {
@@ -142,13 +154,19 @@ describe('slack handler', () => {
     expect(output.text()).toContain('"Failed"');
   });
 
-  it('reports a record that is not a Finding without posting', async () => {
+  it('reports a record that is not a Finding without posting, and fails it for the dead-letter queue', async () => {
     const run = await load('ssm-sentinel/slack-webhook');
-    await run(snsEvent('HIGH: plain e-mail text'));
-    await run(snsEvent(JSON.stringify({ ...finding, severity: 'SEVERE' })));
+    await expect(run(snsEvent('HIGH: plain e-mail text'))).rejects.toMatchObject({
+      name: 'MalformedEvent',
+      message: '1 of 1 SNS record(s) malformed',
+    });
+    await expect(run(snsEvent(JSON.stringify({ ...finding, severity: 'SEVERE' })))).rejects.toThrow(
+      /malformed/,
+    );
     expect(bodies).toEqual([]);
     expect(output.text()).toContain('"problem":"SNS message is not JSON');
     expect(output.text()).toContain('"problem":"SNS message is not a Finding: severity:');
+    expect(metricSum(output.text(), 'Failed')).toBe(2);
   });
 
   it('fails the invocation, without the value, when the credential is not a usable URL', async () => {
@@ -160,8 +178,93 @@ describe('slack handler', () => {
       message: 'webhook URL must use https',
     });
     expect(bodies).toEqual([]);
-    expect(output.text()).toContain('"reason":"webhook URL must use https"');
+    expect(output.text()).toContain('"message":"slack delivery failed"');
+    expect(output.text()).toContain('"error":"webhook URL must use https"');
+    expect(metricSum(output.text(), 'Failed')).toBe(1);
   });
+});
+
+describe('slack handler on hostile input', () => {
+  const sent = () => bodies.join('\n');
+
+  it('rejects every malformed event with a safe one-line error, a log line and a Failed metric', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const errors: unknown[] = [];
+    const shapes: Array<[string, unknown]> = [
+      ...malformedShapes(),
+      ['Records: []', { Records: [] }],
+      ['a record without Sns', { Records: [{ EventSource: 'aws:sns' }] }],
+      ['Message not a string', { Records: [{ Sns: { MessageId: PLANTED.ssn, Message: { a: 1 } } }] }],
+    ];
+    for (const [name, event] of shapes) {
+      const error = await thrownBy(() => run(event));
+      expect(error, name).toBeDefined();
+      expectSafeError(error);
+      expect((error as Error).name, name).toBe('MalformedEvent');
+      errors.push(error);
+    }
+    const logged = output
+      .text()
+      .split('\n')
+      .filter((l) => /"message":"malformed (SNS event|alert record)"/.test(l));
+    expect(logged.length).toBeGreaterThanOrEqual(shapes.length);
+    expect(metricSum(output.text(), 'Failed')).toBe(logged.length);
+    expect(bodies).toEqual([]);
+    const all = [output.text(), ...errors.map(String)].join('\n');
+    expect(leaks(all)).toEqual([]);
+    expect(crashTrace(all)).toBeUndefined();
+  });
+
+  it('posts the good records of a batch with bad ones, and reports each bad one', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const good = alert.Records[0];
+    const event = {
+      Records: [
+        null,
+        good,
+        { Sns: { Message: ALL_PLANTED } },
+        { ...good, Sns: { ...good?.Sns, MessageId: PLANTED.card } },
+      ],
+    };
+    // Posted records are not failed again: a retry would post them twice.
+    await expect(run(event)).resolves.toBeUndefined();
+    expect(bodies).toHaveLength(2);
+    const bad = output
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"message":"malformed alert record"'))
+      .map((l) => JSON.parse(l) as { index: number });
+    expect(bad.map((l) => l.index)).toEqual([0, 2]);
+    expect(output.text()).toContain('"messageId":"invalid"');
+    expect(metricSum(output.text(), 'Failed')).toBe(2);
+    expect(metricSum(output.text(), 'Processed')).toBe(2);
+    expect(leaks(output.text())).toEqual([]);
+  });
+
+  it('posts an alert with a value planted in any field without carrying the value on', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const record = structuredClone(alert.Records[0]) as unknown as { Sns: { Message: unknown } };
+    record.Sns.Message = makeFinding({ ruleId: 'secret-aws-access-key' });
+    const paths = stringPaths(record);
+    const plants = Object.values(PLANTED);
+    const errors: unknown[] = [];
+    for (const [i, path] of paths.entries()) {
+      const plant = plants[i % plants.length] as string;
+      for (const f of [(old: string) => `${old} ${plant}`, () => ALL_PLANTED]) {
+        const planted = withStringAt(record, path, f);
+        planted.Sns.Message = JSON.stringify(planted.Sns.Message);
+        const error = await thrownBy(() => run({ Records: [planted] }));
+        if (error) {
+          expectSafeError(error);
+          errors.push(error);
+        }
+      }
+    }
+    expect(bodies.length).toBeGreaterThan(paths.length);
+    const all = [output.text(), sent(), ...errors.map(String)].join('\n');
+    expect(leaks(all)).toEqual([]);
+    expect(crashTrace(all)).toBeUndefined();
+  }, 30_000);
 });
 
 describe('credential references', () => {

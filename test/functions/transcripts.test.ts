@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ComprehendClient, DetectPiiEntitiesCommand } from '@aws-sdk/client-comprehend';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +9,18 @@ import { DynamoSessionStore } from '../../shared/aws/state';
 import type { Finding } from '../../shared/model/finding';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
+import {
+  ALL_PLANTED,
+  crashTrace,
+  expectSafeError,
+  leaks,
+  malformedShapes,
+  metricSum,
+  PLANTED,
+  stringPaths,
+  thrownBy,
+  withStringAt,
+} from './hostile';
 
 const comprehend = mockClient(ComprehendClient);
 const eb = mockClient(EventBridgeClient);
@@ -199,4 +211,112 @@ describe('transcripts handler', () => {
     await run(subscription({ messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logEvents: [] }));
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
+});
+
+/** The DATA_MESSAGE inside a subscription payload. */
+type DataMessage = { logStream: string; logEvents: Array<Record<string, unknown>> } & Record<string, unknown>;
+const decode = (payload: unknown): DataMessage =>
+  JSON.parse(
+    gunzipSync(Buffer.from((payload as { awslogs: { data: string } }).awslogs.data, 'base64')).toString(),
+  );
+
+/** All log events of a scenario's deliveries in one DATA_MESSAGE (one stream, one session). */
+function oneMessage(scenario: string): DataMessage {
+  const messages = deliveries(scenario).map(decode);
+  const first = messages[0] as DataMessage;
+  return { ...first, logEvents: messages.flatMap((m) => m.logEvents) };
+}
+
+describe('transcripts handler on hostile input', () => {
+  const everything = (errors: unknown[]) =>
+    [output.text(), busPayload(), ...errors.map((e) => `${(e as Error).name}: ${(e as Error).message}`)].join(
+      '\n',
+    );
+
+  it('rejects every malformed shape with a safe one-line error, a log line and a Failed metric', async () => {
+    const run = await loadHandler('local');
+    const errors: unknown[] = [];
+    for (const [name, event] of malformedShapes()) {
+      const error = await thrownBy(() => run(event));
+      expect(error, name).toBeDefined();
+      expectSafeError(error);
+      expect((error as Error).name, name).toBe('MalformedEvent');
+      errors.push(error);
+    }
+    // And payloads that get further: not base64, not gzip, not JSON, JSON of the wrong shape.
+    const gz = (text: string) => ({ awslogs: { data: gzipSync(Buffer.from(text)).toString('base64') } });
+    for (const event of [
+      { awslogs: { data: `!!${ALL_PLANTED}` } },
+      { awslogs: { data: Buffer.from(ALL_PLANTED).toString('base64') } },
+      gz(`{"messageType": "${PLANTED.awsKey}`),
+      gz(JSON.stringify([ALL_PLANTED])),
+      gz(JSON.stringify({ messageType: 'DATA_MESSAGE', logEvents: ALL_PLANTED })),
+      gz('['.repeat(5000)),
+    ]) {
+      const error = await thrownBy(() => run(event));
+      expectSafeError(error);
+      errors.push(error);
+    }
+    expect(output.text().match(/"message":"unusable subscription payload"/g)).toHaveLength(errors.length);
+    expect(metricSum(output.text(), 'Failed')).toBe(errors.length);
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+    expect(leaks(everything(errors))).toEqual([]);
+    expect(crashTrace(everything(errors))).toBeUndefined();
+  });
+
+  it('scans the good log events of a delivery with bad ones, reports the bad ones and fails for the DLQ', async () => {
+    const run = await loadHandler('local', 'secrets');
+    const message = oneMessage('secrets');
+    const good = message.logEvents;
+    const bad: unknown[] = [
+      null,
+      ALL_PLANTED,
+      { id: '1', message: 42 },
+      { id: '2', message: JSON.stringify({ sessionId: message.logStream, sessionData: ALL_PLANTED }) },
+    ];
+    const mixed = { ...message, logEvents: [good[0], ...bad, ...good.slice(1)] };
+    const payload = subscription(mixed);
+
+    const error = await thrownBy(() => run(payload));
+    expectSafeError(error);
+    expect(error).toMatchObject({ name: 'MalformedEvent' });
+    expect((error as Error).message).toMatch(/^4 log event\(s\) of the delivery unusable/);
+    const kinds = new Set(publishedFindings().flatMap((f) => f.evidence.map((e) => e.kind)));
+    for (const kind of ['AWS_ACCESS_KEY', 'PRIVATE_KEY', 'GITHUB_TOKEN', 'JWT'])
+      expect(kinds).toContain(kind);
+    const skipped = output
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"message":"session-log item skipped"'));
+    expect(skipped.map((l) => JSON.parse(l).index)).toEqual([1, 2, 3, 4]);
+    expect(metricSum(output.text(), 'Failed')).toBe(4);
+
+    // The platform's retry: the good events are not scanned or published again; the bad ones fail again.
+    const calls = eb.commandCalls(PutEventsCommand).length;
+    expect(await thrownBy(() => run(payload))).toMatchObject({ name: 'MalformedEvent' });
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(calls);
+    expect(leaks(everything([error]))).toEqual([]);
+  });
+
+  it('leaks no value planted in any string field of the delivery', async () => {
+    const run = await loadHandler('local', 'secrets');
+    const message = oneMessage('secrets');
+    message.logEvents = message.logEvents.slice(0, 2);
+    const paths = stringPaths(message);
+    const plants = Object.values(PLANTED);
+    const errors: unknown[] = [];
+    for (const [i, path] of paths.entries()) {
+      const plant = plants[i % plants.length] as string;
+      for (const f of [(old: string) => `${old} ${plant}`, () => ALL_PLANTED]) {
+        const error = await thrownBy(() => run(subscription(withStringAt(message, path, f))));
+        if (error) {
+          expectSafeError(error);
+          errors.push(error);
+        }
+      }
+    }
+    expect(publishedFindings().length).toBeGreaterThan(0);
+    expect(leaks(everything(errors))).toEqual([]);
+    expect(crashTrace(everything(errors))).toBeUndefined();
+  }, 30_000);
 });

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FindingSchema } from '../../shared/model/finding';
-import { classifyEvent, classifyRecord, normalise, parseRecord } from '../../shared/session';
+import {
+  classifyEvent,
+  classifyRecord,
+  digestPreferences,
+  normalise,
+  parseRecord,
+} from '../../shared/session';
 import { CLOUDTRAIL_FIXTURES, fixtureFiles, makeContext, readJson, recordsOf } from './helpers';
 
 const role = readJson(join(CLOUDTRAIL_FIXTURES, 'attacker-cloudtrail.json')) as Record<string, unknown>;
@@ -229,7 +235,21 @@ describe('preferences through the adapter', () => {
       { kind: 'PROTECTION_OFF', excerpt: 'encryption' },
     ]);
     expect(JSON.stringify(f)).not.toContain('secret-bucket-name');
-    expect(await ctx.preferences!.store.get('SSM-SessionManagerRunShell')).toEqual(current);
+    // State keeps flags and digests, never a value.
+    const stored = await ctx.preferences!.store.get('SSM-SessionManagerRunShell');
+    expect(stored).toEqual(digestPreferences(current));
+    expect(stored).toMatchObject({ cloudWatchStreamingEnabled: false, kmsKeyId: '' });
+    expect(JSON.stringify(stored)).not.toMatch(/secret-bucket-name|ssm-sentinel\/sessions|key\/abcd/);
+  });
+
+  it('a second change is diffed against the stored digests', async () => {
+    const ctx = await makeContext({ preferences: { before, current: before } });
+    await classifyRecord(update, ctx);
+    ctx.preferences!.source = { current: async () => ({ ...before, s3BucketName: 'other-bucket' }) };
+    const [f] = (await classifyRecord({ ...update, eventID: 'second' }, ctx)).findings;
+    expect(f).toMatchObject({ ruleId: 'session-preferences-changed' });
+    expect(f!.evidence).toContainEqual({ kind: 'PREFERENCE', excerpt: 's3BucketName: changed' });
+    expect(f!.evidence.filter((e) => e.kind === 'PREFERENCE')).toHaveLength(1);
   });
 
   it('a failing preferences source leaves the change at HIGH', async () => {
@@ -250,13 +270,16 @@ describe('failures never escape', () => {
     ctx.sessions = {
       get: async () => undefined,
       put: async () => {
-        throw new Error('ProvisionedThroughputExceededException:\nslow down');
+        throw new Error('ProvisionedThroughputExceededException for user alice@example.com\nslow down');
       },
       markEnded: async () => undefined,
     };
     const r = await classifyRecord(role, ctx);
     expect(r.findings).toEqual([]);
-    expect(r.error).toBe('classification failed: ProvisionedThroughputExceededException: slow down');
+    // describeError: one line, the e-mail masked.
+    expect(r.error).toBe(
+      'classification failed: Error: ProvisionedThroughputExceededException for user a***@e***.com',
+    );
   });
 
   it('a throwing tag source only loses the production signal', async () => {
@@ -274,7 +297,8 @@ describe('failures never escape', () => {
     const r = await classifyRecord({ ...role, eventTime: 'soon' }, await makeContext());
     expect(r).toEqual({
       findings: [],
-      error: 'invalid CloudTrail record: eventTime "soon" is not a date-time',
+      error:
+        'invalid CloudTrail record: eventTime: not a valid ISO-8601 date-time such as 2025-02-19T20:13:49Z',
     });
   });
 

@@ -39,10 +39,23 @@ export interface ContextSpec {
   preferences?: { before?: Record<string, unknown>; current?: Record<string, unknown> };
 }
 
+const configs = new Map<string, ReturnType<typeof parseConfig>>();
+
+/** Parsed once per distinct input: property tests build thousands of contexts from a few configs. */
+function configOf(input: ConfigInput = {}): ReturnType<typeof parseConfig> {
+  const key = JSON.stringify(input);
+  let config = configs.get(key);
+  if (!config) {
+    config = parseConfig(input);
+    configs.set(key, config);
+  }
+  return config;
+}
+
 /** A classification context on in-memory state, as the CLI builds it. */
 export async function makeContext(spec: ContextSpec = {}): Promise<ClassifyContext> {
   const ctx: ClassifyContext = {
-    config: parseConfig(spec.config ?? {}),
+    config: configOf(spec.config),
     sessions: new MemorySessionStore(),
     windows: new MemoryWindowStore(),
     tags: new StaticTagSource(spec.tags ?? {}),

@@ -113,8 +113,14 @@ describe('normalise: session events', () => {
     expect(normalise(withRequest({ documentName: 'AWS-StartSSHSession' }))?.port).toBe(22);
   });
 
-  it('keeps a reason, ignores a blank one', () => {
-    expect(normalise(withRequest({ reason: ' OPS-1 ' }))?.reason).toBe('OPS-1');
+  it('keeps a summary of a reason, ignores a blank one', () => {
+    expect(normalise(withRequest({ reason: ' OPS-1 ' }))?.reason).toEqual({ length: 5, excerpt: 'OPS-1' });
+    expect(
+      normalise(withRequest({ reason: 'OPS-2 for alice@example.com, card 4111 1111 1111 1111' }))?.reason,
+    ).toEqual({
+      length: 53,
+      excerpt: 'OPS-2 for a***@e***.com, card 4111 **** **** 1111',
+    });
     expect(normalise(withRequest({ reason: '  ' }))?.reason).toBeUndefined();
   });
 
@@ -172,6 +178,7 @@ describe('normalise: principals', () => {
     expect(normalise(parsed({ ...sso, userIdentity: id }))!.principal).toMatchObject({
       sso: true,
       ssoPermissionSet: 'DB_Admins',
+      // An SSO role-session name is the user's e-mail: personal data, masked like any other.
       name: 'jane@example.com',
     });
   });

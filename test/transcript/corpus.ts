@@ -16,6 +16,17 @@ import type {
 /** The copied session corpus (see PROVENANCE.md there). */
 export const CORPUS = join(import.meta.dirname, '../fixtures/sessions');
 
+/**
+ * The same scenarios recorded with two prompt styles: decorated (`[user@host ~]$ `, `sh-5.2$ `) and
+ * bare (`$ ` / `# `, Ubuntu's dash; a subset of the files, see its PROVENANCE.md).
+ */
+export type Variant = 'decorated' | 'bare';
+export const VARIANTS: Variant[] = ['decorated', 'bare'];
+const ROOTS: Record<Variant, string> = {
+  decorated: CORPUS,
+  bare: join(import.meta.dirname, '../fixtures/sessions-bare'),
+};
+
 export interface Label {
   kind: 'pii' | 'secret' | 'risky-command';
   subtype: string;
@@ -35,18 +46,19 @@ export type Shape = 's3' | 's3-agent' | 'streaming' | 'subscription';
 export const RAW_SHAPES: Shape[] = ['s3', 's3-agent'];
 export const STREAMING_SHAPES: Shape[] = ['streaming', 'subscription'];
 
-export function scenarios(): Scenario[] {
-  return readdirSync(CORPUS, { withFileTypes: true })
+export function scenarios(variant: Variant = 'decorated'): Scenario[] {
+  const root = ROOTS[variant];
+  return readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => {
-      const labels = JSON.parse(readFileSync(join(CORPUS, d.name, 'labels.json'), 'utf8'));
+      const labels = JSON.parse(readFileSync(join(root, d.name, 'labels.json'), 'utf8'));
       return { name: d.name, sessionId: labels.sessionId, labels: labels.labels };
     });
 }
 
 /** The files of one shape of a scenario (several for subscription deliveries), in delivery order. */
-export function shapeFiles(scenario: string, shape: Shape): string[] {
-  const dir = join(CORPUS, scenario);
+export function shapeFiles(scenario: string, shape: Shape, variant: Variant = 'decorated'): string[] {
+  const dir = join(ROOTS[variant], scenario);
   if (shape === 'streaming') return [join(dir, 'streaming.jsonl')];
   const sub = join(dir, shape === 'subscription' ? 'subscription' : shape);
   if (!existsSync(sub)) return [];
@@ -55,9 +67,9 @@ export function shapeFiles(scenario: string, shape: Shape): string[] {
     .map((f) => join(sub, f));
 }
 
-export function shapesOf(scenario: string): Shape[] {
+export function shapesOf(scenario: string, variant: Variant = 'decorated'): Shape[] {
   return (['s3', 's3-agent', 'streaming', 'subscription'] as Shape[]).filter(
-    (s) => shapeFiles(scenario, s).length,
+    (s) => shapeFiles(scenario, s, variant).length,
   );
 }
 
@@ -82,6 +94,7 @@ export async function scanShape(
   shape: Shape,
   detectors: Detector[],
   pii?: PiiScanner,
+  variant: Variant = 'decorated',
 ): Promise<{ findings: Finding[]; errors: ItemError[]; ctx: TranscriptContext }> {
   const ctx: TranscriptContext = {
     config: DEFAULT_CONFIG,
@@ -90,7 +103,7 @@ export async function scanShape(
   };
   const byId = new Map<string, Finding>();
   const errors: ItemError[] = [];
-  for (const file of shapeFiles(scenario, shape)) {
+  for (const file of shapeFiles(scenario, shape, variant)) {
     const read = readTranscriptFile(readFileSync(file), file);
     errors.push(...read.errors);
     for (const chunk of read.chunks) {

@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { piiScanner, transcriptDetectors } from '../../shared/engine';
 import { DEFAULT_CONFIG } from '../../shared/model/config';
 import { MemoryCarryOverStore } from '../../shared/state/memory';
 import { annotateCommands, createCommandDetector } from '../../shared/transcript/commands';
@@ -134,5 +136,136 @@ describe('never throws on arbitrary input', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('linear time on hostile input (whole scan: commands, secrets, local PII)', () => {
+  /**
+   * Milliseconds per scan: the fastest of at least 15 runs and 40 ms of runs, after a warm-up. The
+   * fastest single run is the one no collection or other job on the machine got into.
+   */
+  async function msPerScan(text: string): Promise<number> {
+    const detectors = transcriptDetectors();
+    const once = async () => {
+      const ctx = {
+        config: DEFAULT_CONFIG,
+        carry: new MemoryCarryOverStore<TranscriptCarry>(),
+        pii: piiScanner('local', DEFAULT_CONFIG),
+      };
+      const chunk = {
+        sessionId: 'u-0123456789abcdef0',
+        origin: 't',
+        final: true,
+        events: [{ time: '', text }],
+      };
+      const start = performance.now();
+      await scanTranscript(chunk, ctx, detectors);
+      return performance.now() - start;
+    };
+    await once();
+    let best = Number.POSITIVE_INFINITY;
+    let spent = 0;
+    for (let runs = 0; runs < 15 || spent < 40; runs++) {
+      const ms = await once();
+      spent += ms;
+      best = Math.min(best, ms);
+    }
+    return best;
+  }
+
+  const repeat = (unit: string, length: number) =>
+    unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+  const numbered = (make: (i: number) => string) => (length: number) => {
+    let out = '';
+    for (let i = 0; out.length < length; i++) out += make(i);
+    return out.slice(0, length);
+  };
+  /** Shapes that were quadratic in some pass (issue 8), or could be: runs, repeated names, many values. */
+  const SHAPES: Record<string, (length: number) => string> = {
+    'word run': (n) => repeat('a', n),
+    'curl repeated': (n) => repeat('curl ', n),
+    'mysql repeated': (n) => repeat('mysql ', n),
+    'python -c repeated': (n) => repeat('python3 -c "', n),
+    'scp flags': (n) => `scp ${repeat('-scp ', n)}`,
+    'net user repeated': (n) => repeat('net user ', n),
+    'a@ repeated': (n) => repeat('a@', n),
+    'digit groups': (n) => repeat('1 2 3 ', n),
+    'intl phone look-alikes': (n) => repeat('+21111111111111111111111111111a ', n),
+    '= run': (n) => repeat('=', n),
+    'base64 run': (n) => repeat('QUJDREVGR0hJSktMTU5PUA', n),
+    'blanks after a label': (n) => `session_token${repeat(' ', n)}x`,
+    '-----BEGIN repeated': (n) => repeat('-----BEGIN ', n),
+    'eyJ repeated': (n) => repeat('eyJ', n),
+    ':// repeated': (n) => repeat('://', n),
+    'AKIA repeated': (n) => repeat('AKIA', n),
+    'password= repeated': (n) => repeat('password=', n),
+    'x: repeated': (n) => repeat('x:', n),
+    'distinct e-mails': numbered((i) => `u${i}@example.org `),
+    'distinct SSNs': numbered((i) => `${100 + (i % 800)}-${10 + (i % 89)}-${1000 + (i % 9000)} `),
+    cards: (n) => repeat('4111111111111111 ', n),
+    'distinct passwords': numbered((i) => `password=pw${i}x `),
+    'URL credentials': numbered((i) => `https://u:pw${i}@h${i}.example.org/ `),
+  };
+
+  /**
+   * Time of the doubled line over the line, the lowest of up to three comparisons: on a shared
+   * machine one comparison can be disturbed; a super-linear pass fails all three.
+   */
+  async function doublingRatio(make: (length: number) => string, length: number): Promise<number> {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (let attempt = 0; attempt < 3 && lowest > 2.5; attempt++) {
+      const short = await msPerScan(make(length));
+      const long = await msPerScan(make(2 * length));
+      lowest = Math.min(lowest, long / short);
+    }
+    return lowest;
+  }
+
+  it.each(Object.keys(SHAPES))('%s: a line twice as long costs at most 2.5x', async (name) => {
+    // 128 KiB → 256 KiB: both are scanned in windows (64 KiB), and every pass sees the whole line.
+    const ratio = await doublingRatio((n) => `sh-5.2$ ${SHAPES[name]!(n)}`, 128 * 1024);
+    expect(ratio).toBeLessThanOrEqual(2.5);
+  });
+
+  it('property: a random token repeated costs at most 2.5x for twice the line', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: fc.constantFrom(...'aA1 -_.:/@=$|;&"\'+(){}[]%#'), minLength: 1, maxLength: 6 }),
+        fc.constantFrom('', 'sh-5.2$ ', '$ ', 'curl ', 'password='),
+        async (unit, prefix) => {
+          const ratio = await doublingRatio((n) => prefix + repeat(unit, n), 128 * 1024);
+          expect(ratio).toBeLessThanOrEqual(2.5);
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
+  it('a quadratic pass fails the comparison (the test can fail)', async () => {
+    // The plain form of a rule this issue fixed: every `curl` rescans the rest of the line.
+    const quadratic = /\bcurl\b[^|;&]*\s-T\s*\S/i;
+    const detector = {
+      name: 'quadratic',
+      scan: (lines: readonly TranscriptLine[]) => {
+        for (const l of lines) quadratic.test(l.text);
+        return [];
+      },
+    };
+    const time = async (text: string) => {
+      const start = performance.now();
+      const ctx = {
+        config: DEFAULT_CONFIG,
+        carry: new MemoryCarryOverStore<TranscriptCarry>(),
+        pii: undefined,
+      };
+      await scanTranscript({ sessionId: 'q', origin: 't', final: true, events: [{ time: '', text }] }, ctx, [
+        detector,
+      ]);
+      return performance.now() - start;
+    };
+    await time(repeat('curl ', 4096));
+    const short = await time(repeat('curl ', 16 * 1024));
+    const long = await time(repeat('curl ', 32 * 1024));
+    expect(long / short).toBeGreaterThan(2.5);
   });
 });

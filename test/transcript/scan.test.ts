@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_LINE_VALUES } from '../../shared/detect/limits';
+import { createLocalPiiScanner } from '../../shared/detect/pii-local';
 import { secretDetector } from '../../shared/detect/secrets';
 import { stableId } from '../../shared/ids';
 import { DEFAULT_CONFIG, parseConfig } from '../../shared/model/config';
@@ -8,7 +10,12 @@ import { MemoryCarryOverStore } from '../../shared/state/memory';
 import type { CarryOverStore } from '../../shared/state/types';
 import { createCommandDetector } from '../../shared/transcript/commands';
 import { readTranscriptFile } from '../../shared/transcript/read';
-import { PII_UNAVAILABLE_RULE, scanTranscript } from '../../shared/transcript/scan';
+import {
+  MAX_DELIVERY_DETECTIONS,
+  PII_UNAVAILABLE_RULE,
+  scanTranscript,
+  WORK_CAPPED_RULE,
+} from '../../shared/transcript/scan';
 import type {
   Detection,
   Detector,
@@ -288,5 +295,81 @@ describe('failures', () => {
       expect.stringMatching(/carry-over not saved/),
     ]);
     expect(r.retry).toBe(true);
+  });
+});
+
+describe('work caps', () => {
+  it('folds a delivery of 300 000 detections without spreading them, counts all, keeps bounded evidence', async () => {
+    // A detector that reports far more than a call's argument list can hold (the 20 MB log of issue 8).
+    const flood: Detector = {
+      name: 'flood',
+      scan(lines) {
+        const out: Detection[] = [];
+        for (const l of lines)
+          for (let i = 0; i < 300_000; i++)
+            out.push({
+              ruleId: 'secret-test-token',
+              category: 'secret',
+              kind: 'TEST_TOKEN',
+              severity: 'HIGH',
+              line: l.n,
+              value: `TOKEN_${i}`,
+            });
+        return out;
+      },
+    };
+    const r = await scanTranscript({ ...chunk([['x']]), final: true }, context(), [flood]);
+    expect(r.errors).toEqual([]);
+    const tokens = byRule(r.findings, 'secret-test-token')!;
+    expect(tokens.count).toBe(300_000);
+    expect(tokens.evidence.length).toBeLessThanOrEqual(5);
+    const capped = byRule(r.findings, WORK_CAPPED_RULE)!;
+    expect(capped).toMatchObject({
+      category: 'scan-error',
+      severity: 'LOW',
+      count: 300_000 - MAX_DELIVERY_DETECTIONS,
+    });
+    expect(capped.evidence).toEqual([
+      expect.objectContaining({
+        kind: 'DELIVERY_DETECTIONS_CAPPED',
+        count: 300_000 - MAX_DELIVERY_DETECTIONS,
+      }),
+    ]);
+    expect(JSON.stringify(capped)).not.toContain('TOKEN_');
+  });
+
+  it('counts values past the per-line cap into their finding and reports them with their line', async () => {
+    const emails = Array.from({ length: MAX_LINE_VALUES + 100 }, (_, i) => `user${i}@example.org`).join(' ');
+    const ctx = context({ pii: createLocalPiiScanner() });
+    const r = await scanTranscript({ ...chunk([['first line', emails]]), final: true }, ctx, [
+      secretDetector,
+    ]);
+    expect(byRule(r.findings, 'pii-email')?.count).toBe(MAX_LINE_VALUES + 100);
+    expect(byRule(r.findings, WORK_CAPPED_RULE)?.evidence).toEqual([
+      expect.objectContaining({ kind: 'LINE_VALUES_CAPPED', count: 100, lines: [2] }),
+    ]);
+  });
+
+  it('adds capped counts up across deliveries, and reports nothing below the caps', async () => {
+    const ctx = context({ pii: createLocalPiiScanner() });
+    const line = Array.from({ length: MAX_LINE_VALUES + 10 }, (_, i) => `u${i}@example.org`).join(' ');
+    await scanTranscript(chunk([[line]]), ctx, []);
+    const second = await scanTranscript(chunk([[line.replace(/u(\d+)@/g, 'v$1@')]]), ctx, []);
+    expect(byRule(second.findings, WORK_CAPPED_RULE)?.count).toBe(20);
+    const quiet = await scanTranscript(
+      chunk([['a@example.org b@example.org']], 'bob-0123456789abcdef0'),
+      ctx,
+      [],
+    );
+    expect(byRule(quiet.findings, WORK_CAPPED_RULE)).toBeUndefined();
+  });
+
+  it('finds the same items whatever the batch size: one delivery split into many detector calls', async () => {
+    // More lines than one batch holds: detectors run several times in one delivery.
+    const lines = Array.from({ length: 40_000 }, (_, i) =>
+      i % 997 === 0 ? `echo AKIA${'QRSTUVWXYZ234567'.slice(0, 16)} n${i}` : `row ${i}`,
+    );
+    const r = await scanTranscript({ ...chunk([lines]), final: true }, context(), [secretDetector]);
+    expect(byRule(r.findings, 'secret-aws-access-key')?.count).toBe(Math.ceil(40_000 / 997));
   });
 });

@@ -131,3 +131,118 @@ describe('terminal normalisation', () => {
     expect(one(raw).text).toBe(stripAnsi(raw));
   });
 });
+
+describe('prompt marks', () => {
+  const TITLE = `${ESC}]0;root@ip-10-0-1-23:~\u0007`;
+  const PASTE_ON = `${ESC}[?2004h`;
+  const marks = (raw: string, columns?: number) =>
+    normaliseLines([raw], columns ? { columns } : {}).map((l) => [l.text, l.marks]);
+
+  it('notes where bash announced its prompt, after output on the same line too', () => {
+    expect(marks(`${ESC}[?2004lec2-app-role${TITLE}${PASTE_ON}# curl x`)).toEqual([
+      ['ec2-app-role# curl x', [12]],
+    ]);
+    expect(marks(`${TITLE}${PASTE_ON}$ id`)).toEqual([['$ id', [0]]]);
+    expect(marks(`out${ESC}]133;A${ESC}\\$ id`)).toEqual([['out$ id', [3]]]);
+  });
+
+  it('keeps the marks through the screen model (backspace, erase, cursor jumps)', () => {
+    expect(marks(`}${TITLE}${PASTE_ON}# ab\b${ESC}[Kc`)).toEqual([['}# ac', [1]]]);
+    // A segment after a jump starts where the jump put it: its marks move with its trimmed text.
+    expect(marks(`x${ESC}[5;1H   ${PASTE_ON}$ id`)).toEqual([
+      ['x', undefined],
+      ['$ id', [0]],
+    ]);
+  });
+
+  it('drops marks with nothing after them and other private modes', () => {
+    expect(marks(`# x^C${ESC}[?2004l${PASTE_ON}${ESC}[?2004l`)).toEqual([['# x^C', undefined]]);
+    expect(marks(`${ESC}[?1049h# heading`)).toEqual([['# heading', undefined]]);
+    expect(marks(`${ESC}]10;?\u0007# x`)).toEqual([['# x', undefined]]);
+  });
+
+  it('keeps at most the last 16 marks of a line', () => {
+    const [line] = normaliseLines([`${PASTE_ON}x`.repeat(1000)]);
+    expect(line!.marks).toHaveLength(16);
+    expect(line!.marks!.at(-1)).toBe(999);
+  });
+});
+
+/**
+ * Cost of `large` over cost of `small`, in CPU time (a job preempted by other jobs on the same cores
+ * is not charged for their time): each is the best of 3 samples taken in turn, after a warm-up; a
+ * sample loops ≥ 20 ms so sub-millisecond calls are measured.
+ */
+function timeRatio(small: () => void, large: () => void): number {
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const sample = (fn: () => void) => {
+    let calls = 0;
+    const t0 = cpuMs();
+    let t = t0;
+    do {
+      fn();
+      calls++;
+      t = cpuMs();
+    } while (t - t0 < 20);
+    return (t - t0) / calls;
+  };
+  small();
+  large();
+  let bestSmall = Number.POSITIVE_INFINITY;
+  let bestLarge = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 3; r++) {
+    bestSmall = Math.min(bestSmall, sample(small));
+    bestLarge = Math.min(bestLarge, sample(large));
+  }
+  return bestLarge / Math.max(bestSmall, 0.001);
+}
+
+describe('hostile lines: linear time, bounded output', () => {
+  const repeat = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+  const shapes: Record<string, (n: number) => string> = {
+    backspaces: (n) => repeat('ab\b', n),
+    'text then backspaces': (n) => 'x'.repeat(n / 2) + '\b'.repeat(n / 2),
+    'carriage returns': (n) => repeat('abc\r', n),
+    'readline wraps': (n) => repeat(' \rx', n),
+    'SGR sequences': (n) => repeat(`${ESC}[1;31mX`, n),
+    'cursor left + erase': (n) => repeat(`abcd${ESC}[2D${ESC}[K`, n),
+    'erase to start': (n) => repeat(`abcdefgh${ESC}[1K`, n),
+    'insert blanks': (n) => `${'a'.repeat(n / 2)}\r${repeat(`${ESC}[5@`, n / 2)}`,
+    'delete characters': (n) => `${'a'.repeat(n / 2)}\r${repeat(`${ESC}[P`, n / 2)}`,
+    'unterminated OSC': (n) => `${ESC}]0;${'a'.repeat(n)}`,
+    'prompt marks': (n) => repeat(`${ESC}]0;t\u0007${ESC}[?2004h# x\r`, n),
+    'cursor jumps': (n) => repeat(`${ESC}[5;5Hab`, n),
+    'forward moves': (n) => repeat(`${ESC}[1024Cx`, n),
+    tabs: (n) => repeat('\tx\b', n),
+  };
+
+  it.each(Object.keys(shapes))('%s: 4x the line costs at most 8x the time', (name) => {
+    const make = shapes[name]!;
+    const n = 128 * 1024;
+    const small = make(n);
+    const large = make(4 * n);
+    const ratio = timeRatio(
+      () => normaliseLines([small]),
+      () => normaliseLines([large]),
+    );
+    expect(ratio).toBeLessThanOrEqual(8);
+  });
+
+  it('bounds what a line can grow to: forward moves cannot pad without limit', () => {
+    // 150 000 moves of 1024 cells before one character used to build a 150-million-cell row.
+    const raw = `${ESC}[1024C`.repeat(150_000);
+    const text = normaliseLines([`${raw}x`])
+      .map((l) => l.text)
+      .join('');
+    expect(text.length).toBeLessThanOrEqual(4 * raw.length + 65_536);
+    expect(text.endsWith('x')).toBe(true);
+    for (const name of ['forward moves', 'tabs', 'insert blanks']) {
+      const line = shapes[name]!(256 * 1024);
+      const out = normaliseLines([line]).reduce((sum, l) => sum + l.text.length, 0);
+      expect(out, name).toBeLessThanOrEqual(4 * line.length + 65_536);
+    }
+  });
+});
