@@ -14,7 +14,7 @@ import type { Finding } from '../../shared/model/finding';
 import type { PiiStats } from '../../shared/pii/types';
 import { BufferedCarryOverStore } from '../../shared/state/buffered';
 import { readSubscription } from '../../shared/transcript/read';
-import { scanTranscript } from '../../shared/transcript/scan';
+import { scanTranscript, WORK_CAPPED_RULE } from '../../shared/transcript/scan';
 import type { ItemError, TranscriptCarry } from '../../shared/transcript/types';
 import { readEnv } from '../commons/env';
 import { ref } from '../commons/log-values';
@@ -98,6 +98,7 @@ async function main(event: unknown): Promise<void> {
     countFindings(findings);
     countWeighted(Metric.PiiEntities, Dimension.EntityType, evidenceKinds(findings, 'pii'));
     countWeighted(Metric.Secrets, Dimension.SecretKind, evidenceKinds(findings, 'secret'));
+    countWeighted(Metric.ScanWorkCapped, Dimension.CapKind, capKinds(findings));
     logger.info('findings published', {
       findings: findings.map((f) => ({
         id: ref(f.id),
@@ -141,6 +142,19 @@ function evidenceKinds(findings: readonly Finding[], category: Finding['category
   for (const f of findings) {
     if (f.category !== category) continue;
     for (const e of f.evidence) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + (e.count ?? 1));
+  }
+  return kinds;
+}
+
+/**
+ * What the scan's work caps cut in this delivery (`scan-work-capped` evidence kinds), one each: the
+ * finding's counts add up over the session, so they would count earlier deliveries again.
+ */
+function capKinds(findings: readonly Finding[]): Map<string, number> {
+  const kinds = new Map<string, number>();
+  for (const f of findings) {
+    if (f.ruleId !== WORK_CAPPED_RULE) continue;
+    for (const e of f.evidence) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
   }
   return kinds;
 }

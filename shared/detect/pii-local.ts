@@ -239,9 +239,15 @@ function findLocalPiiIn(text: string, ssnColumns: readonly SsnColumns[]): PiiMat
   if (digits < MIN_DIGITS.intl) return out.list;
 
   if (digits >= MIN_DIGITS.card) {
-    for (const m of execAll(CARD, text)) {
+    // A candidate that fails the checks does not hide one starting inside it: `4444 4111 1111 1111
+    // 1111` is first read as `4444 4111 1111 1111` (not a card), then from the next digit on.
+    CARD.lastIndex = 0;
+    for (let m = CARD.exec(text); m !== null; m = CARD.exec(text)) {
       const compact = m[0].replace(/\D/g, '');
-      if (!cardValid(compact)) continue;
+      if (!cardValid(compact)) {
+        CARD.lastIndex = m.index + 1;
+        continue;
+      }
       out.add({
         kind: 'CREDIT_DEBIT_NUMBER',
         start: m.index!,
@@ -250,6 +256,7 @@ function findLocalPiiIn(text: string, ssnColumns: readonly SsnColumns[]): PiiMat
         score: m[1] || m[2] ? 0.95 : 0.9,
       });
     }
+    CARD.lastIndex = 0;
   }
 
   if (IBAN_START.test(text)) {

@@ -65,6 +65,10 @@ const IDENTITY = /^[\w+=,.@:/-]+$/;
  */
 const IDENTITY_EMAIL = /(^|\/)[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?=$|-)/g;
 
+/** `-<suffix>` of a session id: 17 lowercase hex characters, or 26 lowercase letters and digits. */
+const SESSION_SUFFIX = /-(?:[0-9a-f]{17}|[0-9a-z]{26})$/;
+const CARD_RUN = /\d{13}/;
+
 /**
  * Who acted: a principal ARN or name, or a session id (`<role-session name>-<suffix>`). For IAM
  * Identity Center users the role-session name is often their e-mail address: that address is the
@@ -76,8 +80,12 @@ const IDENTITY_EMAIL = /(^|\/)[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{
 export function identityField(value: unknown, max = 256): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   if (value.length <= max && IDENTITY.test(value)) {
-    const withoutEmail = value.replace(IDENTITY_EMAIL, '$1user');
-    if (redactField(withoutEmail, max) === withoutEmail) return value;
+    // A session id's suffix is AWS's (17 hex or 26 base-36 characters): only the name before it is the caller's.
+    // A card-length digit run there is not AWS's (about 1 suffix in 1000 has one: redacted then).
+    const suffix = SESSION_SUFFIX.exec(value);
+    const caller = suffix && !CARD_RUN.test(suffix[0]) ? value.slice(0, suffix.index) : value;
+    const withoutEmail = caller.replace(IDENTITY_EMAIL, '$1user');
+    if (withoutEmail === '' || redactField(withoutEmail, max) === withoutEmail) return value;
   }
   return redactField(value, max);
 }

@@ -40,8 +40,6 @@ import type { Detection, Detector, TranscriptLine } from './types';
 const MAX_BODY = 64 + 1 + 253 + 1 + 200;
 /** Longest PowerShell prompt (`PS C:\…> `) and cmd.exe prompt (`C:\…>`). */
 const MAX_PS = 246;
-/** Longest command text handed to the rules (bounds regex time on pathological lines). */
-const MAX_COMMAND = 8192;
 /** Longest command inspected to decide whether it only prints files. */
 const MAX_VIEWER_COMMAND = 4096;
 const BRACKET_BODY = /^\[[^\s[\]@]+@[^\s[\]]+(?: [^[\]]{0,200})?\]$/;
@@ -95,12 +93,13 @@ export function splitPrompt(text: string, options: PromptOptions = {}): PromptSp
 
 /** Decorated prompt ending first on the line, among those starting before `limit`. */
 function firstDecorated(text: string, limit: number): Found | undefined {
-  // Every prompt ends with a blank: hop from blank to blank (native indexOf) and look at the
-  // character before it; a line of `$ $ $ …` has a candidate every other character, still O(line).
-  for (let sp = text.indexOf(' ', 1); sp > 0 && sp <= limit; sp = text.indexOf(' ', sp + 1)) {
-    const e = sp - 1;
+  // Every prompt ends with `$ `, `# `, `% ` or `> `: a native scan hops from one such pair to the
+  // next (most lines have none: 0.47 → see bench transcriptScanRatio), and a line of `$ $ $ …` has a
+  // candidate every other character, still O(line).
+  PROMPT_END.lastIndex = 0;
+  for (let m = PROMPT_END.exec(text); m !== null && m.index < limit; m = PROMPT_END.exec(text)) {
+    const e = m.index;
     const c = text.charCodeAt(e);
-    if (c !== DOLLAR && c !== HASH && c !== PERCENT && c !== GT) continue;
     let start: number;
     if (c === GT) start = powershellStart(text, e);
     else if (c === PERCENT) start = posixStart(text, text.charCodeAt(e - 1) === SPACE ? e - 1 : e);
@@ -109,6 +108,9 @@ function firstDecorated(text: string, limit: number): Found | undefined {
   }
   return undefined;
 }
+
+/** The last character of every prompt and its blank (sticky scan state: reset before each use). */
+const PROMPT_END = /[$#%>] /g;
 
 /**
  * Start of a POSIX decorated prompt whose body ends right before `b` (the `$`, `#` or `%`), or -1.
@@ -325,7 +327,7 @@ export function annotateCommands(lines: TranscriptLine[], from = 0): void {
   for (let i = first; i < lines.length; i++) {
     const line = lines[i]!;
     const prev = i > 0 ? lines[i - 1] : undefined;
-    const bare = quiet ? [...BARE].filter((c) => !quiet.includes(c)).join('') : BARE;
+    const bare = quiet ? bareAllowed(quiet) : BARE;
     const marks = line.prompt?.marks;
     let split = splitPrompt(line.text, { bare, marks });
     // busybox `/ # ` and ash `host:~# ` at the start of the line follow the same rule as `# `.
@@ -351,8 +353,15 @@ export function annotateCommands(lines: TranscriptLine[], from = 0): void {
         quiet = '';
       }
     }
-    setQuiet(line, quiet);
   }
+  // Only the last line carries the state: it is the one the next delivery's context ends with.
+  const last = lines[lines.length - 1];
+  if (last && lines.length > first) setQuiet(last, quiet);
+}
+
+/** Bare prompt characters still taken while `quiet` ones are printed text. */
+function bareAllowed(quiet: string): string {
+  return quiet.includes('$') ? (quiet.includes('#') ? '' : '#') : quiet.includes('#') ? '$' : BARE;
 }
 
 /** Bare prompt characters taken at the start of a line. */
@@ -491,7 +500,9 @@ export function createCommandDetector(rules: readonly CommandRule[] = COMMAND_RU
       const { any, perRule } = prefilterFor(rules);
       for (const line of lines) {
         if (!line.command) continue;
-        const command = line.command.length > MAX_COMMAND ? line.command.slice(0, MAX_COMMAND) : line.command;
+        // Whole: the rules are linear (test/rules/command-rules.test.ts), so a long command is never cut
+        // (padding before `; nc -e …` must not hide it).
+        const command = line.command;
         const start = line.commandStart ?? line.n;
         // A continuation line carries the whole command so far: report only rules its start did not.
         if (memo.last?.start !== start) memo.last = { start, rules: [] };

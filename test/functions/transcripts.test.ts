@@ -105,6 +105,34 @@ describe('transcripts handler', () => {
     for (const value of plantedValues('secrets')) expect(everything).not.toContain(value);
   });
 
+  it('reports what a work cap cut: a scan-work-capped finding and a ScanWorkCapped metric by cap kind', async () => {
+    const run = await loadHandler('local');
+    const emails = Array.from({ length: 600 }, (_, i) => `user${i}@example.com`).join(' ');
+    await run(
+      subscription({
+        messageType: 'DATA_MESSAGE',
+        owner: '111122223333',
+        logGroup: 'sessions',
+        logStream: 'erin-0123456789abcdef0',
+        subscriptionFilters: ['f'],
+        logEvents: [
+          {
+            id: '1',
+            timestamp: 1764000000000,
+            message: JSON.stringify({
+              sessionId: 'erin-0123456789abcdef0',
+              sessionData: [`sh-5.2$ echo ${emails}`, emails],
+            }),
+          },
+        ],
+      }),
+    );
+    const capped = publishedFindings().find((f) => f.ruleId === 'scan-work-capped');
+    expect(capped?.evidence.map((e) => e.kind)).toContain('LINE_VALUES_CAPPED');
+    expect(output.text()).toMatch(/"CapKind":"LINE_VALUES_CAPPED"[^\n]*"ScanWorkCapped"/);
+    expect(output.text() + busPayload()).not.toContain('user599@example.com');
+  });
+
   it('finds personal data with the local engine and leaks none of it', async () => {
     const run = await loadHandler('local', 'pii-leak');
     for (const d of deliveries('pii-leak')) await run(d);

@@ -128,6 +128,14 @@ describe('shape detection', () => {
     expect(detectTranscriptShape('{"messageType":"DATA_MESSAGE","logEvents":[]}')).toBe('data-message');
     expect(detectTranscriptShape('just some notes\nnothing else')).toBeUndefined();
   });
+
+  it('knows a dash session by its bare prompts, even when its first line is longer than the sample', () => {
+    expect(detectTranscriptShape('$ cat /etc/shadow\nroot:x\n')).toBe('raw-log');
+    expect(detectTranscriptShape('# useradd -m backdoor\n')).toBe('raw-log');
+    expect(detectTranscriptShape(`$ ${'a'.repeat(200_000)}`)).toBe('raw-log');
+    expect(detectTranscriptShape('# Runbook\n\nSome notes.\n')).toBeUndefined();
+    expect(detectTranscriptShape('# This file is managed by Puppet\nKey yes\n')).toBeUndefined();
+  });
 });
 
 describe('bad input becomes one clear error per item', () => {

@@ -31,9 +31,31 @@ describe('remaskFinding', () => {
       evidence: [{ kind: 'X', excerpt: `token ${PLANTED.github} and ${PLANTED.jwt}` }],
     });
     const out = remaskFinding(planted);
-    expect(leaks(JSON.stringify(out))).toEqual([]);
+    // The e-mail naming the actor in the principal ARN is the one value kept (identityField).
+    const { principal, ...rest } = out;
+    expect(leaks(JSON.stringify(rest))).toEqual([]);
+    expect(principal?.arn).toBe(`arn:aws:sts::123456789012:assumed-role/Admin/${PLANTED.email}`);
     expect(out.title).toBe('key AKIA************5TPV');
     expect(out.severity).toBe(planted.severity);
+  });
+
+  it('keeps the actor as the core shows it and redacts anything else planted in identity fields', () => {
+    const f = makeFinding({
+      sessionId: `${PLANTED.awsKey}-0a1b2c3d4e5f67890`,
+      principal: {
+        arn: `arn:aws:sts::123456789012:assumed-role/Admin/${PLANTED.awsKey}`,
+        type: 'AssumedRole',
+      },
+    });
+    expect(leaks(JSON.stringify(remaskFinding(f)))).toEqual([]);
+    const sso = makeFinding({
+      sessionId: 'jane.doe@example.org-0a1b2c3d4e5f67890',
+      principal: {
+        arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b2c3d4e5f6789/jane.doe@example.org',
+        type: 'AssumedRole',
+      },
+    });
+    expect(remaskFinding(sso)).toEqual(sso);
   });
 });
 

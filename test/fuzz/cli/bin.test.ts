@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { cloudTrailRecord, type Json, ruleCases, SESSIONS } from '../helpers/inputs';
+import { cloudTrailRecord, type Json, rawLog, ruleCases, SESSIONS } from '../helpers/inputs';
 import { nested } from '../helpers/malformed';
 import { crashTrace, ESCAPES, PLANTS, unsafeCharAt } from '../helpers/plant';
 import { useScratch } from '../helpers/replay';
@@ -195,9 +195,11 @@ describe('ssm-sentinel replay, spawned', () => {
   }, 60_000);
 
   it('a 1 MiB single line finishes in seconds and the command after it is still found', async () => {
+    // A raw S3 log as the agent writes it (script header first), then the long line and a command.
+    const header = rawLog('attacker').text.split('\n', 1)[0]!;
     const log = scratch.file(
       'mallory-longline.log',
-      `$ ${'a'.repeat(1024 * 1024)}\nsh-5.2$ cat /etc/shadow\n`,
+      `${header}\n$ ${'a'.repeat(1024 * 1024)}\nsh-5.2$ cat /etc/shadow\n`,
     );
     const r = await spawnCli(['replay', '--json', log], { timeoutMs: 30_000 });
     expect.soft(r.timedOut, 'finished within 30 s').toBe(false);

@@ -63,6 +63,9 @@ async function plantCase(
 
 function expectClean(report: LeakReport, problems: Problems) {
   report.writeDebated();
+  expect(report.outputShare, 'share of cases with output (the verdict is about real output)').toBeGreaterThan(
+    0.5,
+  );
   expect(problems.crashes).toEqual([]);
   expect(problems.unsafe).toEqual([]);
   expect(LeakReport.lines(report.strict)).toEqual([]);
@@ -89,7 +92,7 @@ const ENVELOPE_FIELDS: JsonPath[] = [
 
 describe('replay: no planted value from a CloudTrail field', () => {
   it(`attacker StartSession: ${PLANTS.length} plants × 2 modes × ${attackerPaths.length} string fields (${2 * PLANTS.length * attackerPaths.length} cases)`, async () => {
-    const report = new LeakReport('cli-cloudtrail-attacker', shownAsIs);
+    const report = new LeakReport('cli-cloudtrail-attacker', shownAsIs, 'stdout');
     const problems: Problems = { crashes: [], unsafe: [] };
     let n = 0;
     for (const path of attackerPaths) {
@@ -113,7 +116,7 @@ describe('replay: no planted value from a CloudTrail field', () => {
   }, 60_000);
 
   it(`rule fixtures: ${perRule.length} records × every string field × ${PER_PATH} plants rotating (${PER_PATH * rulePathCount} cases)`, async () => {
-    const report = new LeakReport('cli-cloudtrail-rules', shownAsIs);
+    const report = new LeakReport('cli-cloudtrail-rules', shownAsIs, 'stdout');
     const problems: Problems = { crashes: [], unsafe: [] };
     let n = 0;
     for (const c of perRule) {
@@ -147,7 +150,7 @@ describe('replay: no planted value from a CloudTrail field', () => {
   }, 60_000);
 
   it(`EventBridge envelope: ${PLANTS.length} plants × ${ENVELOPE_FIELDS.length} fields (${PLANTS.length * ENVELOPE_FIELDS.length} cases)`, async () => {
-    const report = new LeakReport('cli-eventbridge-envelope', shownAsIs);
+    const report = new LeakReport('cli-eventbridge-envelope', shownAsIs, 'stdout');
     const problems: Problems = { crashes: [], unsafe: [] };
     let n = 0;
     for (const path of ENVELOPE_FIELDS) {

@@ -29,10 +29,13 @@ export class LeakReport {
   readonly strict: Leak[] = [];
   readonly debated: Leak[] = [];
   cases = 0;
+  /** Cases whose `main` channel had content: a no-leak verdict over silent runs would prove nothing. */
+  withOutput = 0;
 
   constructor(
     private readonly entry: string,
     private readonly shownAsIs: ShownAsIs = () => false,
+    private readonly main?: string,
   ) {}
 
   /**
@@ -49,6 +52,8 @@ export class LeakReport {
     original = '',
   ): void {
     this.cases++;
+    const out = this.main ? channels[this.main] : undefined;
+    if (out && out !== '[]' && out !== '{}') this.withOutput++;
     const needles = plant.needles.filter((n) => !original.includes(n));
     const own = { ...plant, needles };
     for (const channel of leakedChannels(own, channels)) {
@@ -86,6 +91,11 @@ export class LeakReport {
         ` — e.g. ${g.first.plant}/${g.first.mode} in ${g.first.shape}: …${JSON.stringify(g.first.context)}…`
       );
     });
+  }
+
+  /** The share of cases whose main channel had content (0 when no main channel was named). */
+  get outputShare(): number {
+    return this.cases ? this.withOutput / this.cases : 0;
   }
 
   /** Writes the debated leaks where the report can be read after the run; returns the file. */
