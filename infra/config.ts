@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { describeError } from '../shared/errors';
 import { type Config, ConfigError, mergeConfig, parseConfig } from '../shared/model/config';
 
 /** Where the CDK app found its configuration (context keys of DESIGN.md). */
@@ -28,22 +29,27 @@ function fromFile(path: unknown, readFile: (path: string) => string): unknown {
   try {
     text = readFile(path);
   } catch (e) {
-    throw new ConfigError(
-      `context "configFile": cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? e})`,
-    );
+    throw new ConfigError(`context "configFile": cannot read ${path} (${describeError(e)})`);
   }
-  return parseJson(text, `context "configFile" (${path})`);
+  return object(parseJson(text, `context "configFile" (${path})`), `context "configFile" (${path})`);
 }
 
 function fromContext(value: unknown): unknown {
-  return typeof value === 'string' ? parseJson(value, 'context "config"') : value;
+  return object(typeof value === 'string' ? parseJson(value, 'context "config"') : value, 'context "config"');
+}
+
+/** A configuration source must be a JSON object: `null` or a list is refused, never read as the defaults. */
+function object(value: unknown, where: string): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(`${where}: the configuration must be a JSON object`);
+  return value;
 }
 
 function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`${where}: not valid JSON (${(e as Error).message})`);
+    throw new ConfigError(`${where}: not valid JSON (${describeError(e)})`);
   }
 }
 

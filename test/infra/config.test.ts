@@ -45,7 +45,14 @@ describe('stack configuration', () => {
     [{ config: '{"trustedCidrs":["10.0.0.0/33"]}' }, /config key "trustedCidrs\.0"/],
     [{ config: '{not json' }, /context "config": not valid JSON/],
     [{ configFile: 'broken.json' }, /context "configFile" \(broken\.json\): not valid JSON/],
-    [{ configFile: 'nowhere.json' }, /context "configFile": cannot read nowhere\.json \(ENOENT\)/],
+    [
+      { configFile: 'nowhere.json' },
+      /context "configFile": cannot read nowhere\.json \(no such file or directory\)/,
+    ],
+    [{ config: 'null' }, /context "config": the configuration must be a JSON object/],
+    [{ config: '[1]' }, /context "config": the configuration must be a JSON object/],
+    [{ config: '{"alerts":{"minSeverity":"AKIAQ2WX7RZLM3KD5TPV"}}' }, /^(?![\s\S]*AKIAQ2WX7RZLM3KD5TPV)/],
+    [{ config: '{"a":"AKIAQ2WX7RZLM3KD5TPV" x' }, /^(?![\s\S]*AKIAQ2WX7RZLM3KD5TPV)[\s\S]*not valid JSON/],
   ])('refuses %j naming the key', (sources, message) => {
     expect(() => loadConfig(sources, readFile)).toThrow(message);
   });
