@@ -1,6 +1,7 @@
 import stripAnsi from 'strip-ansi';
 import { describe, expect, it } from 'vitest';
 import { normaliseLine, normaliseLines } from '../../shared/transcript/terminal';
+import { timeRatio } from '../helpers/timing';
 
 const ESC = '\u001b';
 const one = (raw: string, columns?: number) => {
@@ -167,38 +168,6 @@ describe('prompt marks', () => {
     expect(line!.marks!.at(-1)).toBe(999);
   });
 });
-
-/**
- * Cost of `large` over cost of `small`, in CPU time (a job preempted by other jobs on the same cores
- * is not charged for their time): each is the best of 3 samples taken in turn, after a warm-up; a
- * sample loops ≥ 20 ms so sub-millisecond calls are measured.
- */
-function timeRatio(small: () => void, large: () => void): number {
-  const cpuMs = () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  };
-  const sample = (fn: () => void) => {
-    let calls = 0;
-    const t0 = cpuMs();
-    let t = t0;
-    do {
-      fn();
-      calls++;
-      t = cpuMs();
-    } while (t - t0 < 20);
-    return (t - t0) / calls;
-  };
-  small();
-  large();
-  let bestSmall = Number.POSITIVE_INFINITY;
-  let bestLarge = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < 3; r++) {
-    bestSmall = Math.min(bestSmall, sample(small));
-    bestLarge = Math.min(bestLarge, sample(large));
-  }
-  return bestLarge / Math.max(bestSmall, 0.001);
-}
 
 describe('hostile lines: linear time, bounded output', () => {
   const repeat = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);

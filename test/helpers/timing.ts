@@ -1,0 +1,33 @@
+/** Timing for linearity tests: ratios of CPU time within one run, never absolute times. */
+
+/**
+ * Cost of `large` over cost of `small`, in CPU time (a job preempted by other jobs on the same cores
+ * is not charged for their time): each is the best of 3 samples taken in turn, after a warm-up; a
+ * sample loops ≥ 20 ms so sub-millisecond calls are measured.
+ */
+export function timeRatio(small: () => void, large: () => void): number {
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const sample = (fn: () => void) => {
+    let calls = 0;
+    const t0 = cpuMs();
+    let t = t0;
+    do {
+      fn();
+      calls++;
+      t = cpuMs();
+    } while (t - t0 < 20);
+    return (t - t0) / calls;
+  };
+  small();
+  large();
+  let bestSmall = Number.POSITIVE_INFINITY;
+  let bestLarge = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 3; r++) {
+    bestSmall = Math.min(bestSmall, sample(small));
+    bestLarge = Math.min(bestLarge, sample(large));
+  }
+  return bestLarge / Math.max(bestSmall, 0.001);
+}
