@@ -13,7 +13,7 @@ import { type JsonPath, pathText, stringPaths, withAt } from '../helpers/json-pa
 import { LeakReport } from '../helpers/leaks';
 import { crashTrace, ESCAPES, MODES, PLANTS, plantInto, unsafeCharAt } from '../helpers/plant';
 import { runReplay, useScratch } from '../helpers/replay';
-import { IDENTITY_FIELD } from '../helpers/shown';
+import { replayShownAsIs } from '../helpers/shown';
 
 /**
  * No planted value through `replay` of CloudTrail input: a secret or piece of personal data written
@@ -27,7 +27,7 @@ import { IDENTITY_FIELD } from '../helpers/shown';
  */
 
 const scratch = useScratch('ct');
-const shownAsIs = (field: string, channel: string) => channel === 'stdout' && IDENTITY_FIELD(field);
+const shownAsIs = replayShownAsIs;
 
 interface Problems {
   crashes: string[];

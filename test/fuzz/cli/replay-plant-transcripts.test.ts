@@ -5,7 +5,7 @@ import { type JsonPath, pathText, stringPaths, withAt } from '../helpers/json-pa
 import { LeakReport } from '../helpers/leaks';
 import { crashTrace, ESCAPES, MODES, PLANTS, type Plant, plantInto, unsafeCharAt } from '../helpers/plant';
 import { runReplay, useScratch } from '../helpers/replay';
-import { IDENTITY_FIELD } from '../helpers/shown';
+import { replayShownAsIs } from '../helpers/shown';
 
 /**
  * No planted value through `replay` of session logs: the value written into one field of a real
@@ -21,7 +21,7 @@ import { IDENTITY_FIELD } from '../helpers/shown';
  */
 
 const scratch = useScratch('tx');
-const shownAsIs = (field: string, channel: string) => channel === 'stdout' && IDENTITY_FIELD(field);
+const shownAsIs = replayShownAsIs;
 const PER_PATH = 2;
 
 interface Problems {

@@ -19,7 +19,7 @@ export interface Leak {
  * carries by contract (principal ARN, session id, target…) are shown to the analyst. Such leaks are
  * reported separately ("debated") instead of failing.
  */
-export type ShownAsIs = (field: string, channel: string) => boolean;
+export type ShownAsIs = (field: string, channel: string, plant: string) => boolean;
 
 /**
  * Collects leaks over many cases so one run lists every field that leaks (a property that stopped
@@ -62,7 +62,7 @@ export class LeakReport {
       const at = text.indexOf(needle);
       const context = text.slice(Math.max(0, at - 70), at + needle.length + 30);
       const leak = { shape, field, plant: plant.kind, mode, channel, context };
-      (this.shownAsIs(field, channel) ? this.debated : this.strict).push(leak);
+      (this.shownAsIs(field, channel, plant.kind) ? this.debated : this.strict).push(leak);
     }
   }
 
