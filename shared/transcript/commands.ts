@@ -101,8 +101,10 @@ function firstDecorated(text: string, limit: number): Found | undefined {
     const e = m.index;
     const c = text.charCodeAt(e);
     let start: number;
-    if (c === GT) start = powershellStart(text, e);
-    else if (c === PERCENT) start = posixStart(text, text.charCodeAt(e - 1) === SPACE ? e - 1 : e);
+    if (c === GT) {
+      start = powershellStart(text, e);
+      if (start < 0) start = fishStart(text, e);
+    } else if (c === PERCENT) start = posixStart(text, text.charCodeAt(e - 1) === SPACE ? e - 1 : e);
     else start = posixStart(text, e);
     if (start >= 0 && start < limit) return { start, end: e + 2, shell: c === GT ? 'powershell' : 'posix' };
   }
@@ -186,6 +188,19 @@ function userAtHostEndingAt(text: string, end: number): number {
   return u === a ? -1 : u;
 }
 
+/**
+ * fish's default `user@host ~> ` / `user@host /var/log> ` ending with the `>` at `e`, or -1: the path
+ * starts with `~` or `/` and follows `user@host` and one blank (the run back stops at the blank, so
+ * candidates of a line do not share characters).
+ */
+function fishStart(text: string, e: number): number {
+  let r = e;
+  while (r > 0 && e - r <= 200 && !isRunBreak(text.charCodeAt(r - 1))) r--;
+  const c = text.charCodeAt(r);
+  if (r === e || (c !== TILDE && c !== SLASH) || text.charCodeAt(r - 1) !== SPACE) return -1;
+  return userAtHostEndingAt(text, r - 1);
+}
+
 /** `PS C:\…> `, `PS /…> ` or `PS> ` ending with the `>` at `e`, or -1. */
 function powershellStart(text: string, e: number): number {
   let lo = e;
@@ -230,12 +245,22 @@ function shortPromptAt(text: string, i: number, bare: string): Found | undefined
     }
     return undefined;
   }
+  if (c === ARROW || c === CHEVRON) return themedPromptAt(text, i);
   if (isWordChar(c)) {
     // ash/Alpine `\h:\w\$ `: host, colon, a path starting with `~` or `/`, the prompt character.
     let j = i;
     while (j < text.length && j - i < 64 && isWordChar(text.charCodeAt(j))) j++;
     const p = text.charCodeAt(j + 1);
-    if (text.charCodeAt(j) !== COLON || (p !== TILDE && p !== SLASH)) return undefined;
+    const at = text.charCodeAt(j);
+    // zsh's default `%m%# ` (`ip-10-0-1-23% `, root `ip-10-0-1-23# `) and `\u\$ ` (`ssm-user$ `): a
+    // host or user name starting with a letter, then the prompt character.
+    if ((at === PERCENT || at === HASH || at === DOLLAR) && p === SPACE && isLetter(c) && j > i) {
+      const bareChar = at === PERCENT ? undefined : at === DOLLAR ? '$' : '#';
+      return bareChar
+        ? { start: i, end: j + 2, shell: 'posix', bare: bareChar }
+        : { start: i, end: j + 2, shell: 'posix' };
+    }
+    if (at !== COLON || (p !== TILDE && p !== SLASH)) return undefined;
     let k = j + 1;
     while (k < text.length && k - j <= 200 && !isRunBreak(text.charCodeAt(k))) k++;
     const ch = text.charCodeAt(k);
@@ -245,6 +270,31 @@ function shortPromptAt(text: string, i: number, bare: string): Found | undefined
   return undefined;
 }
 
+/**
+ * Themed zsh/fish prompts at the start of a line: starship and pure print `❯ `; oh-my-zsh's default
+ * theme prints `➜  <dir> ` and, in a git repository, `git:(<branch>) ` and `✗ `.
+ */
+function themedPromptAt(text: string, i: number): Found | undefined {
+  if (text.charCodeAt(i + 1) !== SPACE) return undefined;
+  if (text.charCodeAt(i) === CHEVRON) return { start: i, end: i + 2, shell: 'posix' };
+  let j = i + 1;
+  while (text.charCodeAt(j) === SPACE && j - i < 4) j++;
+  const dir = j;
+  while (j < text.length && j - dir <= 200 && !isRunBreak(text.charCodeAt(j))) j++;
+  if (j === dir || text.charCodeAt(j) !== SPACE) return undefined;
+  j++;
+  if (text.startsWith('git:(', j)) {
+    const close = text.indexOf(') ', j);
+    if (close < 0 || close - j > 260) return undefined;
+    j = close + 2;
+    if (text.charCodeAt(j) === CROSS && text.charCodeAt(j + 1) === SPACE) j += 2;
+  }
+  return { start: i, end: j, shell: 'posix' };
+}
+
+const ARROW = 0x279c; // ➜
+const CHEVRON = 0x276f; // ❯
+const CROSS = 0x2717; // ✗
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const DOLLAR = 0x24;

@@ -41,6 +41,14 @@ describe('prompt shapes', () => {
     ['alpine:~# id', 'alpine:~# '],
     ['C:\\Users\\ssm-user>id', 'C:\\Users\\ssm-user>'],
     ['ec2-app-role[root@ip-10-0-1-23 ~]# id', '[root@ip-10-0-1-23 ~]# '],
+    ['ip-10-0-1-23% id', 'ip-10-0-1-23% '],
+    ['ip-10-0-1-23# id', 'ip-10-0-1-23# '],
+    ['ssm-user$ id', 'ssm-user$ '],
+    ['ssm-user@ip-10-0-1-23 ~> id', 'ssm-user@ip-10-0-1-23 ~> '],
+    ['root@ip-10-0-1-23 /var/log> id', 'root@ip-10-0-1-23 /var/log> '],
+    ['❯ id', '❯ '],
+    ['➜  ~ id', '➜  ~ '],
+    ['➜  app git:(main) ✗ id', '➜  app git:(main) ✗ '],
   ])('%s: prompt %s, with or without the bare rule', (text, prompt) => {
     for (const options of [{}, { bare: '$#' }]) {
       const split = splitPrompt(text, options);
@@ -60,6 +68,9 @@ describe('prompt shapes', () => {
     'mail bob@example.com # x',
     'costs US$ 5 a month',
     'a C# program',
+    'see bob@example.com for details> x',
+    '2 > 1',
+    '100% done',
     '   $ indented runbook line',
     '#',
     '$',
@@ -68,10 +79,12 @@ describe('prompt shapes', () => {
   });
 
   it('takes a bare prompt after output only where the shell marked it', () => {
-    expect(splitPrompt(`ec2-app-role# ${IMDS}`, { bare: '$#' })).toBeUndefined();
-    expect(splitPrompt(`ec2-app-role# ${IMDS}`, { marks: [12] })?.command).toBe(IMDS);
+    expect(splitPrompt(`  "Code": 1}# ${IMDS}`, { bare: '$#' })).toBeUndefined();
+    expect(splitPrompt(`  "Code": 1}# ${IMDS}`, { marks: [12] })?.command).toBe(IMDS);
     // A mark somewhere else does not make any `# ` a prompt.
-    expect(splitPrompt(`ec2-app-role# ${IMDS}`, { marks: [3] })).toBeUndefined();
+    expect(splitPrompt(`  "Code": 1}# ${IMDS}`, { marks: [3] })).toBeUndefined();
+    // A host-like word then `# ` at the start of a line is zsh's default root prompt, mark or not.
+    expect(splitPrompt(`ec2-app-role# ${IMDS}`)?.command).toBe(IMDS);
   });
 });
 
@@ -225,6 +238,9 @@ describe('prompt finding is linear in the line', () => {
     'prompt ends everywhere': (n) => repeat('@b:x$ ', n),
     'PowerShell near-misses': (n) => `${repeat('PS C:\\x ', n)}> `,
     'version near-misses': (n) => repeat('1.sh-1.', n),
+    'fish near-misses': (n) => repeat('a@b ~x> ', n),
+    'oh-my-zsh theme + run': (n) => `➜  ${'a'.repeat(n)}`,
+    'oh-my-zsh git near-miss': (n) => `➜  ~ git:(${'a'.repeat(n)}`,
   };
 
   it.each(Object.keys(shapes))('%s: 4x the line costs at most 8x the time', (name) => {
