@@ -8,11 +8,12 @@ import type { Detection, Detector, TranscriptLine } from './types';
  * first one on the line; the command is everything after it):
  *
  * 1. A decorated prompt, anywhere on the line (output printed without a final newline may precede it):
- *    `[user@host dir]$ `, `user@host:dir# `, `user@host dir % ` (zsh), `sh-5.2$ `, `bash-4.2# `,
- *    PowerShell `PS C:\…> `, `PS /…> `, `PS> `.
+ *    `[user@host dir]$ `, `user@host:dir# `, `user@host dir % ` (zsh), `user@host ~> ` (fish),
+ *    `sh-5.2$ `, `bash-4.2# `, PowerShell `PS C:\…> `, `PS /…> `, `PS> `.
  * 2. At the start of the line, or where the shell marked its prompt (bash and zsh switch bracketed paste
  *    on, set the window title or send OSC 133;A just before it: see terminal.ts): busybox/ash
- *    `~ # `, `/var/log $ `, `host:~# `, cmd.exe `C:\dir>`, and a bare `$ ` or `# ` (dash, the `sh`
+ *    `~ # `, `/var/log $ `, `host:~# `, zsh's default `host% ` / `host# `, `user$ `, themed zsh
+ *    `❯ ` / `➜  dir [git:(branch) ✗] `, cmd.exe `C:\dir>`, and a bare `$ ` or `# ` (dash, the `sh`
  *    Session Manager starts on Ubuntu and Debian; `# ` as root). A bare prompt in the middle of a line
  *    without a mark is not taken (`x$ `, `C# ` in output are far more common than a dash prompt after
  *    output without a newline).
