@@ -1,6 +1,7 @@
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../shared/metrics';
 import type { Config } from '../shared/model/config';
 import { SEVERITIES, type Severity, severityRank } from '../shared/model/finding';
+import { MONITOR_APIS, type ResourceKey, type ResourceMatch } from '../shared/session/monitor';
 
 /**
  * EventBridge patterns of the stack, as plain data so tests and the README can show them exactly.
@@ -54,86 +55,42 @@ export function ownLogGroupPrefixes(config: Config): Array<string | { prefix: st
 }
 
 /**
- * Tampering with the monitor: one pattern per service. CloudTrail changes count on any trail (the
- * detection depends on every trail that feeds EventBridge); the others are scoped to our resource
- * prefix by name prefix or ARN wildcard, which is as precise as EventBridge patterns allow. KMS calls
- * name a key by id, ARN or alias, so the stack passes its key's id and ARN (`keyRefs`).
+ * Tampering with the monitor: one pattern per service, generated from the classification catalogue
+ * (shared/session/monitor.ts `MONITOR_APIS`), so every API classified is routed and nothing routed is
+ * dropped. CloudTrail changes count on any trail (the detection depends on every trail that feeds
+ * EventBridge); the others are scoped to our resources by name prefix or ARN/URL wildcard, which is as
+ * precise as EventBridge patterns allow. KMS calls name a key by id, ARN or alias, so the stack passes
+ * its key's id and ARN (`keyRefs`).
  */
 export function tamperingPatterns(config: Config, keyRefs: string[] = []): Record<string, Pattern> {
+  const out: Record<string, Pattern> = {};
+  for (const api of Object.values(MONITOR_APIS)) {
+    const filters = api.anyResource
+      ? []
+      : api.resources.map((r) => ({ [r.key]: resourceMatchers(api.service, r, config, keyRefs) }));
+    const requestParameters =
+      filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : { $or: filters };
+    out[api.service] = apiCall(api.service, [...api.eventNames], requestParameters);
+  }
+  return out;
+}
+
+/** EventBridge matchers for one request parameter naming one of our resources (see `ResourceMatch`). */
+function resourceMatchers(service: string, r: ResourceKey, config: Config, keyRefs: string[]): unknown[] {
   const p = config.resourcePrefix;
-  const arn = (service: string, resource: string) => ({ wildcard: `arn:*:${service}:*:*:${resource}${p}-*` });
-  return {
-    cloudtrail: apiCall('cloudtrail', ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors']),
-    events: apiCall(
-      'events',
-      [
-        'DeleteRule',
-        'DisableRule',
-        'RemoveTargets',
-        'PutTargets',
-        'PutRule',
-        'DeleteEventBus',
-        'DeleteArchive',
-      ],
-      {
-        $or: [
-          { name: [{ prefix: `${p}-` }] },
-          { rule: [{ prefix: `${p}-` }] },
-          { eventBusName: [{ prefix: `${p}-` }] },
-          { archiveName: [{ prefix: `${p}-` }] },
-        ],
-      },
-    ),
-    logs: apiCall(
-      'logs',
-      [
-        'DeleteLogGroup',
-        'DeleteSubscriptionFilter',
-        'PutSubscriptionFilter',
-        'PutRetentionPolicy',
-        'DeleteRetentionPolicy',
-        'DisassociateKmsKey',
-      ],
-      { logGroupName: ownLogGroupPrefixes(config) },
-    ),
-    lambda: apiCall(
-      'lambda',
-      [
-        'DeleteFunction',
-        'DeleteFunction20150331',
-        'UpdateFunctionCode20150331v2',
-        'UpdateFunctionConfiguration20150331v2',
-        'PutFunctionConcurrency20171031',
-        'DeleteFunctionConcurrency20171031',
-        'RemovePermission20150331v2',
-      ],
-      { functionName: [{ prefix: `${p}-` }, arn('lambda', 'function:')] },
-    ),
-    sns: apiCall('sns', ['DeleteTopic', 'SetTopicAttributes', 'RemovePermission', 'Unsubscribe'], {
-      $or: [{ topicArn: [arn('sns', '')] }, { subscriptionArn: [arn('sns', '')] }],
-    }),
-    dynamodb: apiCall(
-      'dynamodb',
-      ['DeleteTable', 'UpdateTable', 'UpdateTimeToLive', 'UpdateContinuousBackups'],
-      {
-        tableName: [{ prefix: `${p}-` }, arn('dynamodb', 'table/')],
-      },
-    ),
-    kms: apiCall(
-      'kms',
-      [
-        'DisableKey',
-        'ScheduleKeyDeletion',
-        'PutKeyPolicy',
-        'DisableKeyRotation',
-        'DeleteAlias',
-        'UpdateAlias',
-      ],
-      {
-        $or: [{ keyId: [...keyRefs, { prefix: `alias/${p}` }] }, { aliasName: [{ prefix: `alias/${p}` }] }],
-      },
-    ),
+  // KMS takes alias names (not alias ARNs) in aliasName, and key ids or ARNs (not aliases) in keyId of
+  // the calls we route; the alias prefix on keyId is kept for callers that pass one anyway.
+  const alias = [{ prefix: `alias/${p}` }];
+  // A record keyed by every ResourceMatch: a new kind of match does not compile until it routes.
+  const byMatch: Record<ResourceMatch, () => unknown[]> = {
+    name: () => [{ prefix: `${p}-` }],
+    arn: () => [{ wildcard: `arn:*:${service}:*:*:${r.arnResource ?? ''}${p}-*` }],
+    url: () => [{ wildcard: `*/${p}-*` }],
+    'log-group': () => ownLogGroupPrefixes(config),
+    key: () => [...keyRefs, ...alias],
+    alias: () => alias,
   };
+  return r.match.flatMap((m) => byMatch[m]());
 }
 
 /** Every finding on the findings bus. */

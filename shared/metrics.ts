@@ -53,6 +53,8 @@ export const Env = {
   SlackWebhookSecret: 'SLACK_WEBHOOK_SECRET',
   /** PII engine of the transcripts function: comprehend | local | off. */
   PiiMode: 'PII_MODE',
+  /** Comma-separated ARNs of the stack's own KMS keys (session-events: tampering with them). */
+  OwnKeys: 'OWN_KEYS',
 } as const;
 
 /** EventBridge contract of the findings bus. */

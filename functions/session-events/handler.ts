@@ -12,6 +12,7 @@ import { SsmPreferencesSource } from '../../shared/aws/ssm';
 import { DynamoPreferencesStore, DynamoSessionStore, DynamoWindowStore } from '../../shared/aws/state';
 import { Dimension, Env, Metric } from '../../shared/metrics';
 import { classifyRecord } from '../../shared/session/classify';
+import { parseOwnKeys } from '../../shared/session/monitor';
 import type { ClassifyContext } from '../../shared/session/types';
 import { readEnv } from '../commons/env';
 import { apiName, ref, uuidRef } from '../commons/log-values';
@@ -24,6 +25,8 @@ const env = readEnv([Env.TableName, Env.BusName]);
 const table = { client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.TABLE_NAME };
 const ctx: ClassifyContext = {
   config: env.config,
+  // The stack's key (set by infra Detection): tampering with it is found by id/ARN, not only by alias.
+  ownKeys: parseOwnKeys(process.env[Env.OwnKeys]),
   sessions: new DynamoSessionStore(table),
   windows: new DynamoWindowStore(table),
   tags: new Ec2TagSource({ client: tracer.captureAWSv3Client(new EC2Client({})) }),

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { Env } from '../../shared/metrics';
 import type { Config } from '../../shared/model/config';
 import { type Pattern, preferencesPattern, sessionPattern, tamperingPatterns } from '../patterns';
 import type { SentinelFunction } from './functions';
@@ -26,6 +27,8 @@ export class Detection extends Construct {
     super(scope, id);
     const { config, sessionEvents } = props;
     const prefix = config.resourcePrefix;
+    // Routing matches the key by id and ARN; classification needs to know it too (a key ARN names its id).
+    sessionEvents.setEnv(Env.OwnKeys, props.key.keyArn);
     const target = new targets.LambdaFunction(sessionEvents.fn, {
       deadLetterQueue: sessionEvents.dlq,
       retryAttempts: 8,

@@ -1,4 +1,25 @@
+import { MONITOR_APIS } from '../session/monitor';
 import type { RuleMeta } from './types';
+
+const SERVICE_NAMES: Readonly<Record<string, string>> = {
+  events: 'EventBridge',
+  logs: 'CloudWatch Logs',
+  lambda: 'Lambda',
+  sns: 'SNS',
+  dynamodb: 'DynamoDB',
+  sqs: 'SQS (dead-letter queues)',
+  kms: 'KMS (the stack key)',
+};
+
+/** The monitored calls of monitor-resource-tampering, from the one catalogue that also routes them. */
+const MONITORED_RESOURCE_APIS = `A call deleted, disabled or redirected one of ssm-sentinel's own resources (named with resourcePrefix, or the stack's KMS key): ${Object.values(
+  MONITOR_APIS,
+)
+  .filter((api) => !api.anyResource)
+  .map((api) => `${SERVICE_NAMES[api.service] ?? api.service} ${[...api.events].join(', ')}`)
+  .join(
+    '; ',
+  )}. Configuration changes made by CloudFormation (deploys) are skipped, deletions are not; a failed attempt is reported one step lower.`;
 
 /**
  * Rules over CloudTrail session events. Matching lives in `shared/session/classify.ts`; positive and
@@ -281,8 +302,7 @@ export const SESSION_RULES: RuleMeta[] = [
     category: 'monitor-tampering',
     severity: 'CRITICAL',
     title: "ssm-sentinel's own resources deleted or disabled",
-    description:
-      'A call deleted, disabled or redirected a resource whose name starts with resourcePrefix: EventBridge DeleteRule, DisableRule, RemoveTargets, PutRule, PutTargets, DeleteEventBus; CloudWatch Logs DeleteLogGroup, DeleteLogStream, DeleteSubscriptionFilter, PutSubscriptionFilter, PutRetentionPolicy, DisassociateKmsKey; Lambda DeleteFunction, UpdateFunctionConfiguration, UpdateFunctionCode, PutFunctionConcurrency, RemovePermission, (Put|Delete)FunctionEventInvokeConfig; SNS DeleteTopic, Unsubscribe, SetTopicAttributes, SetSubscriptionAttributes, RemovePermission; DynamoDB DeleteTable; SQS DeleteQueue, PurgeQueue. Configuration changes made by CloudFormation (deploys) are skipped, deletions are not; a failed attempt is reported one step lower.',
+    description: MONITORED_RESOURCE_APIS,
     playbook: [
       'Check the named resource: does the pipeline still deliver (EventBridge rule enabled, subscription filter present, function healthy)?',
       'Redeploy the stack to restore it.',

@@ -1,103 +1,198 @@
 /**
- * APIs whose use can blind ssm-sentinel: CloudTrail feeds EventBridge (any trail counts), the other
- * services carry our own pipeline and only count for resources named with `config.resourcePrefix`.
+ * The one catalogue of APIs whose use can blind ssm-sentinel. Classification (normalise.ts) decides
+ * from it what is tampering, and the EventBridge patterns that route these calls to session-events
+ * (infra/patterns.ts `tamperingPatterns`) are generated from it, so the two cannot drift.
+ *
+ * CloudTrail feeds EventBridge (any trail counts); the other services carry our own pipeline and only
+ * count for our resources: named with `config.resourcePrefix`, or (KMS) the stack's own key.
  * `configChange` APIs are also what a deploy does: made through CloudFormation they are not tampering.
  */
-export interface MonitorApi {
-  /** eventName values (Lambda's version suffixes such as `20150331v2` are stripped first). */
-  events: ReadonlySet<string>;
-  /** Of `events`, the ones a CloudFormation deploy makes too. */
-  configChange: ReadonlySet<string>;
-  /** requestParameters members naming the affected resource (name, ARN or URL). */
-  resourceKeys: readonly string[];
+
+/**
+ * How a request parameter names one of our resources, for routing (`p` = resourcePrefix):
+ * - `name`: `${p}-…`
+ * - `arn`: `arn:*:<service>:*:*:<arnResource>${p}-*`
+ * - `url`: `*\/${p}-*` (SQS queue URLs)
+ * - `log-group`: a name from `ownLogGroupPrefixes` (infra/patterns.ts)
+ * - `key`: the stack key's id or ARN (refs the stack passes), or `alias/${p}…`
+ * - `alias`: `alias/${p}…`
+ * Few wildcards on purpose: EventBridge rejects patterns past a complexity limit.
+ */
+export type ResourceMatch = 'name' | 'arn' | 'url' | 'log-group' | 'key' | 'alias';
+
+export interface ResourceKey {
+  /** requestParameters member naming the affected resource (name, ARN, URL or key id). */
+  key: string;
+  match: readonly ResourceMatch[];
+  /** For `arn`: the resource part before our name (`function:`, `table/`, `event-bus/`, or ''). */
+  arnResource?: string;
+}
+
+export interface MonitorApiSpec {
+  /** `lambda` → eventSource `lambda.amazonaws.com`, EventBridge source `aws.lambda`. */
+  service: string;
+  /** eventName values exactly as CloudTrail writes them (Lambda: versioned and bare forms). */
+  eventNames: readonly string[];
+  /** Of the events (base names), the ones a CloudFormation deploy makes too. */
+  configChange: readonly string[];
+  resources: readonly ResourceKey[];
   /** Every call counts, whatever the resource (CloudTrail: any trail feeds EventBridge). */
   anyResource: boolean;
 }
 
-export const MONITOR_APIS: Readonly<Record<string, MonitorApi>> = {
-  'cloudtrail.amazonaws.com': {
-    events: new Set(['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors']),
-    configChange: new Set(['UpdateTrail', 'PutEventSelectors']),
-    resourceKeys: ['name', 'trailName'],
+export interface MonitorApi extends MonitorApiSpec {
+  /** Base names of `eventNames` (version suffixes stripped): what classification compares. */
+  events: ReadonlySet<string>;
+  configChangeSet: ReadonlySet<string>;
+  /** The `key` of every resource, in order. */
+  resourceKeys: readonly string[];
+}
+
+const SPECS: readonly MonitorApiSpec[] = [
+  {
+    service: 'cloudtrail',
+    eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'],
+    configChange: ['UpdateTrail', 'PutEventSelectors'],
+    resources: [
+      { key: 'name', match: [] },
+      { key: 'trailName', match: [] },
+    ],
     anyResource: true,
   },
-  'events.amazonaws.com': {
-    events: new Set([
+  {
+    service: 'events',
+    eventNames: [
       'DeleteRule',
       'DisableRule',
       'RemoveTargets',
-      'PutRule',
       'PutTargets',
+      'PutRule',
       'DeleteEventBus',
-    ]),
-    configChange: new Set(['PutRule', 'PutTargets', 'RemoveTargets']),
-    resourceKeys: ['name', 'rule', 'eventBusName'],
+      'DeleteArchive',
+    ],
+    configChange: ['PutRule', 'PutTargets', 'RemoveTargets'],
+    resources: [
+      { key: 'name', match: ['name'] },
+      { key: 'rule', match: ['name'] },
+      { key: 'eventBusName', match: ['name', 'arn'], arnResource: 'event-bus/' },
+      { key: 'archiveName', match: ['name'] },
+    ],
     anyResource: false,
   },
-  'logs.amazonaws.com': {
-    events: new Set([
+  {
+    service: 'logs',
+    eventNames: [
       'DeleteLogGroup',
       'DeleteLogStream',
       'DeleteSubscriptionFilter',
       'PutSubscriptionFilter',
       'PutRetentionPolicy',
+      'DeleteRetentionPolicy',
       'DisassociateKmsKey',
-    ]),
-    configChange: new Set(['PutSubscriptionFilter', 'PutRetentionPolicy', 'DeleteSubscriptionFilter']),
-    resourceKeys: ['logGroupName', 'logGroupIdentifier'],
+    ],
+    configChange: [
+      'PutSubscriptionFilter',
+      'PutRetentionPolicy',
+      'DeleteRetentionPolicy',
+      'DeleteSubscriptionFilter',
+    ],
+    resources: [
+      { key: 'logGroupName', match: ['log-group'] },
+      { key: 'logGroupIdentifier', match: ['log-group'] },
+    ],
     anyResource: false,
   },
-  'lambda.amazonaws.com': {
-    events: new Set([
+  {
+    service: 'lambda',
+    // CloudTrail writes Lambda names with the API version (classification strips it, so bare forms
+    // classify too); bare `DeleteFunction` stays routed as before, the EventInvokeConfig APIs are bare.
+    eventNames: [
       'DeleteFunction',
+      'DeleteFunction20150331',
+      'UpdateFunctionCode20150331v2',
+      'UpdateFunctionConfiguration20150331v2',
+      'PutFunctionConcurrency20171031',
+      'DeleteFunctionConcurrency20171031',
+      'RemovePermission20150331v2',
+      'PutFunctionEventInvokeConfig',
+      'DeleteFunctionEventInvokeConfig',
+    ],
+    configChange: [
       'UpdateFunctionConfiguration',
       'UpdateFunctionCode',
       'PutFunctionConcurrency',
+      'DeleteFunctionConcurrency',
       'RemovePermission',
       'DeleteFunctionEventInvokeConfig',
       'PutFunctionEventInvokeConfig',
-    ]),
-    configChange: new Set([
-      'UpdateFunctionConfiguration',
-      'UpdateFunctionCode',
-      'PutFunctionConcurrency',
-      'RemovePermission',
-      'DeleteFunctionEventInvokeConfig',
-      'PutFunctionEventInvokeConfig',
-    ]),
-    resourceKeys: ['functionName'],
+    ],
+    resources: [{ key: 'functionName', match: ['name', 'arn'], arnResource: 'function:' }],
     anyResource: false,
   },
-  'sns.amazonaws.com': {
-    events: new Set([
+  {
+    service: 'sns',
+    eventNames: [
       'DeleteTopic',
       'Unsubscribe',
       'SetTopicAttributes',
       'SetSubscriptionAttributes',
       'RemovePermission',
-    ]),
-    configChange: new Set([
-      'SetTopicAttributes',
-      'SetSubscriptionAttributes',
-      'RemovePermission',
-      'Unsubscribe',
-    ]),
-    resourceKeys: ['topicArn', 'subscriptionArn'],
+    ],
+    configChange: ['SetTopicAttributes', 'SetSubscriptionAttributes', 'RemovePermission', 'Unsubscribe'],
+    resources: [
+      { key: 'topicArn', match: ['arn'], arnResource: '' },
+      { key: 'subscriptionArn', match: ['arn'], arnResource: '' },
+    ],
     anyResource: false,
   },
-  'dynamodb.amazonaws.com': {
-    events: new Set(['DeleteTable']),
-    configChange: new Set(),
-    resourceKeys: ['tableName'],
+  {
+    service: 'dynamodb',
+    eventNames: ['DeleteTable', 'UpdateTable', 'UpdateTimeToLive', 'UpdateContinuousBackups'],
+    configChange: ['UpdateTable', 'UpdateTimeToLive', 'UpdateContinuousBackups'],
+    resources: [{ key: 'tableName', match: ['name', 'arn'], arnResource: 'table/' }],
     anyResource: false,
   },
-  'sqs.amazonaws.com': {
-    events: new Set(['DeleteQueue', 'PurgeQueue']),
-    configChange: new Set(),
-    resourceKeys: ['queueUrl'],
+  {
+    service: 'sqs',
+    // Our dead-letter queues: what EventBridge and the functions could not deliver.
+    eventNames: ['DeleteQueue', 'PurgeQueue'],
+    configChange: [],
+    resources: [{ key: 'queueUrl', match: ['url'] }],
     anyResource: false,
   },
-};
+  {
+    service: 'kms',
+    // A deploy may change the key policy, rotation or alias target; disabling the key, scheduling its
+    // deletion or deleting its alias count even through CloudFormation, like deletions elsewhere.
+    eventNames: [
+      'DisableKey',
+      'ScheduleKeyDeletion',
+      'PutKeyPolicy',
+      'DisableKeyRotation',
+      'DeleteAlias',
+      'UpdateAlias',
+    ],
+    configChange: ['PutKeyPolicy', 'DisableKeyRotation', 'UpdateAlias'],
+    resources: [
+      { key: 'keyId', match: ['key'] },
+      { key: 'aliasName', match: ['alias'] },
+    ],
+    anyResource: false,
+  },
+];
+
+function build(spec: MonitorApiSpec): MonitorApi {
+  return {
+    ...spec,
+    events: new Set(spec.eventNames.map(baseEventName)),
+    configChangeSet: new Set(spec.configChange),
+    resourceKeys: spec.resources.map((r) => r.key),
+  };
+}
+
+export const MONITOR_APIS: Readonly<Record<string, MonitorApi>> = Object.fromEntries(
+  SPECS.map((s) => [`${s.service}.amazonaws.com`, build(s)]),
+);
 
 /** The monitored APIs of a service (own keys only: `constructor` is not a service). */
 export function monitorApi(eventSource: string): MonitorApi | undefined {
@@ -119,4 +214,46 @@ export function hasPrefix(resource: string, prefix: string): boolean {
     .toLowerCase()
     .split(/[:/]/)
     .some((part) => part.startsWith(p));
+}
+
+const KMS = 'kms.amazonaws.com';
+
+/**
+ * Whether a KMS key reference (key id, key ARN, alias name or alias ARN) is ours: an alias starting
+ * with `alias/${prefix}`, or one of `ownKeys` (the stack's key ids/ARNs; a key ARN also matches its id).
+ */
+export function isOwnKey(ref: string, prefix: string, ownKeys: readonly string[] = []): boolean {
+  const r = ref.toLowerCase();
+  const alias = `alias/${prefix.toLowerCase()}`;
+  if (r.startsWith(alias) || r.includes(`:${alias}`)) return true;
+  if (ownKeys.length === 0) return false;
+  const own = new Set(ownKeys.flatMap(keyForms));
+  return keyForms(r).some((f) => own.has(f));
+}
+
+/** A key ARN and its key id (lower case); anything else as is. */
+function keyForms(ref: string): string[] {
+  const r = ref.toLowerCase();
+  const i = r.lastIndexOf(':key/');
+  return i >= 0 ? [r, r.slice(i + ':key/'.length)] : [r];
+}
+
+/** Whether a resource named in a call to `eventSource` is one of ours. */
+export function isOwnResource(
+  eventSource: string,
+  resource: string,
+  prefix: string,
+  ownKeys: readonly string[] = [],
+): boolean {
+  return eventSource === KMS ? isOwnKey(resource, prefix, ownKeys) : hasPrefix(resource, prefix);
+}
+
+/** The stack's key refs from the environment variable the stack sets (comma-separated ARNs/ids). */
+export function parseOwnKeys(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0 && k.length <= 2048)
+    .slice(0, 16);
 }

@@ -3,7 +3,7 @@ import { field } from '../format/sanitize';
 import { stableId } from '../ids';
 import { type CloudTrailRecord, IDENTITY_TYPES, type UserIdentity } from '../model/cloudtrail';
 import { type Config, DEFAULT_CONFIG } from '../model/config';
-import { baseEventName, hasPrefix, monitorApi } from './monitor';
+import { baseEventName, isOwnResource, monitorApi } from './monitor';
 import type {
   CallerClient,
   ReasonSummary,
@@ -68,9 +68,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function normalise(
   record: CloudTrailRecord,
   config: Config = DEFAULT_CONFIG,
+  ownKeys: readonly string[] = [],
 ): SessionEvent | undefined {
   const source = record.eventSource ?? '';
-  const action = actionOf(record, source, config);
+  const own: Ownership = { prefix: config.resourcePrefix, ownKeys };
+  const action = actionOf(record, source, config, own);
   if (action === undefined) return undefined;
 
   const req = record.requestParameters ?? {};
@@ -104,7 +106,7 @@ export function normalise(
     ev.documentType = redactField(documentTypeOf(req, res), 64);
   }
   if (action === 'monitor-tampering')
-    ev.resourceName = redactField(monitorResource(record, source, config.resourcePrefix), CLIP);
+    ev.resourceName = redactField(monitorResource(record, source, own), CLIP);
   return ev;
 }
 
@@ -120,7 +122,18 @@ function sourceIpOf(ip: string | undefined): string | undefined {
   return isIpAddress(ip) ? ip : redactField(ip, 128);
 }
 
-function actionOf(record: CloudTrailRecord, source: string, config: Config): SessionAction | undefined {
+/** What makes a resource ours: its name prefix, or (KMS) the stack's own key refs. */
+interface Ownership {
+  prefix: string;
+  ownKeys: readonly string[];
+}
+
+function actionOf(
+  record: CloudTrailRecord,
+  source: string,
+  config: Config,
+  own: Ownership,
+): SessionAction | undefined {
   const name = record.eventName;
   if (source === SSM) {
     const a = SESSION_ACTIONS.get(name);
@@ -133,11 +146,9 @@ function actionOf(record: CloudTrailRecord, source: string, config: Config): Ses
   const base = baseEventName(name);
   if (!api.events.has(base)) return undefined;
   // A deploy changes our configuration through CloudFormation; deletions still count (stack deleted).
-  if (api.configChange.has(base) && isCloudFormation(record)) return undefined;
+  if (api.configChangeSet.has(base) && isCloudFormation(record)) return undefined;
   if (api.anyResource) return 'monitor-tampering';
-  return monitorResource(record, source, config.resourcePrefix) === undefined
-    ? undefined
-    : 'monitor-tampering';
+  return monitorResource(record, source, own) === undefined ? undefined : 'monitor-tampering';
 }
 
 function isPreferencesDocument(record: CloudTrailRecord, config: Config): boolean {
@@ -212,7 +223,7 @@ function documentName(v: string | undefined): string | undefined {
 }
 
 /** The affected resource: for prefix-scoped services the first one that is ours, else the first named. */
-function monitorResource(record: CloudTrailRecord, source: string, prefix: string): string | undefined {
+function monitorResource(record: CloudTrailRecord, source: string, own: Ownership): string | undefined {
   const req = record.requestParameters ?? {};
   const api = monitorApi(source);
   const candidates: string[] = [];
@@ -222,7 +233,7 @@ function monitorResource(record: CloudTrailRecord, source: string, prefix: strin
   }
   for (const r of record.resources ?? []) if (text(r.ARN) !== undefined) candidates.push(r.ARN as string);
   if (api?.anyResource) return candidates[0];
-  return candidates.find((c) => hasPrefix(c, prefix));
+  return candidates.find((c) => isOwnResource(source, c, own.prefix, own.ownKeys));
 }
 
 function isCloudFormation(record: CloudTrailRecord): boolean {

@@ -21,6 +21,11 @@ export interface ClassifyContext {
   sessions: SessionStore;
   windows: WindowStore;
   tags: TargetTagSource;
+  /**
+   * The stack's own KMS key ids/ARNs (the Lambda reads them from OWN_KEYS): a KMS call on one of them
+   * is tampering. Without them (the CLI) only calls naming an `alias/<resourcePrefix>` alias count.
+   */
+  ownKeys?: readonly string[];
   /** Optional: without it a preferences change stays HIGH (content unknown). */
   preferences?: { source: PreferencesSource; store: PreferencesStore };
 }

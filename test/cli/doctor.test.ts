@@ -28,7 +28,7 @@ const TRAIL_ARN = 'arn:aws:cloudtrail:us-east-1:123456789012:trail/org';
 const DETECTION = [
   'sessions',
   'preferences',
-  ...['cloudtrail', 'events', 'logs', 'lambda', 'sns', 'dynamodb', 'kms'].map((s) => `tampering-${s}`),
+  ...['cloudtrail', 'events', 'logs', 'lambda', 'sns', 'dynamodb', 'kms', 'sqs'].map((s) => `tampering-${s}`),
 ];
 
 function notFound(name: string) {

@@ -128,6 +128,33 @@ describe('session-events handler', () => {
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
   });
 
+  it('knows the stack key from OWN_KEYS: disabling it by ARN is CRITICAL tampering, another key is not', async () => {
+    const own = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    vi.stubEnv('OWN_KEYS', own);
+    try {
+      const run = await loadHandler();
+      const disableKey = (keyId: string) => {
+        const ev = startEvent();
+        Object.assign(ev.detail, {
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'DisableKey',
+          requestParameters: { keyId },
+          responseElements: null,
+        });
+        return ev;
+      };
+      await run(disableKey(own.replace('1234abcd', '9999abcd')));
+      expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+      await run(disableKey(own));
+      const findings = published()[0] ?? [];
+      expect(findings.map((f) => [f.ruleId, f.severity])).toEqual([
+        ['monitor-resource-tampering', 'CRITICAL'],
+      ]);
+    } finally {
+      vi.stubEnv('OWN_KEYS', '');
+    }
+  });
+
   it('marks a session ended on TerminateSession without findings', async () => {
     const run = await loadHandler();
     await run(startEvent());

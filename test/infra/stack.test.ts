@@ -123,7 +123,7 @@ describe('detection rules on the default bus', () => {
     ]);
     const logs = pattern(t, 'ssm-sentinel-tampering-logs').detail;
     expect(logs.eventName).toEqual(expect.arrayContaining(['DeleteLogGroup', 'DeleteSubscriptionFilter']));
-    expect(logs.requestParameters.logGroupName).toEqual([
+    expect(logs.requestParameters.$or[0].logGroupName).toEqual([
       { prefix: '/aws/lambda/ssm-sentinel-' },
       { prefix: '/aws/events/ssm-sentinel-' },
       { prefix: '/ssm-sentinel/' },
@@ -137,6 +137,10 @@ describe('detection rules on the default bus', () => {
     expect(pattern(t, 'ssm-sentinel-tampering-dynamodb').detail.requestParameters.tableName).toContainEqual({
       prefix: 'ssm-sentinel-',
     });
+    // The dead-letter queues, by URL: https://sqs.<region>.amazonaws.com/<account>/ssm-sentinel-<fn>-dlq.
+    expect(pattern(t, 'ssm-sentinel-tampering-sqs').detail.requestParameters.queueUrl).toEqual([
+      { wildcard: '*/ssm-sentinel-*' },
+    ]);
   });
 
   it('watches the stack key by id, ARN and alias', () => {
@@ -154,7 +158,7 @@ describe('detection rules on the default bus', () => {
   it('watches an existing session log group by its exact name', () => {
     const custom = synth({ resourcePrefix: 'acme-mon', stack: { sessionLogGroupName: '/corp/ssm' } });
     const tpl = custom.templates.get('SsmSentinel')!;
-    expect(pattern(tpl, 'acme-mon-tampering-logs').detail.requestParameters.logGroupName).toContain(
+    expect(pattern(tpl, 'acme-mon-tampering-logs').detail.requestParameters.$or[0].logGroupName).toContain(
       '/corp/ssm',
     );
     tpl.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
@@ -176,7 +180,7 @@ describe('detection rules on the default bus', () => {
       [
         'ssm-sentinel-preferences',
         'ssm-sentinel-sessions',
-        ...['cloudtrail', 'dynamodb', 'events', 'kms', 'lambda', 'logs', 'sns'].map(
+        ...['cloudtrail', 'dynamodb', 'events', 'kms', 'lambda', 'logs', 'sns', 'sqs'].map(
           (s) => `ssm-sentinel-tampering-${s}`,
         ),
       ].sort(),

@@ -37,6 +37,8 @@ export interface ContextSpec {
   tags?: Record<string, Record<string, string>>;
   /** Preferences known before the change, and what GetDocument returns now. */
   preferences?: { before?: Record<string, unknown>; current?: Record<string, unknown> };
+  /** The stack's KMS key refs, as session-events reads them from OWN_KEYS (the CLI has none). */
+  ownKeys?: string[];
 }
 
 const configs = new Map<string, ReturnType<typeof parseConfig>>();
@@ -60,6 +62,7 @@ export async function makeContext(spec: ContextSpec = {}): Promise<ClassifyConte
     windows: new MemoryWindowStore(),
     tags: new StaticTagSource(spec.tags ?? {}),
   };
+  if (spec.ownKeys) ctx.ownKeys = spec.ownKeys;
   const prefs = spec.preferences;
   if (prefs) {
     const store = new MemoryPreferencesStore();

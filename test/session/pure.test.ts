@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CidrMatcher, diffPreferences, hasPrefix, isOffHours, parseAddress } from '../../shared/session';
+import { isOwnKey, parseOwnKeys } from '../../shared/session/monitor';
 
 describe('CidrMatcher', () => {
   const m = new CidrMatcher(['10.0.0.0/8', '192.0.2.128/25', '2001:db8:1::/48', '0.0.0.0/32']);
@@ -118,5 +119,30 @@ describe('hasPrefix', () => {
     ['billing', false],
   ])('%s → %s', (name, ours) => {
     expect(hasPrefix(name, 'ssm-sentinel')).toBe(ours);
+  });
+});
+
+describe('isOwnKey', () => {
+  const arn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  it.each([
+    ['alias/ssm-sentinel', [], true],
+    ['alias/ssm-sentinel-logs', [], true],
+    ['arn:aws:kms:us-east-1:123456789012:alias/ssm-sentinel', [], true],
+    ['alias/billing', [], false],
+    [arn, [], false],
+    [arn, [arn], true],
+    ['1234ABCD-12ab-34cd-56ef-1234567890ab', [arn], true],
+    [arn, ['1234abcd-12ab-34cd-56ef-1234567890ab'], true],
+    ['0987dcba-09fe-87dc-65ba-ab0987654321', [arn], false],
+  ])('%s with %j → %s', (ref, own, ours) => {
+    expect(isOwnKey(ref, 'ssm-sentinel', own)).toBe(ours);
+  });
+});
+
+describe('parseOwnKeys', () => {
+  it('splits the comma-separated variable and drops empty parts', () => {
+    expect(parseOwnKeys(undefined)).toEqual([]);
+    expect(parseOwnKeys('')).toEqual([]);
+    expect(parseOwnKeys(' a , ,b')).toEqual(['a', 'b']);
   });
 });
