@@ -55,6 +55,7 @@ export const Env = {
   PiiMode: 'PII_MODE',
   /** Comma-separated ARNs of the stack's own KMS keys (session-events: tampering with them). */
   OwnKeys: 'OWN_KEYS',
+  OwnLogGroups: 'OWN_LOG_GROUPS',
 } as const;
 
 /** EventBridge contract of the findings bus. */

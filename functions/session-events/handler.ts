@@ -27,6 +27,7 @@ const ctx: ClassifyContext = {
   config: env.config,
   // The stack's key (set by infra Detection): tampering with it is found by id/ARN, not only by alias.
   ownKeys: parseOwnKeys(process.env[Env.OwnKeys]),
+  ownLogGroups: parseOwnKeys(process.env[Env.OwnLogGroups]),
   sessions: new DynamoSessionStore(table),
   windows: new DynamoWindowStore(table),
   tags: new Ec2TagSource({ client: tracer.captureAWSv3Client(new EC2Client({})) }),

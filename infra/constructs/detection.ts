@@ -29,6 +29,9 @@ export class Detection extends Construct {
     const prefix = config.resourcePrefix;
     // Routing matches the key by id and ARN; classification needs to know it too (a key ARN names its id).
     sessionEvents.setEnv(Env.OwnKeys, props.key.keyArn);
+    // An existing session log group is routed by name (ownLogGroupPrefixes); classification needs it too.
+    if (config.stack.sessionLogGroupName !== null)
+      sessionEvents.setEnv(Env.OwnLogGroups, config.stack.sessionLogGroupName);
     const target = new targets.LambdaFunction(sessionEvents.fn, {
       deadLetterQueue: sessionEvents.dlq,
       retryAttempts: 8,

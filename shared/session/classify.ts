@@ -26,7 +26,7 @@ export async function classifyRecord(raw: unknown, ctx: ClassifyContext): Promis
     }
     const parsed = parseRecord(inner);
     if (!parsed.ok) return { findings: [], error: parsed.error };
-    const ev = normalise(parsed.record, ctx.config, ctx.ownKeys);
+    const ev = normalise(parsed.record, ctx.config, ctx.ownKeys, ctx.ownLogGroups);
     if (!ev) return { findings: [] };
     return { findings: await classifyEvent(ev, ctx) };
   } catch (e) {

@@ -244,11 +244,29 @@ export function isOwnResource(
   resource: string,
   prefix: string,
   ownKeys: readonly string[] = [],
+  ownLogGroups: readonly string[] = [],
 ): boolean {
-  return eventSource === KMS ? isOwnKey(resource, prefix, ownKeys) : hasPrefix(resource, prefix);
+  if (eventSource === KMS) return isOwnKey(resource, prefix, ownKeys);
+  if (hasPrefix(resource, prefix)) return true;
+  return eventSource === LOGS && ownLogGroups.some((g) => isLogGroup(resource, g));
 }
 
-/** The stack's key refs from the environment variable the stack sets (comma-separated ARNs/ids). */
+const LOGS = 'logs.amazonaws.com';
+
+/**
+ * `resource` (a log group name, or an ARN `…:log-group:<name>[:*]`) is the log group `name`: the
+ * monitored session log group when the stack was given an existing one (`stack.sessionLogGroupName`,
+ * which the resource prefix does not cover).
+ */
+function isLogGroup(resource: string, name: string): boolean {
+  if (resource === name) return true;
+  const at = resource.indexOf(':log-group:');
+  if (at < 0) return false;
+  const rest = resource.slice(at + ':log-group:'.length);
+  return rest === name || rest === `${name}:*`;
+}
+
+/** Refs from an environment variable the stack sets, comma-separated (OWN_KEYS: key ARNs/ids; OWN_LOG_GROUPS: names). */
 export function parseOwnKeys(value: string | undefined): string[] {
   if (!value) return [];
   return value

@@ -69,9 +69,10 @@ export function normalise(
   record: CloudTrailRecord,
   config: Config = DEFAULT_CONFIG,
   ownKeys: readonly string[] = [],
+  ownLogGroups: readonly string[] = [],
 ): SessionEvent | undefined {
   const source = record.eventSource ?? '';
-  const own: Ownership = { prefix: config.resourcePrefix, ownKeys };
+  const own: Ownership = { prefix: config.resourcePrefix, ownKeys, ownLogGroups };
   const action = actionOf(record, source, config, own);
   if (action === undefined) return undefined;
 
@@ -122,10 +123,11 @@ function sourceIpOf(ip: string | undefined): string | undefined {
   return isIpAddress(ip) ? ip : redactField(ip, 128);
 }
 
-/** What makes a resource ours: its name prefix, or (KMS) the stack's own key refs. */
+/** What makes a resource ours: its name prefix, (KMS) the stack's own key refs, or the monitored log group. */
 interface Ownership {
   prefix: string;
   ownKeys: readonly string[];
+  ownLogGroups: readonly string[];
 }
 
 function actionOf(
@@ -233,7 +235,7 @@ function monitorResource(record: CloudTrailRecord, source: string, own: Ownershi
   }
   for (const r of record.resources ?? []) if (text(r.ARN) !== undefined) candidates.push(r.ARN as string);
   if (api?.anyResource) return candidates[0];
-  return candidates.find((c) => isOwnResource(source, c, own.prefix, own.ownKeys));
+  return candidates.find((c) => isOwnResource(source, c, own.prefix, own.ownKeys, own.ownLogGroups));
 }
 
 function isCloudFormation(record: CloudTrailRecord): boolean {

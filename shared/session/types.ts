@@ -26,6 +26,11 @@ export interface ClassifyContext {
    * is tampering. Without them (the CLI) only calls naming an `alias/<resourcePrefix>` alias count.
    */
   ownKeys?: readonly string[];
+  /**
+   * An existing session log group the stack monitors (`stack.sessionLogGroupName`, from OWN_LOG_GROUPS):
+   * its name does not carry the resource prefix, so tampering with it is found by name.
+   */
+  ownLogGroups?: readonly string[];
   /** Optional: without it a preferences change stays HIGH (content unknown). */
   preferences?: { source: PreferencesSource; store: PreferencesStore };
 }

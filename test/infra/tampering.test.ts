@@ -278,3 +278,41 @@ describe('routing ⇔ classification of monitor tampering (synthesized default s
     expect(tampering(byAlias.findings).map((f) => f.severity)).toEqual(['CRITICAL']);
   });
 });
+
+describe('a stack that monitors an existing session log group', () => {
+  it('routes calls on that group by name and tells session-events, which finds them', async () => {
+    const custom = synth({ stack: { sessionLogGroupName: '/corp/ssm-sessions' } }).templates.get(
+      'SsmSentinel',
+    )!;
+    const logCalls = routedCalls(custom).filter(
+      (c) => c.eventSource === 'logs.amazonaws.com' && c.matcher === '/corp/ssm-sessions',
+    );
+    expect(logCalls.map((c) => c.eventName)).toContain('DeleteSubscriptionFilter');
+    const fn = props(custom, 'AWS::Lambda::Function').find(
+      (f) => f.FunctionName === 'ssm-sentinel-session-events',
+    )!;
+    const own = (fn.Environment as Json).Variables[Env.OwnLogGroups];
+    const ctx = await makeContext();
+    ctx.ownLogGroups = parseOwnKeys(typeof own === 'string' ? own : undefined);
+    expect(ctx.ownLogGroups).toEqual(['/corp/ssm-sessions']);
+    for (const call of logCalls) {
+      const found = tampering(
+        (await classifyRecord(record(call, requestOf(call, '/corp/ssm-sessions')), ctx)).findings,
+      );
+      expect(
+        found.map((f) => f.severity),
+        label(call),
+      ).toEqual(['CRITICAL']);
+      const other = tampering(
+        (await classifyRecord(record(call, requestOf(call, '/corp/other')), ctx)).findings,
+      );
+      expect(other, label(call)).toEqual([]);
+    }
+    // Without the variable (the CLI), the group's name alone is not ours.
+    const cli = await makeContext();
+    const call = logCalls.find((c) => c.eventName === 'DeleteSubscriptionFilter')!;
+    expect(
+      tampering((await classifyRecord(record(call, requestOf(call, '/corp/ssm-sessions')), cli)).findings),
+    ).toEqual([]);
+  }, 60_000);
+});
