@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskText, remaskFinding } from '../../../functions/commons/findings';
 import { makeFinding, reverseShellFinding } from '../../format/findings';
+import { timeRatio } from '../../helpers/timing';
 import { ALL_PLANTED, leaks, PLANTED } from '../hostile';
 
 /** A rule's reason as the core writes it: longer than maskCommand's 160-character cut, nothing to mask. */
@@ -73,18 +74,13 @@ describe('maskText', () => {
 
   it('is linear in the length of the text (n and 4n, one run)', () => {
     const text = (n: number) => 'status ok, 200 rows copied to the report table; '.repeat(n);
-    const time = (s: string) => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now();
-        maskText(s);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    };
     const small = text(500);
     const large = text(2000);
-    time(small); // warm-up
-    expect(time(large) / Math.max(time(small), 0.05)).toBeLessThan(8);
+    expect(
+      timeRatio(
+        () => maskText(small),
+        () => maskText(large),
+      ),
+    ).toBeLessThan(8);
   });
 });
