@@ -104,7 +104,8 @@ describe('redactField', () => {
   it('is linear: four times the input costs at most about four times the time', () => {
     // redactField bounds its input; the shape pass it runs is measured on unbounded text here.
     const unit = '1234567890a1234567890 jane@example.org AKIA0189KDZQ8V1XW90E 4111 1111 1111 1111/';
-    const small = unit.repeat(6);
+    // Both above the size redactField remembers results for (512), both below its input bound (2048).
+    const small = unit.repeat(7);
     const large = unit.repeat(24);
     expect(
       timeRatio(
@@ -112,6 +113,22 @@ describe('redactField', () => {
         () => redactField(large, large.length),
       ),
     ).toBeLessThan(8);
+  });
+});
+
+describe('remembered results', () => {
+  it('give the same answer as the first computation, per value and bound, past the memo size', () => {
+    const values = Array.from(
+      { length: 3000 },
+      (_, i) => `arn:aws:sts::111122223333:assumed-role/R/user${i} 4111 1111 1111 1111`,
+    );
+    const first = values.map((v) => [redactField(v, 300), redactField(v, 40), identityField(v, 300)]);
+    const again = values.map((v) => [redactField(v, 300), redactField(v, 40), identityField(v, 300)]);
+    expect(again).toEqual(first);
+    for (const [long, short] of first) {
+      expect(long).not.toContain('4111 1111 1111 1111');
+      expect(short!.length).toBeLessThanOrEqual(40);
+    }
   });
 });
 
