@@ -1,3 +1,4 @@
+import { UUID } from '../../shared/format/shape';
 import { mask, maskCommand } from '../../shared/mask';
 
 /**
@@ -10,7 +11,6 @@ import { mask, maskCommand } from '../../shared/mask';
 export const INVALID = 'invalid';
 
 /** CloudTrail `eventID`, SNS `MessageId`. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** CloudTrail `eventName` and `errorCode`: CamelCase words, error codes with a dotted prefix. */
 const API_NAME = /^[A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*)*$/;
 /** Finding, rule and session ids, log event ids: no blanks, no punctuation that text would need. */

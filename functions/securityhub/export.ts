@@ -1,6 +1,7 @@
 import type { SecurityHubImporter } from '../../shared/aws/securityhub';
 import { InputError } from '../../shared/errors';
 import { toAsff } from '../../shared/format/asff';
+import { ACCOUNT_ID } from '../../shared/format/shape';
 import type { FindingEvent } from '../commons/events';
 import { remaskFinding } from '../commons/findings';
 import { apiName } from '../commons/log-values';
@@ -21,8 +22,6 @@ export class ExportError extends InputError {
   override readonly name = 'ExportError';
 }
 
-const ACCOUNT = /^\d{12}$/;
-
 /**
  * One parsed finding event → one imported ASFF finding (re-masked: nothing raw reaches Security Hub).
  * A finding without a usable account is rejected; a finding Security Hub refuses is thrown.
@@ -30,7 +29,8 @@ const ACCOUNT = /^\d{12}$/;
 export async function exportFinding(event: FindingEvent, deps: ExportDeps): Promise<ExportOutcome> {
   const finding = remaskFinding(event.detail);
   const account = finding.account ?? event.account;
-  if (!ACCOUNT.test(account)) return { status: 'rejected', reason: 'account: not a 12-digit AWS account id' };
+  if (!ACCOUNT_ID.test(account))
+    return { status: 'rejected', reason: 'account: not a 12-digit AWS account id' };
   const asff = toAsff(finding, { account, region: deps.region, now: deps.now() });
   const result = await deps.importer.import([asff]);
   const failure = result.failed[0];

@@ -1,4 +1,5 @@
 import type { Finding } from '../model/finding';
+import { REGION_NAME } from './shape';
 
 /** A console deep link for a finding; `url` is built only from validated, URL-encoded parts. */
 export interface ConsoleLink {
@@ -6,7 +7,6 @@ export interface ConsoleLink {
   url: string;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const EC2_INSTANCE = /^i-[0-9a-f]{8,17}$/;
 const MANAGED_INSTANCE = /^mi-[0-9a-f]{17}$/;
 // Session ids are `<IAM user or role-session name>-<suffix>`: IAM name characters only.
@@ -27,7 +27,7 @@ export function consoleOrigin(region: string): string {
  */
 export function consoleLinks(finding: Finding): ConsoleLink[] {
   const region = finding.region;
-  if (!region || !REGION.test(region)) return [];
+  if (!region || !REGION_NAME.test(region)) return [];
   const origin = consoleOrigin(region);
   const q = `region=${region}`;
   const links: ConsoleLink[] = [];

@@ -220,3 +220,8 @@ export function rewriteBase64Runs(text: string, replace: Replacer): string {
   }
   return out;
 }
+
+/** Shapes of AWS identifiers that are shown as is when they have them. */
+export const ACCOUNT_ID = /^\d{12}$/;
+export const REGION_NAME = /^[a-z]{2}(?:-[a-z]+){1,3}-\d{1,2}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

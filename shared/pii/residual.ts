@@ -1,3 +1,4 @@
+import { UUID } from '../format/shape';
 import { findLastAtOrBefore } from './offsets';
 
 /**
@@ -41,7 +42,6 @@ const FULL_DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{
 const DECIMAL = /\d\.\d/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Identifiers: UUIDs, long hex (hashes, request ids), resource ids (`i-0abc…`, `vol-…`).
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_ID = /^(?=[a-f]*\d)(?=\d*[a-f])[0-9a-f]{8,}$/i;
 const RESOURCE_ID = /^[a-z]{1,12}-(?=[a-f]*\d)[0-9a-f]{8,17}$/;
 // Key material and encoded data (PEM and ssh key lines, tokens): long runs of base64/base64url.

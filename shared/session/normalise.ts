@@ -1,5 +1,6 @@
 import { errorCodeField, hostField, identityField, isIpAddress, redactField } from '../format/redact';
 import { field } from '../format/sanitize';
+import { ACCOUNT_ID, REGION_NAME, UUID } from '../format/shape';
 import { stableId } from '../ids';
 import { type CloudTrailRecord, IDENTITY_TYPES, type UserIdentity } from '../model/cloudtrail';
 import { type Config, DEFAULT_CONFIG } from '../model/config';
@@ -55,10 +56,6 @@ export function mayConcernSessions(eventSource: unknown, eventName: unknown): bo
 /** Longest string kept from a record: CloudTrail members are short; anything longer is hostile or broken. */
 const CLIP = 512;
 
-const REGION = /^[a-z]{2}(?:-[a-z]+){1,3}-\d{1,2}$/;
-const ACCOUNT = /^\d{12}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Reduce a parsed record to a SessionEvent, or undefined for events session classification does not
  * handle. Pure and cheap: no I/O, no config beyond names (preferences documents, resource prefix).
@@ -88,8 +85,8 @@ export function normalise(
     eventKey: record.eventID ? record.eventID : recordHash(record),
     eventId: shaped(record.eventID, UUID, 64),
     time: record.eventTime,
-    account: shaped(record.recipientAccountId ?? record.userIdentity?.accountId, ACCOUNT),
-    region: shaped(record.awsRegion, REGION),
+    account: shaped(record.recipientAccountId ?? record.userIdentity?.accountId, ACCOUNT_ID),
+    region: shaped(record.awsRegion, REGION_NAME),
     principal: principalOf(record),
     sourceIp: sourceIpOf(rawIp),
     sourceIsService: rawIp !== undefined && isServiceSource(rawIp),
@@ -286,7 +283,7 @@ export function principalOf(record: CloudTrailRecord): SessionPrincipal {
     type,
     arn: identityField(arn ?? text(id.invokedBy) ?? storeUser ?? text(id.principalId), CLIP) ?? 'unknown',
     name: identityField(nameOf(type, id, arn, roleSession, root), 256),
-    accountId: shaped(id.accountId, ACCOUNT),
+    accountId: shaped(id.accountId, ACCOUNT_ID),
     mfa: flag(mfaFlag),
     sso,
     ssoPermissionSet: redactField(permissionSet, 128),

@@ -33,14 +33,14 @@ export const RAW_CHUNK_CHARS = 1024 * 1024;
 /** Streaming session-event text gathered (all sessions of a file together) before it is scanned. */
 export const SESSION_BATCH_CHARS = 1024 * 1024;
 /**
- * The scan takes an event whose last line is at least this many UTF-8 bytes as possibly cut by the
- * agent and joins the next event to it (scan.ts `CUT_EVENT_BYTES` / `mayBeCut`); the raw-log reader
- * must know it to end a delivery on such a line without merging it with the next one.
+ * The agent cuts a line longer than its 33 000-byte buffer into consecutive events; an event whose
+ * last line is at least this many UTF-8 bytes is taken as possibly cut, and the scan joins the next
+ * event to it ({@link mayBeCut}). The raw-log reader ends a delivery on such a line without merging.
  */
-const AGENT_CUT_BYTES = 32_000;
+export const CUT_EVENT_BYTES = 32_000;
 /**
  * A line with no end in sight is cut once this long (a delivery holds at least this much of it):
- * far above AGENT_CUT_BYTES, so the scan continues it in the next delivery.
+ * far above CUT_EVENT_BYTES, so the scan continues it in the next delivery.
  */
 const LONG_SEGMENT_CHARS = 64 * 1024;
 /** The `script` header is one line; this much is waited for before giving up on it. */
@@ -354,7 +354,7 @@ export class RawLogReader {
         rest = text.slice(end + 1);
         text = text.slice(0, end);
         // The scan joins the next event to one ending in a long line: give it the line end explicitly.
-        if (endsWithLongLine(text)) rest = `\n${rest}`;
+        if (mayBeCut(text)) rest = `\n${rest}`;
       } else if (text.length < LONG_SEGMENT_CHARS) {
         this.pieces = [text];
         return undefined;
@@ -421,10 +421,13 @@ function baseName(fileName: string): string {
   return fileName.slice(slash + 1);
 }
 
-/** True when the scan will take the last line of `text` as possibly cut (see AGENT_CUT_BYTES). */
-function endsWithLongLine(text: string): boolean {
+/**
+ * Whether the last line of an event's text may have been cut by the agent (see CUT_EVENT_BYTES): only
+ * a single line longer than its read buffer is cut, so it is the event's last line that must be long.
+ */
+export function mayBeCut(text: string): boolean {
   const last = text.slice(text.lastIndexOf('\n') + 1);
-  return last.length * 3 >= AGENT_CUT_BYTES && Buffer.byteLength(last, 'utf8') >= AGENT_CUT_BYTES;
+  return last.length * 3 >= CUT_EVENT_BYTES && Buffer.byteLength(last, 'utf8') >= CUT_EVENT_BYTES;
 }
 
 /** Drops a `Script done on …` footer when it is the last line. */

@@ -1,6 +1,7 @@
 import { countedHits, MAX_LINE_VALUES } from '../detect/limits';
 import { identityField, redactField } from '../format/redact';
 import { field } from '../format/sanitize';
+import { ACCOUNT_ID, REGION_NAME } from '../format/shape';
 import { stableId } from '../ids';
 import { mask, maskCommand } from '../mask';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../model/finding';
 import { ruleById } from '../rules/index';
 import { annotateCommands } from './commands';
+import { mayBeCut } from './read';
 import { forEachScreenLine } from './terminal';
 import type {
   Detection,
@@ -37,11 +39,6 @@ const CONTEXT_CHARS = 16 * 1024;
 const MAX_TAIL_CHARS = 64 * 1024;
 /** Event ids remembered for re-delivery dedupe (a subscription batch is ≤ 10 000 events). */
 const EVENT_MEMORY = 512;
-/**
- * The agent cuts a line longer than its 33 000-byte buffer into consecutive events; an event this
- * large is taken as possibly cut, so the next event continues its last line.
- */
-const CUT_EVENT_BYTES = 32_000;
 const MAX_EVIDENCE = 5;
 const MAX_LINES = 10;
 /**
@@ -227,15 +224,6 @@ function buildLines(
     },
   );
   return { lines, rawCount: rawLines.length, tail };
-}
-
-/**
- * The agent cuts only a single line longer than its 33 000-byte read buffer; an event packed from
- * many complete lines is not cut, so it is the event's last line that must be that long.
- */
-function mayBeCut(text: string): boolean {
-  const last = text.slice(text.lastIndexOf('\n') + 1);
-  return last.length * 3 >= CUT_EVENT_BYTES && Buffer.byteLength(last, 'utf8') >= CUT_EVENT_BYTES;
 }
 
 /**
@@ -643,9 +631,9 @@ function findingBase(
         ? field(chunk.sessionId, 1024)
         : (identityField(chunk.sessionId, 128) ?? 'unknown'),
   };
-  const account = s?.account ?? ACCOUNT.exec(arn?.split(':')[4] ?? '')?.[0];
+  const account = s?.account ?? ACCOUNT_ID.exec(arn?.split(':')[4] ?? '')?.[0];
   if (account) base.account = account;
-  const region = s?.region ?? REGION.exec(chunk.owner?.region ?? '')?.[0];
+  const region = s?.region ?? REGION_NAME.exec(chunk.owner?.region ?? '')?.[0];
   if (region) base.region = region;
   const target = s?.target ?? redactField(chunk.owner?.target, 256);
   if (target) base.target = target;
@@ -656,9 +644,6 @@ function findingBase(
   if (s?.sessionKind) base.sessionKind = s.sessionKind;
   return base;
 }
-
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+){1,3}-\d{1,2}$/;
 
 /** Principal from the session log's `userIdentity.arn` (the only identity the log carries). */
 export function principalFromArn(arn: string): Principal {

@@ -12,7 +12,15 @@ import {
   subscriptionOf,
 } from '../helpers/inputs';
 import { leafPaths, pathText, withAt } from '../helpers/json-paths';
-import { BAD_LINES, brokenLine, damage, jsonLine, nested, WRONG_VALUES } from '../helpers/malformed';
+import {
+  BAD_LINES,
+  brokenLine,
+  damage,
+  jsonLine,
+  nested,
+  randomDeliveryMessage,
+  WRONG_VALUES,
+} from '../helpers/malformed';
 import { crashTrace, unsafeCharAt } from '../helpers/plant';
 import { type ReplayRun, runReplay, useScratch } from '../helpers/replay';
 
@@ -344,33 +352,8 @@ describe('replay: bad session-log events next to good ones', () => {
   }, 60_000);
 
   it('30 random delivery messages (fast-check): no crash, no stack trace', async () => {
-    const messageArb = fc.record(
-      {
-        messageType: fc.oneof(fc.constant('DATA_MESSAGE'), fc.jsonValue({ maxDepth: 1 })),
-        logStream: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 1 })),
-        logEvents: fc.oneof(
-          fc.array(
-            fc.record(
-              {
-                id: fc.oneof(fc.string(), fc.integer()),
-                timestamp: fc.jsonValue({ maxDepth: 0 }),
-                message: fc.oneof(
-                  fc.string(),
-                  jsonLine.map((b) => b.toString()),
-                  fc.jsonValue({ maxDepth: 2 }),
-                ),
-              },
-              { requiredKeys: [] },
-            ),
-            { maxLength: 5 },
-          ),
-          fc.jsonValue({ maxDepth: 2 }),
-        ),
-      },
-      { requiredKeys: [] },
-    );
     await fc.assert(
-      fc.asyncProperty(messageArb, async (m) => {
+      fc.asyncProperty(randomDeliveryMessage, async (m) => {
         const r = await runReplay([scratch.file('random.json', JSON.stringify(subscriptionOf(m)))]);
         expect(safeRun(r)).toEqual([]);
       }),

@@ -11,7 +11,7 @@ import { useLambdaEnv } from '../../helpers/lambda-env';
 import { deliveries, deliveryTargets, type Json, subscriptionOf } from '../helpers/inputs';
 import { clearTable, invoke, tableText, unsafeError } from '../helpers/lambda';
 import { LeakReport } from '../helpers/leaks';
-import { jsonLine, nested } from '../helpers/malformed';
+import { nested, randomDeliveryMessage } from '../helpers/malformed';
 import { MODES, PLANTS } from '../helpers/plant';
 import { IDENTITY_FIELD } from '../helpers/shown';
 import { describeDoubling, doublingRatio, MAX_DOUBLING_RATIO } from '../helpers/timing';
@@ -180,33 +180,8 @@ describe('transcripts handler: malformed deliveries', () => {
   }, 60_000);
 
   it('30 random delivery messages (fast-check): no crash, a safe error at most', async () => {
-    const message = fc.record(
-      {
-        messageType: fc.oneof(fc.constant('DATA_MESSAGE'), fc.jsonValue({ maxDepth: 1 })),
-        logStream: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 1 })),
-        logEvents: fc.oneof(
-          fc.array(
-            fc.record(
-              {
-                id: fc.oneof(fc.string(), fc.integer()),
-                timestamp: fc.jsonValue({ maxDepth: 0 }),
-                message: fc.oneof(
-                  fc.string(),
-                  jsonLine.map((b) => b.toString()),
-                  fc.jsonValue({ maxDepth: 2 }),
-                ),
-              },
-              { requiredKeys: [] },
-            ),
-            { maxLength: 5 },
-          ),
-          fc.jsonValue({ maxDepth: 2 }),
-        ),
-      },
-      { requiredKeys: [] },
-    );
     await fc.assert(
-      fc.asyncProperty(message, async (m) => {
+      fc.asyncProperty(randomDeliveryMessage, async (m) => {
         const i = await invoke(() => run(subscriptionOf(m)));
         expect(unsafeError(i)).toEqual([]);
       }),

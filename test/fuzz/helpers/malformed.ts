@@ -149,3 +149,30 @@ export const damage: fc.Arbitrary<(b: Buffer) => Buffer> = fc
     }
     return b;
   });
+
+/** A CloudWatch Logs DATA_MESSAGE with random members and log events (before gzip and base64). */
+export const randomDeliveryMessage = fc.record(
+  {
+    messageType: fc.oneof(fc.constant('DATA_MESSAGE'), fc.jsonValue({ maxDepth: 1 })),
+    logStream: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 1 })),
+    logEvents: fc.oneof(
+      fc.array(
+        fc.record(
+          {
+            id: fc.oneof(fc.string(), fc.integer()),
+            timestamp: fc.jsonValue({ maxDepth: 0 }),
+            message: fc.oneof(
+              fc.string(),
+              jsonLine.map((b) => b.toString()),
+              fc.jsonValue({ maxDepth: 2 }),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 5 },
+      ),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
+  },
+  { requiredKeys: [] },
+);
