@@ -372,11 +372,21 @@ export function isOpenCommand(command: string): boolean {
  * are already annotated and give the state of a command still open across deliveries, and which bare
  * prompts are printed text (`prompt.quiet`, rule 3 above).
  */
-export function annotateCommands(lines: TranscriptLine[], from = 0): void {
+export function annotateCommands(
+  lines: TranscriptLine[],
+  from = 0,
+  open?: { start: number; head: string },
+): void {
   const first = Math.max(0, from);
   let quiet = (first > 0 && lines[first - 1]?.prompt?.quiet) || '';
   for (let i = first; i < lines.length; i++) {
     const line = lines[i]!;
+    if (i === first && open) {
+      // The rest of a command line cut at the carry bound: the same command, whatever it prints.
+      setCommand(line, `${open.head}${line.text}`, open.start);
+      quiet = '';
+      continue;
+    }
     const prev = i > 0 ? lines[i - 1] : undefined;
     const bare = quiet ? bareAllowed(quiet) : BARE;
     const marks = line.prompt?.marks;

@@ -80,10 +80,11 @@ export async function scanTranscript(
     // A final chunk still runs: it flushes the partial tail and any text held back for packing.
     if (!fresh.length && !chunk.final) return { findings: [], errors };
 
-    const { lines: newLines, rawCount, tail } = buildLines(carry, fresh, chunk);
+    const { lines: newLines, rawCount, tail, cut } = buildLines(carry, fresh, chunk);
     const context = carry.context ?? [];
     const lines = context.concat(newLines);
-    annotateCommands(lines, context.length);
+    annotateCommands(lines, context.length, newLines.length ? carry.openCommand : undefined);
+    if (newLines.length) carry.openCommand = openCommandOf(newLines, cut);
 
     // Exactly once, even if a detector reports an item again (same line, rule and value).
     const nextContext = trimContext(lines);
@@ -168,6 +169,9 @@ async function loadCarry(
     context: Array.isArray(c?.context) ? c.context : [],
     seen: Array.isArray(c?.seen) ? c.seen.slice() : [],
     events: Array.isArray(c?.events) ? c.events.slice() : [],
+    ...(typeof c?.openCommand?.start === 'number' && typeof c.openCommand.head === 'string'
+      ? { openCommand: { start: c.openCommand.start, head: c.openCommand.head } }
+      : {}),
   };
 }
 
@@ -199,7 +203,7 @@ function buildLines(
   carry: TranscriptCarry,
   events: TranscriptChunk['events'],
   chunk: TranscriptChunk,
-): { lines: TranscriptLine[]; rawCount: number; tail: string } {
+): { lines: TranscriptLine[]; rawCount: number; tail: string; cut: boolean } {
   const parts: string[] = [carry.tail];
   for (const ev of events) {
     parts.push(ev.text);
@@ -207,7 +211,9 @@ function buildLines(
   }
   const rawLines = parts.join('').split('\n');
   let tail = rawLines.pop() ?? '';
-  if (chunk.final || tail.length > MAX_TAIL_CHARS) {
+  // A partial line too long to carry is scanned now; the next delivery continues it (openCommand).
+  const cut = !chunk.final && tail.length > MAX_TAIL_CHARS;
+  if (chunk.final || cut) {
     if (tail) rawLines.push(tail);
     tail = '';
   }
@@ -223,7 +229,17 @@ function buildLines(
       );
     },
   );
-  return { lines, rawCount: rawLines.length, tail };
+  return { lines, rawCount: rawLines.length, tail, cut };
+}
+
+/** Characters of a cut command kept for its next piece: a rule's match spanning the cut is found. */
+const OPEN_COMMAND_HEAD = 4096;
+
+/** The command the last line started when that line was cut, for the next delivery to continue. */
+function openCommandOf(lines: readonly TranscriptLine[], cut: boolean): TranscriptCarry['openCommand'] {
+  const last = lines[lines.length - 1];
+  if (!cut || last?.command === undefined || last.cancelled) return undefined;
+  return { start: last.commandStart ?? last.n, head: last.command.slice(-OPEN_COMMAND_HEAD) };
 }
 
 /**

