@@ -11,16 +11,16 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG } from '../shared/model/config';
-import { codePoints } from '../shared/pii/pack';
-import { PrescreenedPiiScanner } from '../shared/pii/prescreen';
-import { ComprehendPiiScanner } from '../shared/pii/scanner';
-import type { PiiStats } from '../shared/pii/types';
-import { readSubscription } from '../shared/transcript/read';
-import { normaliseLines } from '../shared/transcript/terminal';
-import type { Detection, DetectorState, PiiScanner, TranscriptLine } from '../shared/transcript/types';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { codePoints } from '#shared/pii/pack';
+import { PrescreenedPiiScanner } from '#shared/pii/prescreen';
+import { ComprehendPiiScanner } from '#shared/pii/scanner';
+import type { PiiStats } from '#shared/pii/types';
+import { readSubscription } from '#shared/transcript/read';
+import { normaliseLines } from '#shared/transcript/terminal';
+import type { Detection, DetectorState, PiiScanner, TranscriptLine } from '#shared/transcript/types';
 // The same labelled fake the tests use: answers every occurrence of a planted value, as the service would.
-import { type Label, LabelledComprehend } from '../test/pii/corpus';
+import { type Label, LabelledComprehend } from '#test/pii/corpus';
 
 const SESSIONS = ['noisy-top', 'pii-leak'];
 

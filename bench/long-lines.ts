@@ -12,12 +12,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { piiScanner, transcriptDetectors } from '../shared/engine';
-import { DEFAULT_CONFIG } from '../shared/model/config';
-import { MemoryCarryOverStore } from '../shared/state/memory';
-import { readRawLog, readSubscription } from '../shared/transcript/read';
-import { scanTranscript } from '../shared/transcript/scan';
-import type { TranscriptCarry, TranscriptChunk } from '../shared/transcript/types';
+import { MemoryCarryOverStore } from '#cli/state';
+import { piiScanner, transcriptDetectors } from '#shared/engine';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { readRawLog, readSubscription } from '#shared/transcript/read';
+import { scanTranscript } from '#shared/transcript/scan';
+import type { TranscriptCarry, TranscriptChunk } from '#shared/transcript/types';
 import { best, round } from './measure';
 
 const MiB = 1024 * 1024;

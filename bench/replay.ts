@@ -3,9 +3,9 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG } from '../shared/model/config';
-import { classifyRecord } from '../shared/session/classify';
-import { MemorySessionStore, MemoryWindowStore, StaticTagSource } from '../shared/state/memory';
+import { MemorySessionStore, MemoryWindowStore, StaticTagSource } from '#cli/state';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { classifyRecord } from '#shared/session/classify';
 import { best, round } from './measure';
 
 type Log = (msg: string) => void;

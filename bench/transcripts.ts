@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { piiScanner, transcriptDetectors } from '../shared/engine';
-import { DEFAULT_CONFIG } from '../shared/model/config';
-import { MemoryCarryOverStore } from '../shared/state/memory';
-import { readSubscription } from '../shared/transcript/read';
-import { scanTranscript } from '../shared/transcript/scan';
-import type { TranscriptCarry } from '../shared/transcript/types';
+import { MemoryCarryOverStore } from '#cli/state';
+import { piiScanner, transcriptDetectors } from '#shared/engine';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { readSubscription } from '#shared/transcript/read';
+import { scanTranscript } from '#shared/transcript/scan';
+import type { TranscriptCarry } from '#shared/transcript/types';
 import { best, round } from './measure';
 
 const ROOT = 'test/fixtures/sessions';

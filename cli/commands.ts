@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { describeError } from '../shared/errors';
-import { field } from '../shared/format/sanitize';
-import { parseConfig } from '../shared/model/config';
-import { SEVERITIES, type Severity } from '../shared/model/finding';
+import { describeError } from '#shared/errors';
+import { field } from '#shared/format/sanitize';
+import { parseConfig } from '#shared/model/config';
+import { SEVERITIES, type Severity } from '#shared/model/finding';
 import { parseTargetTags, readJsonOption } from './options';
 import { type PiiMode, replay } from './replay';
 
@@ -216,7 +216,7 @@ async function runReplay(io: CommandIO, values: Values, positionals: string[]): 
 
 /** The detection catalogue: id, category, default severity and title (playbooks with --json). */
 async function printRules(io: CommandIO, json: boolean): Promise<number> {
-  const { ALL_RULES } = await import('../shared/rules');
+  const { ALL_RULES } = await import('#shared/rules/index');
   if (json) {
     for (const r of ALL_RULES) await io.out(`${JSON.stringify(r)}\n`);
     return 0;

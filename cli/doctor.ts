@@ -12,10 +12,10 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { type EventBridgeClient, ListRulesCommand, type Rule } from '@aws-sdk/client-eventbridge';
 import { GetDocumentCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { PREFERENCES_DOCUMENT, tamperingPatterns } from '../infra/patterns';
-import { describeError } from '../shared/errors';
-import { field } from '../shared/format/sanitize';
-import { type Config, DEFAULT_CONFIG } from '../shared/model/config';
+import { PREFERENCES_DOCUMENT, tamperingPatterns } from '#infra/patterns';
+import { describeError } from '#shared/errors';
+import { field } from '#shared/format/sanitize';
+import { type Config, DEFAULT_CONFIG } from '#shared/model/config';
 
 /**
  * `ssm-sentinel doctor`: checks, with the SDK, what the monitor depends on but cannot deploy itself

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { describeError, InputError } from '../shared/errors';
-import { MAX_GUNZIP_BYTES } from '../shared/transcript/read';
+import { describeError, InputError } from '#shared/errors';
+import { MAX_GUNZIP_BYTES } from '#shared/transcript/read';
 
 /**
  * Streaming input for `replay`: files, directories (recursive, sorted), pipes and stdin; `.gz`

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { describeError } from '../shared/errors';
+import { describeError } from '#shared/errors';
 import { main } from './commands';
 
 /** The process entry of `ssm-sentinel` (cli/bin.js loads it): the commands run against the real streams. */

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { describeError, InputError } from '../shared/errors';
-import { field } from '../shared/format/sanitize';
+import { describeError, InputError } from '#shared/errors';
+import { field } from '#shared/format/sanitize';
 import { exceedsDepth, MAX_JSON_DEPTH } from './input';
 
 /**

@@ -1,18 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { type PiiMode, piiScanner, transcriptDetectors, withLocalFallback } from '../shared/engine';
-import { describeError, InputError } from '../shared/errors';
-import { field } from '../shared/format/sanitize';
-import type { Config } from '../shared/model/config';
-import { atLeast, compareFindings, type Finding, type Severity } from '../shared/model/finding';
-import { classifyRecord } from '../shared/session/classify';
-import type { ClassifyContext } from '../shared/session/types';
-import {
-  MemoryCarryOverStore,
-  MemorySessionStore,
-  MemoryWindowStore,
-  StaticTagSource,
-} from '../shared/state/memory';
+import { type PiiMode, piiScanner, transcriptDetectors, withLocalFallback } from '#shared/engine';
+import { describeError, InputError } from '#shared/errors';
+import { field } from '#shared/format/sanitize';
+import type { Config } from '#shared/model/config';
+import { atLeast, compareFindings, type Finding, type Severity } from '#shared/model/finding';
+import { classifyRecord } from '#shared/session/classify';
+import type { ClassifyContext } from '#shared/session/types';
 import {
   detectTranscriptShape,
   MAX_GUNZIP_BYTES,
@@ -22,16 +16,17 @@ import {
   readDataMessage,
   readSubscription,
   SessionEventBatcher,
-} from '../shared/transcript/read';
-import { scanTranscript } from '../shared/transcript/scan';
+} from '#shared/transcript/read';
+import { scanTranscript } from '#shared/transcript/scan';
 import type {
   ItemError,
   PiiScanner,
   TranscriptCarry,
   TranscriptChunk,
   TranscriptContext,
-} from '../shared/transcript/types';
+} from '#shared/transcript/types';
 import { decodedBytes, type InputItem, listInputs, peek, readItems, type Source } from './input';
+import { MemoryCarryOverStore, MemorySessionStore, MemoryWindowStore, StaticTagSource } from './state';
 import { formatTable, severityCounts } from './table';
 
 export type { PiiMode };
@@ -431,7 +426,7 @@ class Run {
   private async piiScanner(): Promise<PiiScanner | undefined> {
     const { opts } = this;
     if (opts.pii !== 'comprehend') return piiScanner(opts.pii, opts.config);
-    const { ComprehendPiiApi, createComprehendClient } = await import('../shared/aws/comprehend');
+    const { ComprehendPiiApi, createComprehendClient } = await import('#shared/aws/comprehend');
     const client = createComprehendClient();
     const missing = await missingSetup(client.config);
     if (missing) {

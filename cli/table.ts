@@ -1,5 +1,5 @@
-import { field } from '../shared/format/sanitize';
-import { type Finding, SEVERITIES, type Severity } from '../shared/model/finding';
+import { field } from '#shared/format/sanitize';
+import { type Finding, SEVERITIES, type Severity } from '#shared/model/finding';
 
 /**
  * A readable table of findings for a terminal; the JSON output is the contract, this is for eyes.

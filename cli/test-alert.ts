@@ -1,8 +1,8 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventBridgeFindingPublisher } from '../shared/aws/bus';
-import { stableId } from '../shared/ids';
-import { DEFAULT_CONFIG } from '../shared/model/config';
-import type { Finding, Severity } from '../shared/model/finding';
+import { EventBridgeFindingPublisher } from '#shared/aws/bus';
+import { stableId } from '#shared/ids';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import type { Finding, Severity } from '#shared/model/finding';
 
 /**
  * `ssm-sentinel test-alert`: put one clearly-labelled sample finding on the deployed findings bus,

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { ConfigError } from '../shared/model/config';
+import { ConfigError } from '#shared/model/config';
 import { buildStacks } from './build';
 import { loadConfig } from './config';
 

@@ -1,6 +1,6 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Config } from '../shared/model/config';
+import type { Config } from '#shared/model/config';
 import { SsmSentinelStack } from './stack';
 
 /** Account and region the CLI resolved (only when given: synth stays offline and credential-free). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { describeError } from '../shared/errors';
-import { type Config, ConfigError, mergeConfig, parseConfig } from '../shared/model/config';
+import { describeError } from '#shared/errors';
+import { type Config, ConfigError, mergeConfig, parseConfig } from '#shared/model/config';
 
 /** Where the CDK app found its configuration (context keys of DESIGN.md). */
 export interface ConfigSources {

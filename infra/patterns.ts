@@ -1,7 +1,7 @@
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../shared/metrics';
-import type { Config } from '../shared/model/config';
-import { SEVERITIES, type Severity, severityRank } from '../shared/model/finding';
-import { MONITOR_APIS, type ResourceKey, type ResourceMatch } from '../shared/session/monitor';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '#shared/metrics';
+import type { Config } from '#shared/model/config';
+import { SEVERITIES, type Severity, severityRank } from '#shared/model/finding';
+import { MONITOR_APIS, type ResourceKey, type ResourceMatch } from '#shared/session/monitor';
 
 /**
  * EventBridge patterns of the stack, as plain data so tests and the README can show them exactly.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { describeError, InputError, redact } from '../shared/errors';
-import { ConfigError } from '../shared/model/config';
+import { describeError, InputError, redact } from '#shared/errors';
+import { ConfigError } from '#shared/model/config';
 import { PLANTS } from './session/plants';
 
 /** What a thrown value may turn into: one short line, no control characters. */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findSecrets } from '../shared/detect/secrets';
-import { base62, crc32 } from '../shared/detect/validators';
-import { mask, maskCommand } from '../shared/mask';
+import { findSecrets } from '#shared/detect/secrets';
+import { base62, crc32 } from '#shared/detect/validators';
+import { mask, maskCommand } from '#shared/mask';
 
 describe('mask', () => {
   it.each(

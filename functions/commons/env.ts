@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { describeError, InputError } from '../../shared/errors';
-import { Env } from '../../shared/metrics';
-import { type Config, parseConfig } from '../../shared/model/config';
+import { describeError, InputError } from '#shared/errors';
+import { Env } from '#shared/metrics';
+import { type Config, parseConfig } from '#shared/model/config';
 
 /**
  * Handler configuration from the environment, validated once at start-up (module load): a bad or

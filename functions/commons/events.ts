@@ -1,7 +1,7 @@
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import * as z from 'zod';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
-import { type Finding, FindingSchema } from '../../shared/model/finding';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '#shared/metrics';
+import { type Finding, FindingSchema } from '#shared/model/finding';
 import { rejectInput } from './report';
 
 /**

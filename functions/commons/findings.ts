@@ -1,6 +1,6 @@
-import { identityField } from '../../shared/format/redact';
-import { maskCommand } from '../../shared/mask';
-import type { Finding } from '../../shared/model/finding';
+import { identityField } from '#shared/format/redact';
+import { maskCommand } from '#shared/mask';
+import type { Finding } from '#shared/model/finding';
 
 /**
  * Findings read back from the bus or the alerts topic are re-masked before they are rendered or

@@ -1,5 +1,5 @@
-import { UUID } from '../../shared/format/shape';
-import { mask, maskCommand } from '../../shared/mask';
+import { UUID } from '#shared/format/shape';
+import { mask, maskCommand } from '#shared/mask';
 
 /**
  * Values from an event that a log line may carry: identifiers, and only when they have the shape the

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { maskCommand } from '../../shared/mask';
-import { Dimension, Metric } from '../../shared/metrics';
-import type { Finding } from '../../shared/model/finding';
+import { maskCommand } from '#shared/mask';
+import { Dimension, Metric } from '#shared/metrics';
+import type { Finding } from '#shared/model/finding';
 import { metrics } from './powertools';
 
 /** Name this function in every metric it emits (the dashboard splits Processed/Failed by it). */

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { METRICS_NAMESPACE } from '../../shared/metrics';
+import { METRICS_NAMESPACE } from '#shared/metrics';
 
 /**
  * One instance of each Powertools utility per function bundle. The service name comes from

@@ -1,5 +1,5 @@
-import { describeError, InputError, redact } from '../../shared/errors';
-import { Metric } from '../../shared/metrics';
+import { describeError, InputError, redact } from '#shared/errors';
+import { Metric } from '#shared/metrics';
 import { count } from './metrics';
 import { logger } from './powertools';
 

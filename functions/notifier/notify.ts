@@ -1,8 +1,8 @@
-import { type AlertPublisher, buildAlert } from '../../shared/format/alert';
-import type { Config } from '../../shared/model/config';
-import { atLeast, type Finding } from '../../shared/model/finding';
-import type { RuleMeta } from '../../shared/rules/types';
-import type { AggregationStore } from '../../shared/state/types';
+import { type AlertPublisher, buildAlert } from '#shared/format/alert';
+import type { Config } from '#shared/model/config';
+import { atLeast, type Finding } from '#shared/model/finding';
+import type { RuleMeta } from '#shared/rules/types';
+import type { AggregationStore } from '#shared/state/types';
 
 /** What happened to one finding; stored by the idempotency layer, so it must stay JSON. */
 export type NotifyOutcome =

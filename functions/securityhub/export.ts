@@ -1,7 +1,7 @@
-import type { SecurityHubImporter } from '../../shared/aws/securityhub';
-import { InputError } from '../../shared/errors';
-import { toAsff } from '../../shared/format/asff';
-import { ACCOUNT_ID } from '../../shared/format/shape';
+import type { SecurityHubImporter } from '#shared/aws/securityhub';
+import { InputError } from '#shared/errors';
+import { toAsff } from '#shared/format/asff';
+import { ACCOUNT_ID } from '#shared/format/shape';
 import type { FindingEvent } from '../commons/events';
 import { remaskFinding } from '../commons/findings';
 import { apiName } from '../commons/log-values';

@@ -1,7 +1,7 @@
-import type { WebhookResult } from '../../shared/aws/slack-webhook';
-import { renderSlack, type SlackMessage } from '../../shared/format/slack';
-import { type Finding, FindingSchema } from '../../shared/model/finding';
-import type { RuleMeta } from '../../shared/rules/types';
+import type { WebhookResult } from '#shared/aws/slack-webhook';
+import { renderSlack, type SlackMessage } from '#shared/format/slack';
+import { type Finding, FindingSchema } from '#shared/model/finding';
+import type { RuleMeta } from '#shared/rules/types';
 import { describeIssues } from '../commons/events';
 import { remaskFinding } from '../commons/findings';
 

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { Config } from '../../shared/model/config';
+import type { Config } from '#shared/model/config';
 import { findingsPattern, severitiesAtLeast } from '../patterns';
 import type { SentinelFunction } from './functions';
 

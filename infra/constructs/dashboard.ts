@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { Dimension, METRICS_NAMESPACE, Metric } from '../../shared/metrics';
+import { Dimension, METRICS_NAMESPACE, Metric } from '#shared/metrics';
 import type { SentinelFunction } from './functions';
 
 export interface DashboardProps {

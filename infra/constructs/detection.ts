@@ -3,8 +3,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { Env } from '../../shared/metrics';
-import type { Config } from '../../shared/model/config';
+import { Env } from '#shared/metrics';
+import type { Config } from '#shared/model/config';
 import { type Pattern, preferencesPattern, sessionPattern, tamperingPatterns } from '../patterns';
 import type { SentinelFunction } from './functions';
 

@@ -13,9 +13,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { parseCredentialRef } from '../../shared/aws/params';
-import { Env, METRICS_NAMESPACE } from '../../shared/metrics';
-import type { Config } from '../../shared/model/config';
+import { parseCredentialRef } from '#shared/aws/params';
+import { Env, METRICS_NAMESPACE } from '#shared/metrics';
+import type { Config } from '#shared/model/config';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

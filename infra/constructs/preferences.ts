@@ -1,6 +1,6 @@
 import { ArnFormat, CustomResource, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { Config } from '../../shared/model/config';
+import type { Config } from '#shared/model/config';
 import { PREFERENCES_DOCUMENT } from '../patterns';
 import { preferencesDocument } from '../preferences/document';
 import type { Functions } from './functions';

@@ -1,6 +1,6 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { Config } from '../../shared/model/config';
+import type { Config } from '#shared/model/config';
 import { nagEnv } from '../nag';
 import { responderPattern } from '../patterns';
 import { type FindingsBus, lambdaTarget } from './alerting';

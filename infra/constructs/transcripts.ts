@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
-import type { Config } from '../../shared/model/config';
+import type { Config } from '#shared/model/config';
 import { nagEnv } from '../nag';
 import type { SentinelFunction } from './functions';
 

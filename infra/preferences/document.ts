@@ -1,4 +1,4 @@
-import type { Config } from '../../shared/model/config';
+import type { Config } from '#shared/model/config';
 
 /** The Session Manager preferences document (schema of SSM-SessionManagerRunShell). */
 export interface PreferencesDocument {

@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EventBridgeFindingPublisher, fitFinding, MAX_REQUEST_BYTES } from '../../shared/aws/bus';
-import type { Finding } from '../../shared/model/finding';
+import { EventBridgeFindingPublisher, fitFinding, MAX_REQUEST_BYTES } from '#shared/aws/bus';
+import type { Finding } from '#shared/model/finding';
 
 const eb = mockClient(EventBridgeClient);
 const client = new EventBridgeClient({ region: 'us-east-1' });

@@ -9,13 +9,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ComprehendPiiApi, comprehendError, createComprehendClient } from '../../shared/aws/comprehend';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { utf8Bytes } from '../../shared/pii/pack';
-import { classifyFailure } from '../../shared/pii/retry';
-import { ComprehendPiiScanner } from '../../shared/pii/scanner';
-import { PiiScanError } from '../../shared/pii/types';
-import type { DetectorState, TranscriptLine } from '../../shared/transcript/types';
+import { ComprehendPiiApi, comprehendError, createComprehendClient } from '#shared/aws/comprehend';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { utf8Bytes } from '#shared/pii/pack';
+import { classifyFailure } from '#shared/pii/retry';
+import { ComprehendPiiScanner } from '#shared/pii/scanner';
+import { PiiScanError } from '#shared/pii/types';
+import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
 import { findEntities } from '../pii/fake-comprehend';
 
 const comprehend = mockClient(ComprehendClient);

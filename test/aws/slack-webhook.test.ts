@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { postWebhook, retryAfterMs, WebhookError } from '../../shared/aws/slack-webhook';
+import { postWebhook, retryAfterMs, WebhookError } from '#shared/aws/slack-webhook';
 import { hang, status, useWebhookServer } from '../helpers/webhook-server';
 
 const { replies, bodies, url: webhookUrl } = useWebhookServer();

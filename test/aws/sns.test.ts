@@ -2,10 +2,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { publishInput, SNS_MAX_BYTES, SnsAlertPublisher } from '../../shared/aws/sns';
-import { buildAlert } from '../../shared/format/alert';
-import { renderText } from '../../shared/format/text';
-import { FindingSchema } from '../../shared/model/finding';
+import { publishInput, SNS_MAX_BYTES, SnsAlertPublisher } from '#shared/aws/sns';
+import { buildAlert } from '#shared/format/alert';
+import { renderText } from '#shared/format/text';
+import { FindingSchema } from '#shared/model/finding';
 import { makeFinding, RAW, RULE } from '../format/findings';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ssm-sentinel-alerts';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SsmPreferencesSource, SsmSessionControl } from '../../shared/aws/ssm';
+import { SsmPreferencesSource, SsmSessionControl } from '#shared/aws/ssm';
 
 const ssm = mockClient(SSMClient);
 const client = new SSMClient({ region: 'us-east-1' });

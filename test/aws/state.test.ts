@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StaticTagSource } from '#cli/state';
 import {
   DynamoAggregationStore,
   DynamoCarryOverStore,
@@ -17,11 +18,10 @@ import {
   DynamoSessionStore,
   DynamoTerminationGuard,
   DynamoWindowStore,
-} from '../../shared/aws/state';
-import { parseConfig } from '../../shared/model/config';
-import { classifyRecord } from '../../shared/session';
-import type { ClassifyContext } from '../../shared/session/types';
-import { StaticTagSource } from '../../shared/state/memory';
+} from '#shared/aws/state';
+import { parseConfig } from '#shared/model/config';
+import { classifyRecord } from '#shared/session/index';
+import type { ClassifyContext } from '#shared/session/types';
 import { startDynalite } from '../helpers/dynalite';
 import {
   getAt,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/commands';
+import { main } from '#cli/commands';
 
 const CT = 'test/fixtures/cloudtrail/attacker-cloudtrail.json';
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;

@@ -9,8 +9,8 @@ import { EventBridgeClient, ListRulesCommand, RuleState } from '@aws-sdk/client-
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type DoctorClients, formatDoctorReport, runDoctor } from '../../cli/doctor';
-import { parseConfig } from '../../shared/model/config';
+import { type DoctorClients, formatDoctorReport, runDoctor } from '#cli/doctor';
+import { parseConfig } from '#shared/model/config';
 
 const ct = mockClient(CloudTrailClient);
 const ssm = mockClient(SSMClient);

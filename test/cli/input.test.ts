@@ -17,9 +17,9 @@ import {
   MAX_VALUE_BYTES,
   openBytes,
   readItems,
-} from '../../cli/input';
-import { InputError } from '../../shared/errors';
-import { MAX_GUNZIP_BYTES } from '../../shared/transcript/read';
+} from '#cli/input';
+import { InputError } from '#shared/errors';
+import { MAX_GUNZIP_BYTES } from '#shared/transcript/read';
 
 /** Feed `text` in chunks of `size` bytes, so every boundary case of the splitter is crossed. */
 async function items(text: string | Buffer, size = 3): Promise<InputItem[]> {

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_OPTION_FILE_BYTES, parseTargetTags, readJsonOption } from '../../cli/options';
-import { InputError } from '../../shared/errors';
+import { MAX_OPTION_FILE_BYTES, parseTargetTags, readJsonOption } from '#cli/options';
+import { InputError } from '#shared/errors';
 
 function file(name: string, content: string | Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-options-'));

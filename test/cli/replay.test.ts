@@ -16,9 +16,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ReplayIO, replay } from '../../cli/replay';
-import { DEFAULT_CONFIG, parseConfig } from '../../shared/model/config';
-import { type Finding, FindingSchema } from '../../shared/model/finding';
+import { type ReplayIO, replay } from '#cli/replay';
+import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
+import { type Finding, FindingSchema } from '#shared/model/finding';
 
 /** A forced full GC (the flag is honoured by a fresh context), for live-heap measurements. */
 setFlagsFromString('--expose_gc');
@@ -26,8 +26,8 @@ const gc = runInNewContext('gc') as () => void;
 
 /** Called as each transcript delivery reaches the scan (set by the memory test only). */
 const memoryProbe = vi.hoisted(() => ({ at: undefined as (() => void) | undefined }));
-vi.mock('../../shared/transcript/scan', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../shared/transcript/scan')>();
+vi.mock('#shared/transcript/scan', async (importOriginal) => {
+  const real = await importOriginal<typeof import('#shared/transcript/scan')>();
   return {
     ...real,
     scanTranscript: (...args: Parameters<typeof real.scanTranscript>) => {

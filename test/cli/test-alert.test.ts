@@ -1,9 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runTestAlert, sampleFinding, TEST_ALERT_RULE_ID } from '../../cli/test-alert';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
-import { FindingSchema } from '../../shared/model/finding';
+import { runTestAlert, sampleFinding, TEST_ALERT_RULE_ID } from '#cli/test-alert';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '#shared/metrics';
+import { FindingSchema } from '#shared/model/finding';
 
 const eb = mockClient(EventBridgeClient);
 const events = new EventBridgeClient({ region: 'eu-west-1' });

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localPiiDetector } from '../../shared/detect/pii-local';
-import { secretDetector } from '../../shared/detect/secrets';
-import { mask, maskCommand } from '../../shared/mask';
-import { annotateCommands } from '../../shared/transcript/commands';
-import { normaliseLines } from '../../shared/transcript/terminal';
-import type { Detection, TranscriptLine } from '../../shared/transcript/types';
+import { localPiiDetector } from '#shared/detect/pii-local';
+import { secretDetector } from '#shared/detect/secrets';
+import { mask, maskCommand } from '#shared/mask';
+import { annotateCommands } from '#shared/transcript/commands';
+import { normaliseLines } from '#shared/transcript/terminal';
+import type { Detection, TranscriptLine } from '#shared/transcript/types';
 import { corpusAvailable, type Label, SESSIONS_DIR } from './helpers';
 
 const SESSIONS = ['attacker', 'benign-admin', 'noisy-top', 'pii-leak', 'secrets', 'windows-like'];

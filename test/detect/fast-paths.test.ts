@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findLocalPii } from '../../shared/detect/pii-local';
-import { findSecrets, SECRET_HINTS, secretHintsIn } from '../../shared/detect/secrets';
-import { cardValid, execAll } from '../../shared/detect/validators';
+import { findLocalPii } from '#shared/detect/pii-local';
+import { findSecrets, SECRET_HINTS, secretHintsIn } from '#shared/detect/secrets';
+import { cardValid, execAll } from '#shared/detect/validators';
 
 /** Fragments that build lines full of hints, near-misses and case variants. */
 const fragments = [

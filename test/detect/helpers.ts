@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normaliseLines } from '../../shared/transcript/terminal';
-import type { TranscriptLine } from '../../shared/transcript/types';
+import { normaliseLines } from '#shared/transcript/terminal';
+import type { TranscriptLine } from '#shared/transcript/types';
 
 /** The corpus copied into the repo (see test/fixtures/sessions/PROVENANCE.md); CORPUS_DIR overrides it. */
 export const SESSIONS_DIR = process.env.CORPUS_DIR ?? join(import.meta.dirname, '..', 'fixtures', 'sessions');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { intlPhoneSpans } from '../../shared/detect/intl-phone';
+import { intlPhoneSpans } from '#shared/detect/intl-phone';
 
 /** The regex the hand scan replaced: the reference for every result. */
 const INTL = /(?<![\w+])\+([2-9]\d{0,2})((?:[ .-]?\(?\d{1,5}\)?){2,6})(?![\w]|[.-]\d)/g;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findLocalPii } from '../../shared/detect/pii-local';
-import { findSecrets, SECRET_HINTS } from '../../shared/detect/secrets';
-import { maskCommand } from '../../shared/mask';
+import { findLocalPii } from '#shared/detect/pii-local';
+import { findSecrets, SECRET_HINTS } from '#shared/detect/secrets';
+import { maskCommand } from '#shared/mask';
 import { cpuNow } from '../helpers/timing';
 
 const repeat = (unit: string, length: number) =>

@@ -4,9 +4,9 @@ import {
   findLocalPii,
   localPiiDetector,
   localPiiScanner,
-} from '../../shared/detect/pii-local';
-import { parseConfig } from '../../shared/model/config';
-import type { DetectorState, TranscriptLine } from '../../shared/transcript/types';
+} from '#shared/detect/pii-local';
+import { parseConfig } from '#shared/model/config';
+import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
 
 const line = (n: number, text: string, extra: Partial<TranscriptLine> = {}): TranscriptLine => ({
   n,

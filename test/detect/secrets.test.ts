@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findSecrets, isPlaceholder, secretDetector } from '../../shared/detect/secrets';
-import type { DetectorState, TranscriptLine } from '../../shared/transcript/types';
+import { findSecrets, isPlaceholder, secretDetector } from '#shared/detect/secrets';
+import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
 
 const lines = (...texts: string[]): TranscriptLine[] =>
   texts.map((text, i) => ({ n: i + 1, text, erased: [] }));

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findLocalPii } from '../../shared/detect/pii-local';
-import { findSecrets } from '../../shared/detect/secrets';
-import { findWindowed, WINDOW_CHARS, WINDOW_CONTEXT, WINDOW_OVERLAP } from '../../shared/detect/windows';
+import { findLocalPii } from '#shared/detect/pii-local';
+import { findSecrets } from '#shared/detect/secrets';
+import { findWindowed, WINDOW_CHARS, WINDOW_CONTEXT, WINDOW_OVERLAP } from '#shared/detect/windows';
 
 const STRIDE = WINDOW_CHARS - WINDOW_OVERLAP - WINDOW_CONTEXT;
 

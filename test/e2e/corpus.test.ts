@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replay } from '../../cli/replay';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { atLeast, type Finding } from '../../shared/model/finding';
+import { replay } from '#cli/replay';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { atLeast, type Finding } from '#shared/model/finding';
 
 /**
  * The recorded corpus end to end through the CLI engine: every labelled item is reported with the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asffId, partitionOf, productArn, toAsff } from '../../shared/format/asff';
-import type { Finding } from '../../shared/model/finding';
+import { asffId, partitionOf, productArn, toAsff } from '#shared/format/asff';
+import type { Finding } from '#shared/model/finding';
 import { ALICE, bareFinding } from './findings';
 
 const CTX = { account: '111122223333', region: 'eu-central-1', now: '2026-03-02T15:00:00.000Z' };

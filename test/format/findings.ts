@@ -1,5 +1,5 @@
-import { type Finding, FindingSchema } from '../../shared/model/finding';
-import type { RuleMeta } from '../../shared/rules/types';
+import { type Finding, FindingSchema } from '#shared/model/finding';
+import type { RuleMeta } from '#shared/rules/types';
 
 /**
  * Raw values that the detectors saw. Findings only ever carry their masked forms; tests render

@@ -7,7 +7,7 @@ import {
   identityField,
   isIpAddress,
   redactField,
-} from '../../shared/format/redact';
+} from '#shared/format/redact';
 import { timeRatio } from '../helpers/timing';
 import { PLANTS } from '../session/plants';
 

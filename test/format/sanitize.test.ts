@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildAlert, shrinkFinding } from '../../shared/format/alert';
-import { toAsff } from '../../shared/format/asff';
-import { field, oneLine, truncate } from '../../shared/format/sanitize';
-import { renderSlack } from '../../shared/format/slack';
-import { alertSubject, renderText } from '../../shared/format/text';
-import type { Finding } from '../../shared/model/finding';
+import { buildAlert, shrinkFinding } from '#shared/format/alert';
+import { toAsff } from '#shared/format/asff';
+import { field, oneLine, truncate } from '#shared/format/sanitize';
+import { renderSlack } from '#shared/format/slack';
+import { alertSubject, renderText } from '#shared/format/text';
+import type { Finding } from '#shared/model/finding';
 import { makeFinding, RULE } from './findings';
 
 /**

@@ -8,8 +8,8 @@ import {
   SLACK_LIMITS,
   type SlackMessage,
   type TextObject,
-} from '../../shared/format/slack';
-import type { Finding } from '../../shared/model/finding';
+} from '#shared/format/slack';
+import type { Finding } from '#shared/model/finding';
 import { HOSTILE, MASKED, makeFinding, RAW, RULE } from './findings';
 
 function texts(msg: SlackMessage): TextObject[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { consoleLinks } from '../../shared/format/links';
-import { alertSubject, renderText, SUBJECT_MAX } from '../../shared/format/text';
+import { consoleLinks } from '#shared/format/links';
+import { alertSubject, renderText, SUBJECT_MAX } from '#shared/format/text';
 import { MASKED, makeFinding, RAW, RULE } from './findings';
 
 describe('alertSubject', () => {

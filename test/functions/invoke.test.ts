@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { invoke, main } from '../../functions/invoke';
+import { invoke, main } from '#tools/invoke';
 import { crashTrace } from './hostile';
 
-const event = (file: string) =>
-  JSON.parse(readFileSync(`functions/invoke-events/${file}`, 'utf8')) as unknown;
+const event = (file: string) => JSON.parse(readFileSync(`tools/invoke-events/${file}`, 'utf8')) as unknown;
 
 /** `npm run invoke`: every function runs on its sample event with all AWS calls answered locally. */
 describe('local invoke', () => {
@@ -67,7 +66,7 @@ describe('npm run invoke on a malformed event', () => {
   it.each(['session-events', 'transcripts', 'notifier', 'slack', 'responder', 'securityhub'])(
     '%s: one clear line naming the problem, no stack trace, no planted value',
     async (fn) => {
-      const { code, out } = await cli(fn, 'functions/invoke-events/malformed.json');
+      const { code, out } = await cli(fn, 'tools/invoke-events/malformed.json');
       expect(code).toBe(1);
       const failed = out.split('\n').filter((l) => l.startsWith('--- handler failed: '));
       expect(failed).toHaveLength(1);
@@ -80,15 +79,15 @@ describe('npm run invoke on a malformed event', () => {
   );
 
   it('an unreadable event file: one line, exit 2, nothing quoted from it', async () => {
-    const notJson = await cli('slack', 'functions/invoke-events/README.md');
+    const notJson = await cli('slack', 'tools/invoke-events/README.md');
     expect(notJson).toEqual({
       code: 2,
       out: expect.stringMatching(/^cannot read event \S+: invalid JSON( at position \d+)?\n$/),
     });
-    const missing = await cli('slack', 'functions/invoke-events/none.json');
+    const missing = await cli('slack', 'tools/invoke-events/none.json');
     expect(missing).toEqual({
       code: 2,
-      out: 'cannot read event functions/invoke-events/none.json: no such file or directory\n',
+      out: 'cannot read event tools/invoke-events/none.json: no such file or directory\n',
     });
   });
 });

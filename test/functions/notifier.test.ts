@@ -3,14 +3,14 @@ import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/cl
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../functions/commons/local';
-import { aggregationKey, notifyFinding } from '../../functions/notifier/notify';
-import { publishInput } from '../../shared/aws/sns';
-import { type Alert, buildAlert } from '../../shared/format/alert';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
-import type { Finding } from '../../shared/model/finding';
-import { ruleById } from '../../shared/rules/index';
-import { MemoryAggregationStore } from '../../shared/state/memory';
+import { MemoryAggregationStore } from '#cli/state';
+import { aggregationKey, notifyFinding } from '#functions/notifier/notify';
+import { publishInput } from '#shared/aws/sns';
+import { type Alert, buildAlert } from '#shared/format/alert';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '#shared/metrics';
+import type { Finding } from '#shared/model/finding';
+import { ruleById } from '#shared/rules/index';
+import { localContext } from '#tools/local-context';
 import { MASKED, makeFinding, RAW } from '../format/findings';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
@@ -40,7 +40,7 @@ let run: (event: unknown) => Promise<void>;
 
 beforeAll(async () => {
   vi.resetModules();
-  const { handler } = await import('../../functions/notifier/handler');
+  const { handler } = await import('#functions/notifier/handler');
   // The raw event as EventBridge delivers it: the parser middleware turns it into the handler's input.
   run = (event) => handler(event as Parameters<typeof handler>[0], localContext('notifier'));
 });

@@ -2,9 +2,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DescribeSessionsCommand, SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { readEnv } from '../../functions/commons/env';
-import { localContext } from '../../functions/commons/local';
-import type { Finding } from '../../shared/model/finding';
+import { readEnv } from '#functions/commons/env';
+import type { Finding } from '#shared/model/finding';
+import { localContext } from '#tools/local-context';
 import { reverseShellFinding } from '../format/findings';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
@@ -40,7 +40,7 @@ async function loadHandler(autoTerminate: Record<string, unknown>) {
   await db.freshTable('responder');
   vi.stubEnv('SENTINEL_CONFIG', JSON.stringify({ autoTerminate }));
   vi.resetModules();
-  const { handler } = await import('../../functions/responder/handler');
+  const { handler } = await import('#functions/responder/handler');
   // The raw event as EventBridge delivers it: the parser middleware turns it into the handler's input.
   return (event: unknown) => handler(event as Parameters<typeof handler>[0], localContext('responder'));
 }
@@ -260,7 +260,7 @@ describe('readEnv', () => {
   it('makes the handler fail at start-up on a bad value', async () => {
     vi.stubEnv('SENTINEL_CONFIG', '{"autoTerminate":{"minSeverity":"URGENT"}}');
     vi.resetModules();
-    await expect(import('../../functions/responder/handler')).rejects.toThrow(
+    await expect(import('#functions/responder/handler')).rejects.toThrow(
       /config key "autoTerminate.minSeverity"/,
     );
   });

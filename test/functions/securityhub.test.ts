@@ -1,13 +1,13 @@
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FindingEvent } from '../../functions/commons/events';
-import { localContext } from '../../functions/commons/local';
-import { ExportError, exportFinding } from '../../functions/securityhub/export';
-import { MAX_FINDINGS_PER_CALL, SecurityHubImporter } from '../../shared/aws/securityhub';
-import { toAsff } from '../../shared/format/asff';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/metrics';
-import type { Finding } from '../../shared/model/finding';
+import type { FindingEvent } from '#functions/commons/events';
+import { ExportError, exportFinding } from '#functions/securityhub/export';
+import { MAX_FINDINGS_PER_CALL, SecurityHubImporter } from '#shared/aws/securityhub';
+import { toAsff } from '#shared/format/asff';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '#shared/metrics';
+import type { Finding } from '#shared/model/finding';
+import { localContext } from '#tools/local-context';
 import { bareFinding, makeFinding } from '../format/findings';
 import { useLambdaEnv } from '../helpers/lambda-env';
 import {
@@ -131,7 +131,7 @@ describe('handler', () => {
 
   beforeAll(async () => {
     vi.resetModules();
-    const { handler } = await import('../../functions/securityhub/handler');
+    const { handler } = await import('#functions/securityhub/handler');
     run = (e) => handler(e as Parameters<typeof handler>[0], localContext('securityhub'));
   });
 

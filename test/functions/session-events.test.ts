@@ -5,9 +5,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../functions/commons/local';
-import { DynamoPreferencesStore, DynamoSessionStore } from '../../shared/aws/state';
-import type { Finding } from '../../shared/model/finding';
+import { DynamoPreferencesStore, DynamoSessionStore } from '#shared/aws/state';
+import type { Finding } from '#shared/model/finding';
+import { localContext } from '#tools/local-context';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
 import {
@@ -35,10 +35,7 @@ const output = useLambdaEnv('eu-west-1', {
 let tableName = '';
 
 type Event = { detail: Record<string, unknown> & { requestParameters: Record<string, unknown> } };
-const START = readFileSync(
-  new URL('../../functions/invoke-events/start-session.json', import.meta.url),
-  'utf8',
-);
+const START = readFileSync(new URL('../../tools/invoke-events/start-session.json', import.meta.url), 'utf8');
 const startEvent = (): Event => JSON.parse(START);
 const SESSION_ID = 'mallory-0a1b2c3d4e5f60718';
 const INSTANCE = 'i-0e57975fb4405c6a9';
@@ -55,7 +52,7 @@ beforeEach(() => {
 async function loadHandler() {
   tableName = await db.freshTable('session-events');
   vi.resetModules();
-  const { handler } = await import('../../functions/session-events/handler');
+  const { handler } = await import('#functions/session-events/handler');
   return (event: unknown) => handler(event, localContext('session-events'));
 }
 

@@ -5,11 +5,11 @@ import type { Context, SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../functions/commons/local';
-import { CredentialError, parseCredentialRef, webhookUrlFrom } from '../../shared/aws/params';
-import { renderSlack } from '../../shared/format/slack';
-import type { Finding } from '../../shared/model/finding';
-import { ruleById } from '../../shared/rules/index';
+import { CredentialError, parseCredentialRef, webhookUrlFrom } from '#shared/aws/params';
+import { renderSlack } from '#shared/format/slack';
+import type { Finding } from '#shared/model/finding';
+import { ruleById } from '#shared/rules/index';
+import { localContext } from '#tools/local-context';
 import { MASKED, makeFinding, RAW } from '../format/findings';
 import { useLambdaEnv } from '../helpers/lambda-env';
 import { hang, status, useWebhookServer } from '../helpers/webhook-server';
@@ -57,7 +57,7 @@ afterEach(() => {
 async function load(ref: string) {
   vi.stubEnv('SLACK_WEBHOOK_SECRET', ref);
   vi.resetModules();
-  const { handler } = await import('../../functions/slack/handler');
+  const { handler } = await import('#functions/slack/handler');
   return (event: unknown, context: Context = localContext('slack')) => handler(event, context);
 }
 

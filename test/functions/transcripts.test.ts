@@ -4,9 +4,9 @@ import { ComprehendClient, DetectPiiEntitiesCommand } from '@aws-sdk/client-comp
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../functions/commons/local';
-import { DynamoSessionStore } from '../../shared/aws/state';
-import type { Finding } from '../../shared/model/finding';
+import { DynamoSessionStore } from '#shared/aws/state';
+import type { Finding } from '#shared/model/finding';
+import { localContext } from '#tools/local-context';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
 import {
@@ -68,7 +68,7 @@ async function loadHandler(piiMode: string, scenario?: string) {
   }
   vi.stubEnv('PII_MODE', piiMode);
   vi.resetModules();
-  const { handler } = await import('../../functions/transcripts/handler');
+  const { handler } = await import('#functions/transcripts/handler');
   return (event: unknown) => handler(event, localContext('transcripts'));
 }
 

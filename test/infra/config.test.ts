@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../infra/config';
-import { REPO_ROOT } from '../../infra/constructs/functions';
+import { loadConfig } from '#infra/config';
+import { REPO_ROOT } from '#infra/constructs/functions';
 
 const files: Record<string, string> = {
   'base.json': JSON.stringify({

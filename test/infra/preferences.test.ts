@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { preferencesDocument } from '../../infra/preferences/document';
-import { apply, type CustomResourceEvent, respond } from '../../infra/preferences/provider';
-import { parseConfig } from '../../shared/model/config';
+import { preferencesDocument } from '#infra/preferences/document';
+import { apply, type CustomResourceEvent, respond } from '#infra/preferences/provider';
+import { parseConfig } from '#shared/model/config';
 
 const ssm = mockClient(SSMClient);
 const client = new SSMClient({ region: 'eu-west-1' });

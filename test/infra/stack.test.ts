@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Metric } from '../../shared/metrics';
+import { Metric } from '#shared/metrics';
 import {
   actionsOf,
   props,

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildStacks, type TargetEnv } from '../../infra/build';
-import { loadConfig } from '../../infra/config';
-import type { SsmSentinelStack } from '../../infra/stack';
+import { buildStacks, type TargetEnv } from '#infra/build';
+import { loadConfig } from '#infra/config';
+import type { SsmSentinelStack } from '#infra/stack';
 
 export interface Synthesized {
   app: App;

@@ -1,9 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Env } from '../../shared/metrics';
-import type { Finding } from '../../shared/model/finding';
-import { classifyRecord } from '../../shared/session/classify';
-import { baseEventName, MONITOR_APIS, monitorApi, parseOwnKeys } from '../../shared/session/monitor';
+import { Env } from '#shared/metrics';
+import type { Finding } from '#shared/model/finding';
+import { classifyRecord } from '#shared/session/classify';
+import { baseEventName, MONITOR_APIS, monitorApi, parseOwnKeys } from '#shared/session/monitor';
 import { makeContext } from '../session/helpers';
 import { props, removeSynthOutputs, resources, synth } from './synth';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, InputError } from '../../shared/errors';
-import { ConfigError, DEFAULT_CONFIG, parseConfig } from '../../shared/model/config';
-import { isRuleId } from '../../shared/model/rule-ids';
-import { ALL_RULES, ruleById } from '../../shared/rules/index';
+import { describeError, InputError } from '#shared/errors';
+import { ConfigError, DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
+import { isRuleId } from '#shared/model/rule-ids';
+import { ALL_RULES, ruleById } from '#shared/rules/index';
 import { PLANTS } from '../session/plants';
 
 function refusal(input: unknown): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { issueLines, keyName, pathText } from '../../shared/model/issues';
+import { issueLines, keyName, pathText } from '#shared/model/issues';
 import { PLANTS } from '../session/plants';
 
 describe('keyName and pathText', () => {

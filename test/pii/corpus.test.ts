@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { benchComprehend } from '../../bench/comprehend';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { ComprehendPiiScanner } from '../../shared/pii/scanner';
-import type { DetectorState } from '../../shared/transcript/types';
+import { benchComprehend } from '#bench/comprehend';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { ComprehendPiiScanner } from '#shared/pii/scanner';
+import type { DetectorState } from '#shared/transcript/types';
 import { deliveries, LabelledComprehend, SESSIONS, sessionLabels } from './corpus';
 
 describe('Comprehend scanner on the pii-leak session', () => {

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { codePoints } from '../../shared/pii/pack';
-import type { PiiDetectApi, PiiEntity } from '../../shared/pii/types';
-import { readSubscription } from '../../shared/transcript/read';
-import { normaliseLines } from '../../shared/transcript/terminal';
-import type { TranscriptLine } from '../../shared/transcript/types';
+import { codePoints } from '#shared/pii/pack';
+import type { PiiDetectApi, PiiEntity } from '#shared/pii/types';
+import { readSubscription } from '#shared/transcript/read';
+import { normaliseLines } from '#shared/transcript/terminal';
+import type { TranscriptLine } from '#shared/transcript/types';
 
 export const SESSIONS = join(import.meta.dirname, '..', 'fixtures', 'sessions');
 

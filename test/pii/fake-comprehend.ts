@@ -1,5 +1,5 @@
-import { codePoints } from '../../shared/pii/pack';
-import type { PiiDetectApi, PiiEntity } from '../../shared/pii/types';
+import { codePoints } from '#shared/pii/pack';
+import type { PiiDetectApi, PiiEntity } from '#shared/pii/types';
 
 /**
  * A Comprehend stand-in that answers from the text it actually receives, as the service would:

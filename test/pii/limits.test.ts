@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { CodePointIndex } from '../../shared/pii/offsets';
-import { codePoints, cutText, pack, slicesOf, utf8Bytes } from '../../shared/pii/pack';
-import { ComprehendPiiScanner } from '../../shared/pii/scanner';
-import type { TranscriptLine } from '../../shared/transcript/types';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { CodePointIndex } from '#shared/pii/offsets';
+import { codePoints, cutText, pack, slicesOf, utf8Bytes } from '#shared/pii/pack';
+import { ComprehendPiiScanner } from '#shared/pii/scanner';
+import type { TranscriptLine } from '#shared/transcript/types';
 import { FakeComprehend, findEntities } from './fake-comprehend';
 
 const SESSION = 'bob-0123456789abcdef0';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JOINER, originalOffset, type Residual, residualOf } from '../../shared/pii/residual';
+import { JOINER, originalOffset, type Residual, residualOf } from '#shared/pii/residual';
 
 /** Every segment is the original text at its recorded place, and the joins are exactly JOINER. */
 function expectExact(text: string, res: Residual): void {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig } from '../../shared/model/config';
-import { ComprehendPiiScanner, type ComprehendScannerOptions } from '../../shared/pii/scanner';
-import { PiiScanError } from '../../shared/pii/types';
-import { piiRuleFor, piiSeverity } from '../../shared/rules/pii-rules';
-import type { DetectorState, TranscriptLine } from '../../shared/transcript/types';
+import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
+import { ComprehendPiiScanner, type ComprehendScannerOptions } from '#shared/pii/scanner';
+import { PiiScanError } from '#shared/pii/types';
+import { piiRuleFor, piiSeverity } from '#shared/rules/pii-rules';
+import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
 import { awsError, FakeComprehend } from './fake-comprehend';
 
 const SESSION = 'bob-0123456789abcdef0';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../shared/model/config';
-import { isExempt, RESPONDER_RULE_ID, respond } from '../../shared/respond/respond';
-import type { SessionControl, SessionStatus } from '../../shared/respond/types';
-import { MemorySessionStore, MemoryTerminationGuard } from '../../shared/state/memory';
+import { MemorySessionStore, MemoryTerminationGuard } from '#cli/state';
+import { parseConfig } from '#shared/model/config';
+import { isExempt, RESPONDER_RULE_ID, respond } from '#shared/respond/respond';
+import type { SessionControl, SessionStatus } from '#shared/respond/types';
 import { reverseShellFinding } from '../format/findings';
 
 const NOW = new Date('2026-03-01T12:34:56Z');

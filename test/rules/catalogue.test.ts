@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, SEVERITIES } from '../../shared/model/finding';
-import { RESPONDER_RULE_ID } from '../../shared/respond/respond';
-import { ALL_RULES, ruleById } from '../../shared/rules';
-import { PII_UNAVAILABLE_RULE } from '../../shared/transcript/scan';
+import { CATEGORIES, SEVERITIES } from '#shared/model/finding';
+import { RESPONDER_RULE_ID } from '#shared/respond/respond';
+import { ALL_RULES, ruleById } from '#shared/rules/index';
+import { PII_UNAVAILABLE_RULE } from '#shared/transcript/scan';
 
 describe('rule catalogue', () => {
   it('has unique ids and complete metadata for every rule', () => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, SEVERITIES } from '../../shared/model/finding';
-import { COMMAND_RULES } from '../../shared/rules/command-rules';
-import { annotateCommands, createCommandDetector } from '../../shared/transcript/commands';
-import type { TranscriptLine } from '../../shared/transcript/types';
+import { CATEGORIES, SEVERITIES } from '#shared/model/finding';
+import { COMMAND_RULES } from '#shared/rules/command-rules';
+import { annotateCommands, createCommandDetector } from '#shared/transcript/commands';
+import type { TranscriptLine } from '#shared/transcript/types';
 import { cpuNow } from '../helpers/timing';
 
 const matches = COMMAND_RULES.flatMap((r) => r.examples.match.map((cmd) => [r.id, r.kind, cmd] as const));

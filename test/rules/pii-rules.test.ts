@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLocalPiiDetector } from '../../shared/detect/pii-local';
-import { parseConfig } from '../../shared/model/config';
-import { PII_RULES, piiRuleFor, piiSeverity } from '../../shared/rules/pii-rules';
+import { createLocalPiiDetector } from '#shared/detect/pii-local';
+import { parseConfig } from '#shared/model/config';
+import { PII_RULES, piiRuleFor, piiSeverity } from '#shared/rules/pii-rules';
 
 // A zero threshold so each example is judged by the detector's own acceptance, not the default score cut.
 const detector = createLocalPiiDetector(parseConfig({ pii: { minScore: 0 } }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { secretDetector } from '../../shared/detect/secrets';
-import { CATEGORIES, SEVERITIES } from '../../shared/model/finding';
-import { SECRET_KINDS, SECRET_RULES, secretRule } from '../../shared/rules/secret-rules';
+import { secretDetector } from '#shared/detect/secrets';
+import { CATEGORIES, SEVERITIES } from '#shared/model/finding';
+import { SECRET_KINDS, SECRET_RULES, secretRule } from '#shared/rules/secret-rules';
 
 const scan = (text: string) => secretDetector.scan([{ n: 1, text, erased: [] }], {});
 

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FindingSchema } from '../../shared/model/finding';
-import { SESSION_RULES } from '../../shared/rules/session-rules';
-import { classifyRecord } from '../../shared/session';
+import { FindingSchema } from '#shared/model/finding';
+import { SESSION_RULES } from '#shared/rules/session-rules';
+import { classifyRecord } from '#shared/session/index';
 import { type ContextSpec, makeContext } from '../session/helpers';
 
 interface Case {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { piiScanner, transcriptDetectors } from '../../shared/engine';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { FindingSchema } from '../../shared/model/finding';
-import { SYSTEM_RULES } from '../../shared/rules/system-rules';
-import { MemoryCarryOverStore } from '../../shared/state/memory';
-import { scanTranscript } from '../../shared/transcript/scan';
-import type { TranscriptCarry } from '../../shared/transcript/types';
+import { MemoryCarryOverStore } from '#cli/state';
+import { piiScanner, transcriptDetectors } from '#shared/engine';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { FindingSchema } from '#shared/model/finding';
+import { SYSTEM_RULES } from '#shared/rules/system-rules';
+import { scanTranscript } from '#shared/transcript/scan';
+import type { TranscriptCarry } from '#shared/transcript/types';
 
 interface Repeat {
   repeat: string;

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FindingSchema } from '../../shared/model/finding';
+import { FindingSchema } from '#shared/model/finding';
 import {
   classifyEvent,
   classifyRecord,
   digestPreferences,
   normalise,
   parseRecord,
-} from '../../shared/session';
+} from '#shared/session/index';
 import { CLOUDTRAIL_FIXTURES, fixtureFiles, makeContext, readJson, recordsOf } from './helpers';
 
 const role = readJson(join(CLOUDTRAIL_FIXTURES, 'attacker-cloudtrail.json')) as Record<string, unknown>;

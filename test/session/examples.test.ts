@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type Finding, FindingSchema } from '../../shared/model/finding';
-import { classifyRecord } from '../../shared/session';
+import { type Finding, FindingSchema } from '#shared/model/finding';
+import { classifyRecord } from '#shared/session/index';
 import { makeContext } from './helpers';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');

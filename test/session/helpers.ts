@@ -1,13 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigInput, parseConfig } from '../../shared/model/config';
-import type { ClassifyContext } from '../../shared/session';
-import {
-  MemoryPreferencesStore,
-  MemorySessionStore,
-  MemoryWindowStore,
-  StaticTagSource,
-} from '../../shared/state/memory';
+import { MemoryPreferencesStore, MemorySessionStore, MemoryWindowStore, StaticTagSource } from '#cli/state';
+import { type ConfigInput, parseConfig } from '#shared/model/config';
+import type { ClassifyContext } from '#shared/session/index';
 
 export const CLOUDTRAIL_FIXTURES = join(import.meta.dirname, '../fixtures/cloudtrail');
 

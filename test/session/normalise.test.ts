@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CloudTrailRecord } from '../../shared/model/cloudtrail';
-import { parseConfig } from '../../shared/model/config';
-import { normalise, parseRecord } from '../../shared/session';
+import type { CloudTrailRecord } from '#shared/model/cloudtrail';
+import { parseConfig } from '#shared/model/config';
+import { normalise, parseRecord } from '#shared/session/index';
 import { CLOUDTRAIL_FIXTURES, readJson } from './helpers';
 
 const stratus = readJson(join(CLOUDTRAIL_FIXTURES, 'stratus-ssm-start-session.detonation.json')) as Array<

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normaliseTime, parseRecord, unwrapEnvelope } from '../../shared/session';
+import { normaliseTime, parseRecord, unwrapEnvelope } from '#shared/session/index';
 import { CLOUDTRAIL_FIXTURES, fixtureFiles, readJson, recordsOf } from './helpers';
 
 const files = fixtureFiles();

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FindingSchema } from '../../shared/model/finding';
-import { classifyRecord } from '../../shared/session';
-import type { ClassifyResult } from '../../shared/session/types';
+import { FindingSchema } from '#shared/model/finding';
+import { classifyRecord } from '#shared/session/index';
+import type { ClassifyResult } from '#shared/session/types';
 import { CLOUDTRAIL_FIXTURES, type ContextSpec, makeContext, readJson, recordsOf } from './helpers';
 import {
   getAt,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyRecord, parseRecord, unwrapEnvelope } from '../../shared/session';
+import { classifyRecord, parseRecord, unwrapEnvelope } from '#shared/session/index';
 import { CLOUDTRAIL_FIXTURES, makeContext, readJson, recordsOf } from './helpers';
 
 const real = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CidrMatcher, diffPreferences, hasPrefix, isOffHours, parseAddress } from '../../shared/session';
-import { isOwnKey, parseOwnKeys } from '../../shared/session/monitor';
+import { CidrMatcher, diffPreferences, hasPrefix, isOffHours, parseAddress } from '#shared/session/index';
+import { isOwnKey, parseOwnKeys } from '#shared/session/monitor';
 
 describe('CidrMatcher', () => {
   const m = new CidrMatcher(['10.0.0.0/8', '192.0.2.128/25', '2001:db8:1::/48', '0.0.0.0/32']);

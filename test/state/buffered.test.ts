@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BufferedCarryOverStore } from '../../shared/state/buffered';
-import { MemoryCarryOverStore } from '../../shared/state/memory';
+import { MemoryCarryOverStore } from '#cli/state';
+import { BufferedCarryOverStore } from '#shared/state/buffered';
 
 describe('BufferedCarryOverStore', () => {
   it('reads its own pending writes and writes nothing through until commit', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemorySessionStore, MemoryWindowStore } from '../../shared/state/memory';
+import { MemorySessionStore, MemoryWindowStore } from '#cli/state';
 
 describe('MemoryWindowStore', () => {
   it('counts distinct events of a key within the window ending at each hit', async () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { annotateCommands, createCommandDetector, splitPrompt } from '../../shared/transcript/commands';
-import { normaliseLines } from '../../shared/transcript/terminal';
-import type { TranscriptLine } from '../../shared/transcript/types';
+import { annotateCommands, createCommandDetector, splitPrompt } from '#shared/transcript/commands';
+import { normaliseLines } from '#shared/transcript/terminal';
+import type { TranscriptLine } from '#shared/transcript/types';
 import { timeRatio } from '../helpers/timing';
 
 const ESC = '\u001b';

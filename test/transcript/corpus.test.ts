@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { localPiiScanner } from '../../shared/detect/pii-local';
-import { secretDetector } from '../../shared/detect/secrets';
-import { atLeast } from '../../shared/model/finding';
-import { createCommandDetector } from '../../shared/transcript/commands';
-import { readTranscriptFile } from '../../shared/transcript/read';
-import { normaliseLines } from '../../shared/transcript/terminal';
+import { localPiiScanner } from '#shared/detect/pii-local';
+import { secretDetector } from '#shared/detect/secrets';
+import { atLeast } from '#shared/model/finding';
+import { createCommandDetector } from '#shared/transcript/commands';
+import { readTranscriptFile } from '#shared/transcript/read';
+import { normaliseLines } from '#shared/transcript/terminal';
 import {
   labelShapes,
   type Shape,

@@ -1,17 +1,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import type { Finding } from '../../shared/model/finding';
-import { MemoryCarryOverStore } from '../../shared/state/memory';
-import { readTranscriptFile } from '../../shared/transcript/read';
-import { scanTranscript } from '../../shared/transcript/scan';
+import { MemoryCarryOverStore } from '#cli/state';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import type { Finding } from '#shared/model/finding';
+import { readTranscriptFile } from '#shared/transcript/read';
+import { scanTranscript } from '#shared/transcript/scan';
 import type {
   Detector,
   ItemError,
   PiiScanner,
   TranscriptCarry,
   TranscriptContext,
-} from '../../shared/transcript/types';
+} from '#shared/transcript/types';
 
 /** The copied session corpus (see PROVENANCE.md there). */
 export const CORPUS = join(import.meta.dirname, '../fixtures/sessions');

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { COMMAND_RULES, type CommandRule } from '../../shared/rules/command-rules';
-import { MemoryCarryOverStore } from '../../shared/state/memory';
-import { createCommandDetector } from '../../shared/transcript/commands';
-import { scanTranscript } from '../../shared/transcript/scan';
-import { forEachScreenLine, normaliseLines } from '../../shared/transcript/terminal';
-import type { Detection, Detector, TranscriptCarry, TranscriptLine } from '../../shared/transcript/types';
+import { MemoryCarryOverStore } from '#cli/state';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { COMMAND_RULES, type CommandRule } from '#shared/rules/command-rules';
+import { createCommandDetector } from '#shared/transcript/commands';
+import { scanTranscript } from '#shared/transcript/scan';
+import { forEachScreenLine, normaliseLines } from '#shared/transcript/terminal';
+import type { Detection, Detector, TranscriptCarry, TranscriptLine } from '#shared/transcript/types';
 
 const commandLines = (...commands: string[]): TranscriptLine[] =>
   commands.map((command, i) => ({ n: i + 1, text: `$ ${command}`, erased: [], command }));

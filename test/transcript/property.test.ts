@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { piiScanner, transcriptDetectors } from '../../shared/engine';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { MemoryCarryOverStore } from '../../shared/state/memory';
-import { annotateCommands, createCommandDetector } from '../../shared/transcript/commands';
+import { MemoryCarryOverStore } from '#cli/state';
+import { piiScanner, transcriptDetectors } from '#shared/engine';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import { annotateCommands, createCommandDetector } from '#shared/transcript/commands';
 import {
   detectTranscriptShape,
   readDataMessage,
@@ -11,10 +11,10 @@ import {
   readStreamingJsonl,
   readSubscription,
   readTranscriptFile,
-} from '../../shared/transcript/read';
-import { scanTranscript } from '../../shared/transcript/scan';
-import { normaliseLines } from '../../shared/transcript/terminal';
-import type { TranscriptCarry, TranscriptLine } from '../../shared/transcript/types';
+} from '#shared/transcript/read';
+import { scanTranscript } from '#shared/transcript/scan';
+import { normaliseLines } from '#shared/transcript/terminal';
+import type { TranscriptCarry, TranscriptLine } from '#shared/transcript/types';
 import { cpuNow } from '../helpers/timing';
 
 /** Terminal-looking text: escape-sequence fragments, controls, prompts and plain words mixed. */

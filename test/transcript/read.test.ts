@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../shared/model/config';
-import { MemoryCarryOverStore } from '../../shared/state/memory';
+import { MemoryCarryOverStore } from '#cli/state';
+import { DEFAULT_CONFIG } from '#shared/model/config';
 import {
   detectTranscriptShape,
   MAX_SUBSCRIPTION_BYTES,
@@ -18,14 +18,9 @@ import {
   SESSION_BATCH_CHARS,
   SessionEventBatcher,
   sessionIdFromFileName,
-} from '../../shared/transcript/read';
-import { scanTranscript } from '../../shared/transcript/scan';
-import type {
-  Detector,
-  TranscriptCarry,
-  TranscriptChunk,
-  TranscriptContext,
-} from '../../shared/transcript/types';
+} from '#shared/transcript/read';
+import { scanTranscript } from '#shared/transcript/scan';
+import type { Detector, TranscriptCarry, TranscriptChunk, TranscriptContext } from '#shared/transcript/types';
 import { scenarios, shapeFiles, shapesOf } from './corpus';
 
 const all = scenarios();

@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MAX_LINE_VALUES } from '../../shared/detect/limits';
-import { createLocalPiiScanner } from '../../shared/detect/pii-local';
-import { secretDetector } from '../../shared/detect/secrets';
-import { stableId } from '../../shared/ids';
-import { DEFAULT_CONFIG, parseConfig } from '../../shared/model/config';
-import type { Finding } from '../../shared/model/finding';
-import { MemoryCarryOverStore } from '../../shared/state/memory';
-import type { CarryOverStore } from '../../shared/state/types';
-import { createCommandDetector } from '../../shared/transcript/commands';
-import { readTranscriptFile } from '../../shared/transcript/read';
+import { MemoryCarryOverStore } from '#cli/state';
+import { MAX_LINE_VALUES } from '#shared/detect/limits';
+import { createLocalPiiScanner } from '#shared/detect/pii-local';
+import { secretDetector } from '#shared/detect/secrets';
+import { stableId } from '#shared/ids';
+import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
+import type { Finding } from '#shared/model/finding';
+import type { CarryOverStore } from '#shared/state/types';
+import { createCommandDetector } from '#shared/transcript/commands';
+import { readTranscriptFile } from '#shared/transcript/read';
 import {
   MAX_DELIVERY_DETECTIONS,
   PII_UNAVAILABLE_RULE,
   scanTranscript,
   WORK_CAPPED_RULE,
-} from '../../shared/transcript/scan';
+} from '#shared/transcript/scan';
 import type {
   Detection,
   Detector,
@@ -23,7 +23,7 @@ import type {
   TranscriptCarry,
   TranscriptChunk,
   TranscriptContext,
-} from '../../shared/transcript/types';
+} from '#shared/transcript/types';
 import { scanShape, shapeFiles } from './corpus';
 
 const PROMPT = '[ssm-user@ip-10-0-1-23 ~]$ ';

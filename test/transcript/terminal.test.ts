@@ -1,6 +1,6 @@
 import stripAnsi from 'strip-ansi';
 import { describe, expect, it } from 'vitest';
-import { normaliseLine, normaliseLines } from '../../shared/transcript/terminal';
+import { normaliseLine, normaliseLines } from '#shared/transcript/terminal';
 import { timeRatio } from '../helpers/timing';
 
 const ESC = '\u001b';

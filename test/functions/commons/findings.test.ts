@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskText, remaskFinding } from '../../../functions/commons/findings';
+import { maskText, remaskFinding } from '#functions/commons/findings';
 import { makeFinding, reverseShellFinding } from '../../format/findings';
 import { timeRatio } from '../../helpers/timing';
 import { ALL_PLANTED, leaks, PLANTED } from '../hostile';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { apiName, INVALID, ref, uuidRef } from '../../../functions/commons/log-values';
-import { dimensionValue } from '../../../functions/commons/metrics';
+import { apiName, INVALID, ref, uuidRef } from '#functions/commons/log-values';
+import { dimensionValue } from '#functions/commons/metrics';
 import { leaks, PLANTED } from '../hostile';
 
 const planted = [

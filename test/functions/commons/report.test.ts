@@ -1,16 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  ReportedError,
-  rejectInput,
-  reportFailure,
-  reportingFailures,
-} from '../../../functions/commons/report';
-import { InputError } from '../../../shared/errors';
+import { ReportedError, rejectInput, reportFailure, reportingFailures } from '#functions/commons/report';
+import { InputError } from '#shared/errors';
 import { captureOutput } from '../../helpers/lambda-env';
 import { leaks, metricSum, PLANTED } from '../hostile';
 
 let output: ReturnType<typeof captureOutput>;
-const { metrics } = await import('../../../functions/commons/powertools');
+const { metrics } = await import('#functions/commons/powertools');
 const flush = () => metrics.publishStoredMetrics();
 
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../cli/commands';
+import { main } from '#cli/commands';
 import { cloudTrailRecord } from '../helpers/inputs';
 import { leafPaths, pathText, withAt } from '../helpers/json-paths';
 import { LeakReport } from '../helpers/leaks';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../shared/model/config';
+import { parseConfig } from '#shared/model/config';
 import {
   cloudTrailRecord,
   envelope,

@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../../functions/commons/local';
+import { localContext } from '#tools/local-context';
 import { useDynalite } from '../../helpers/dynalite';
 import { useLambdaEnv } from '../../helpers/lambda-env';
 import {
@@ -43,7 +43,7 @@ let run: (event: unknown) => Promise<unknown>;
 
 beforeAll(async () => {
   vi.resetModules();
-  const { handler } = await import('../../../functions/notifier/handler');
+  const { handler } = await import('#functions/notifier/handler');
   run = (event) => handler(event as Parameters<typeof handler>[0], localContext('notifier'));
 });
 

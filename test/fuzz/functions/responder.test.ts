@@ -3,7 +3,7 @@ import { DescribeSessionsCommand, SSMClient, TerminateSessionCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../../functions/commons/local';
+import { localContext } from '#tools/local-context';
 import { useDynalite } from '../../helpers/dynalite';
 import { useLambdaEnv } from '../../helpers/lambda-env';
 import {
@@ -50,7 +50,7 @@ let run: (event: unknown) => Promise<unknown>;
 beforeAll(async () => {
   table = await db.freshTable('fuzz-responder');
   vi.resetModules();
-  const { handler } = await import('../../../functions/responder/handler');
+  const { handler } = await import('#functions/responder/handler');
   run = (event) => handler(event as Parameters<typeof handler>[0], localContext('responder'));
 });
 

@@ -2,7 +2,7 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../../functions/commons/local';
+import { localContext } from '#tools/local-context';
 import { useLambdaEnv } from '../../helpers/lambda-env';
 import {
   findingEventLeaves,
@@ -34,7 +34,7 @@ let run: (event: unknown) => Promise<unknown>;
 
 beforeAll(async () => {
   vi.resetModules();
-  const { handler } = await import('../../../functions/securityhub/handler');
+  const { handler } = await import('#functions/securityhub/handler');
   run = (event) => handler(event as Parameters<typeof handler>[0], localContext('securityhub'));
 });
 

@@ -4,7 +4,7 @@ import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../../functions/commons/local';
+import { localContext } from '#tools/local-context';
 import { useDynalite } from '../../helpers/dynalite';
 import { useLambdaEnv } from '../../helpers/lambda-env';
 import { envelope, invokeEvent, type Json, ruleCases } from '../helpers/inputs';
@@ -42,7 +42,7 @@ let run: (event: unknown) => Promise<unknown>;
 beforeAll(async () => {
   table = await db.freshTable('fuzz-session-events');
   vi.resetModules();
-  const { handler } = await import('../../../functions/session-events/handler');
+  const { handler } = await import('#functions/session-events/handler');
   run = (event) => handler(event, localContext('session-events'));
 });
 

@@ -4,7 +4,7 @@ import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../../functions/commons/local';
+import { localContext } from '#tools/local-context';
 import { useLambdaEnv } from '../../helpers/lambda-env';
 import { useWebhookServer } from '../../helpers/webhook-server';
 import { invokeEvent, type Json } from '../helpers/inputs';
@@ -33,7 +33,7 @@ let run: (event: unknown) => Promise<unknown>;
 
 beforeAll(async () => {
   vi.resetModules();
-  const { handler } = await import('../../../functions/slack/handler');
+  const { handler } = await import('#functions/slack/handler');
   run = (event) => handler(event as SNSEvent, localContext('slack'));
 });
 

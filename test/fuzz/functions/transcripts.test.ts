@@ -4,8 +4,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../../functions/commons/local';
-import type { Finding } from '../../../shared/model/finding';
+import type { Finding } from '#shared/model/finding';
+import { localContext } from '#tools/local-context';
 import { useDynalite } from '../../helpers/dynalite';
 import { useLambdaEnv } from '../../helpers/lambda-env';
 import { deliveries, deliveryTargets, type Json, subscriptionOf } from '../helpers/inputs';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   table = await db.freshTable('fuzz-transcripts');
   vi.stubEnv('PII_MODE', 'local');
   vi.resetModules();
-  const { handler } = await import('../../../functions/transcripts/handler');
+  const { handler } = await import('#functions/transcripts/handler');
   run = (event) => handler(event, localContext('transcripts'));
 });
 

@@ -6,7 +6,7 @@ import { IDENTITY_FIELD } from './shown';
 
 /**
  * Finding events as the findings bus delivers them to the notifier, responder and securityhub
- * functions (functions/invoke-events/finding.json), and the rules for judging a leak there: a valid
+ * functions (tools/invoke-events/finding.json), and the rules for judging a leak there: a valid
  * finding is carried into the alert, the bus event or the ASFF finding by contract (the debated
  * case), while a rejected event, the log lines and the state must echo nothing but identifiers.
  */

@@ -1,21 +1,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { ConfigInput } from '../../../shared/model/config';
+import type { ConfigInput } from '#shared/model/config';
 import { pathText, stringPaths, withAt } from './json-paths';
 import { type PlantMode, plantInto } from './plant';
 
 /**
  * Real-shaped inputs for the fuzz suite, from fixtures already in the repository: CloudTrail records
  * (test/fixtures/cloudtrail, test/rules/fixtures), session logs (test/fixtures/sessions) and the
- * sample Lambda events (functions/invoke-events).
+ * sample Lambda events (tools/invoke-events).
  */
 
 const ROOT = join(import.meta.dirname, '../../..');
 export const CLOUDTRAIL = join(ROOT, 'test/fixtures/cloudtrail');
 export const SESSIONS = join(ROOT, 'test/fixtures/sessions');
 const RULE_FIXTURES = join(ROOT, 'test/rules/fixtures');
-const INVOKE_EVENTS = join(ROOT, 'functions/invoke-events');
+const INVOKE_EVENTS = join(ROOT, 'tools/invoke-events');
 
 export type Json = Record<string, unknown>;
 

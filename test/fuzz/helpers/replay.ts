@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { type ReplayOptions, replay } from '../../../cli/replay';
-import { DEFAULT_CONFIG } from '../../../shared/model/config';
-import type { Finding } from '../../../shared/model/finding';
+import { type ReplayOptions, replay } from '#cli/replay';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+import type { Finding } from '#shared/model/finding';
 
 export interface ReplayRun {
   out: string;

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ConfigInput, parseConfig } from '../../../shared/model/config';
+import { type ConfigInput, parseConfig } from '#shared/model/config';
 import { leafPaths, pathText, withAt } from '../helpers/json-paths';
 import { LeakReport } from '../helpers/leaks';
 import { nested } from '../helpers/malformed';

@@ -5,9 +5,9 @@
  * so state (sessions, aggregation, idempotency) behaves as deployed; the other services return
  * canned answers; Slack webhook posts are answered with 200 and never leave the machine.
  *
- *   npm run invoke -- session-events functions/invoke-events/start-session.json
- *   npm run invoke -- transcripts functions/invoke-events/session-log.json
- *   npm run invoke -- responder functions/invoke-events/finding.json
+ *   npm run invoke -- session-events tools/invoke-events/start-session.json
+ *   npm run invoke -- transcripts tools/invoke-events/session-log.json
+ *   npm run invoke -- responder tools/invoke-events/finding.json
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -44,9 +44,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import dynalite from 'dynalite';
-import { describeError, InputError } from '../shared/errors';
-import { field } from '../shared/format/sanitize';
-import { localContext } from './commons/local';
+import { describeError, InputError } from '#shared/errors';
+import { field } from '#shared/format/sanitize';
+import { localContext } from './local-context';
 
 const FUNCTIONS = ['session-events', 'transcripts', 'responder', 'notifier', 'slack', 'securityhub'] as const;
 const FAKE_WEBHOOK = 'https://hooks.slack.com/services/T00000000/B00000000/local-invoke-placeholder';
@@ -256,7 +256,7 @@ export async function invoke(fn: string, event: unknown): Promise<InvokeResult> 
   if (!(FUNCTIONS as readonly string[]).includes(fn)) {
     throw new InputError(`unknown function ${field(fn, 40)}: expected one of ${FUNCTIONS.join(', ')}`);
   }
-  const entry = new URL(`./${fn}/handler.ts`, import.meta.url);
+  const entry = new URL(`../functions/${fn}/handler.ts`, import.meta.url);
   if (!existsSync(fileURLToPath(entry)))
     throw new InputError(`function ${fn} has no handler in this checkout`);
   for (const [k, v] of Object.entries(DEFAULT_ENV)) process.env[k] ??= v;

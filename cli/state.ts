@@ -7,8 +7,8 @@ import type {
   TargetTagSource,
   TerminationGuard,
   WindowStore,
-} from './types';
-import { storableSession } from './types';
+} from '#shared/state/types';
+import { storableSession } from '#shared/state/types';
 
 /** In-memory state for the CLI and tests: same contracts as the DynamoDB adapter. */
 export class MemorySessionStore implements SessionStore {
