@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { MemoryCarryOverStore } from '#cli/state';
-import { piiScanner, transcriptDetectors } from '#shared/engine';
+import { MemoryCarryOverStore, MemorySessionStore } from '#cli/state';
 import { DEFAULT_CONFIG } from '#shared/model/config';
+import { piiScanner, transcriptDetectors } from '#shared/pipeline/engine';
+import { processChunk } from '#shared/pipeline/transcript';
 import { readRawLog, readSubscription } from '#shared/transcript/read';
-import { scanTranscript } from '#shared/transcript/scan';
 import type { TranscriptCarry, TranscriptChunk } from '#shared/transcript/types';
 import { best, round } from './measure';
 
@@ -57,19 +57,20 @@ export const HOSTILE_LINES: Record<string, (length: number) => string> = {
   'URL credentials': (n) => numbered((i) => `https://u:pw${i}@h${i}.example.org/ `, n),
 };
 
-function context() {
-  return {
+/** Through the pipeline, as the Lambda and the CLI run it (in-memory stores). */
+async function scanChunks(chunks: TranscriptChunk[]): Promise<number> {
+  const deps = {
     config: DEFAULT_CONFIG,
+    sessions: new MemorySessionStore(),
     carry: new MemoryCarryOverStore<TranscriptCarry>(),
     pii: piiScanner('local', DEFAULT_CONFIG),
+    detectors: transcriptDetectors(),
   };
-}
-
-async function scanChunks(chunks: TranscriptChunk[]): Promise<number> {
-  const ctx = context();
-  const detectors = transcriptDetectors();
   let findings = 0;
-  for (const c of chunks) findings += (await scanTranscript(c, ctx, detectors)).findings.length;
+  const publish = async (found: unknown[]) => {
+    findings += found.length;
+  };
+  for (const c of chunks) await processChunk(c, deps, publish);
   return findings;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemorySessionStore, MemoryWindowStore, StaticTagSource } from '#cli/state';
 import { DEFAULT_CONFIG } from '#shared/model/config';
-import { classifyRecord } from '#shared/session/classify';
+import { classifyRecord } from '#shared/pipeline/record';
 import { best, round } from './measure';
 
 type Log = (msg: string) => void;
@@ -75,13 +75,13 @@ export async function benchClassify(log: Log) {
   const parseMs = await best(5, () => void JSON.parse(text));
   const classifyMs = await best(5, async () => {
     const { Records } = JSON.parse(text) as { Records: unknown[] };
-    const ctx = {
-      config: DEFAULT_CONFIG,
+    const deps = {
+      ctx: { config: DEFAULT_CONFIG },
       sessions: new MemorySessionStore(),
       windows: new MemoryWindowStore(),
       tags: new StaticTagSource({}),
     };
-    for (const r of Records) await classifyRecord(r, ctx);
+    for (const r of Records) await classifyRecord(r, deps);
   });
   return {
     classifyRatio: round(parseMs / classifyMs),

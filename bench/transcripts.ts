@@ -1,15 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { MemoryCarryOverStore } from '#cli/state';
-import { piiScanner, transcriptDetectors } from '#shared/engine';
+import { MemoryCarryOverStore, MemorySessionStore } from '#cli/state';
 import { DEFAULT_CONFIG } from '#shared/model/config';
+import { piiScanner, transcriptDetectors } from '#shared/pipeline/engine';
+import { processChunk } from '#shared/pipeline/transcript';
 import { readSubscription } from '#shared/transcript/read';
-import { scanTranscript } from '#shared/transcript/scan';
 import type { TranscriptCarry } from '#shared/transcript/types';
 import { best, round } from './measure';
 
 const ROOT = 'test/fixtures/sessions';
+const published = async () => undefined;
 
 /** Every subscription delivery of the corpus, in order, as the raw Lambda payload text. */
 function deliveries(): string[] {
@@ -49,14 +50,16 @@ export async function benchTranscripts(log: (m: string) => void) {
   };
   const detectors = transcriptDetectors();
   const scan = async () => {
-    const ctx = {
+    const deps = {
       config: DEFAULT_CONFIG,
+      sessions: new MemorySessionStore(),
       carry: new MemoryCarryOverStore<TranscriptCarry>(),
       pii: piiScanner('local', DEFAULT_CONFIG),
+      detectors,
     };
     for (const p of payloads) {
       const { chunks } = readSubscription(JSON.parse(p), 'bench');
-      for (const c of chunks) await scanTranscript(c, ctx, detectors);
+      for (const c of chunks) await processChunk(c, deps, published);
     }
   };
   await best(5, floor);

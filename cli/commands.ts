@@ -6,6 +6,7 @@ import { describeError } from '#shared/errors';
 import { field } from '#shared/format/sanitize';
 import { parseConfig } from '#shared/model/config';
 import { SEVERITIES, type Severity } from '#shared/model/finding';
+import type { CatalogueRule, RuleMeta } from '#shared/rules/types';
 import { parseTargetTags, readJsonOption } from './options';
 import { type PiiMode, replay } from './replay';
 
@@ -27,8 +28,9 @@ Exit codes: 0 ok, 1 --fail-on matched, 2 bad input or usage (other files are sti
 
 const RULES_USAGE = `Usage: ssm-sentinel rules [--json]
 
-Lists the detection catalogue: id, default severity, category and title.
-  --json          one rule per line as JSON (with its playbook)
+Lists the detection catalogue as the README's markdown table: id, default severity, category, title
+and MITRE ATT&CK techniques.
+  --json          one rule per line as JSON (with its playbook, references and routed CloudTrail calls)
   -h, --help      this help`;
 
 const DOCTOR_USAGE = `Usage: ssm-sentinel doctor [--region R] [--config FILE]
@@ -168,9 +170,8 @@ function version(): string {
 }
 
 async function runReplay(io: CommandIO, values: Values, positionals: string[]): Promise<number> {
-  // Replay is a long streaming job: trade some speed for a small heap. Measured on a 1 GiB archive
-  // (npm run bench, replayPeakRssMB): default GC heuristics peaked at 304 MB (51 MiB/s), with this
-  // flag 178 MB (30 MiB/s).
+  // Replay is a long streaming job: trade some speed for a small heap (npm run bench measures both:
+  // replayPeakRssMB and the replay rate).
   setFlagsFromString('--optimize-for-size');
   if (positionals.length === 0)
     return usageError(io, 'replay', 'give at least one file, directory or - (stdin)');
@@ -214,17 +215,21 @@ async function runReplay(io: CommandIO, values: Values, positionals: string[]): 
   return result.exitCode;
 }
 
-/** The detection catalogue: id, category, default severity and title (playbooks with --json). */
+/** A rule's metadata and routes: its matcher, patterns and examples are code, not output. */
+function ruleJson(r: CatalogueRule | RuleMeta): Record<string, unknown> {
+  const { id, category, severity, title, description, playbook, references } = r;
+  const routes = 'routes' in r ? r.routes : undefined;
+  return { id, category, severity, title, description, playbook, references, routes };
+}
+
+/** The detection catalogue as a markdown table (the README's rule table), or JSON lines with --json. */
 async function printRules(io: CommandIO, json: boolean): Promise<number> {
   const { ALL_RULES } = await import('#shared/rules/index');
   if (json) {
-    for (const r of ALL_RULES) await io.out(`${JSON.stringify(r)}\n`);
+    for (const r of ALL_RULES) await io.out(`${JSON.stringify(ruleJson(r))}\n`);
     return 0;
   }
-  let w = 0;
-  for (const r of ALL_RULES) w = Math.max(w, r.id.length);
-  for (const r of ALL_RULES) {
-    await io.out(`${r.id.padEnd(w)}  ${r.severity.padEnd(13)}  ${r.category.padEnd(21)}  ${r.title}\n`);
-  }
+  const { rulesTable } = await import('./table');
+  await io.out(rulesTable(ALL_RULES));
   return 0;
 }

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { type EventBridgeClient, ListRulesCommand, type Rule } from '@aws-sdk/client-eventbridge';
 import { GetDocumentCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { PREFERENCES_DOCUMENT, tamperingPatterns } from '#infra/patterns';
+import { detectionRules, PREFERENCES_DOCUMENT } from '#infra/patterns';
 import { describeError } from '#shared/errors';
 import { field } from '#shared/format/sanitize';
 import { type Config, DEFAULT_CONFIG } from '#shared/model/config';
@@ -254,11 +254,8 @@ function compareRules(name: string, expected: string[], rules: Rule[]): Check {
 
 async function checkDetectionRules(events: DoctorClients['events'], config: Config): Promise<Check> {
   const p = config.resourcePrefix;
-  const expected = [
-    `${p}-sessions`,
-    `${p}-preferences`,
-    ...Object.keys(tamperingPatterns(config)).map((s) => `${p}-tampering-${s}`),
-  ];
+  // The rules the stack creates, from the same catalogue routes (infra/patterns.ts).
+  const expected = detectionRules(config).map((r) => `${p}-${r.name}`);
   return compareRules(
     'Detection rules on the default bus',
     expected,

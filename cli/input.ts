@@ -481,7 +481,7 @@ async function* splitValues(
         }
         const q = chunk.indexOf(0x22, i);
         // The next backslash is cached: searching for it from every string start rescanned the rest
-        // of a 1 MiB chunk each time when there was none (1 GiB replay: 283 s → see bench).
+        // of a chunk each time when there was none (quadratic; bench: replay).
         if (nextBs < i) {
           nextBs = chunk.indexOf(0x5c, i);
           if (nextBs < 0) nextBs = n;

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { type PiiMode, piiScanner, transcriptDetectors, withLocalFallback } from '#shared/engine';
 import { describeError, InputError } from '#shared/errors';
 import { field } from '#shared/format/sanitize';
 import type { Config } from '#shared/model/config';
 import { atLeast, compareFindings, type Finding, type Severity } from '#shared/model/finding';
-import { classifyRecord } from '#shared/session/classify';
-import type { ClassifyContext } from '#shared/session/types';
+import { type PiiMode, piiScanner, transcriptDetectors, withLocalFallback } from '#shared/pipeline/engine';
+import { processRecord, type RecordDeps } from '#shared/pipeline/record';
+import { type ChunkDeps, processChunk } from '#shared/pipeline/transcript';
 import {
   detectTranscriptShape,
   MAX_GUNZIP_BYTES,
@@ -17,14 +17,7 @@ import {
   readSubscription,
   SessionEventBatcher,
 } from '#shared/transcript/read';
-import { scanTranscript } from '#shared/transcript/scan';
-import type {
-  ItemError,
-  PiiScanner,
-  TranscriptCarry,
-  TranscriptChunk,
-  TranscriptContext,
-} from '#shared/transcript/types';
+import type { ItemError, PiiScanner, TranscriptCarry, TranscriptChunk } from '#shared/transcript/types';
 import { decodedBytes, type InputItem, listInputs, peek, readItems, type Source } from './input';
 import { MemoryCarryOverStore, MemorySessionStore, MemoryWindowStore, StaticTagSource } from './state';
 import { formatTable, severityCounts } from './table';
@@ -170,9 +163,8 @@ class Run {
   deliveries = 0;
   maxSeverity: Severity | undefined;
   private readonly sessions = new MemorySessionStore(MAX_SESSIONS);
-  private readonly classifyCtx: ClassifyContext;
-  private readonly transcriptCtx: TranscriptContext;
-  private readonly detectors = transcriptDetectors();
+  private readonly recordDeps: RecordDeps;
+  private readonly chunkDeps: ChunkDeps;
   /** Transcript findings by id: later deliveries update counts of the same finding. */
   private readonly transcriptFindings = new Map<string, Finding>();
   private readonly sessionOrigins = new Map<string, string>();
@@ -186,21 +178,23 @@ class Run {
     private readonly io: ReplayIO,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.classifyCtx = {
-      config: opts.config,
+    this.recordDeps = {
+      ctx: { config: opts.config },
       sessions: this.sessions,
       windows: new MemoryWindowStore(),
       tags: new StaticTagSource(opts.targetTags),
     };
-    this.transcriptCtx = {
+    this.chunkDeps = {
       config: opts.config,
+      sessions: this.sessions,
       carry: new MemoryCarryOverStore<TranscriptCarry>(),
       pii: undefined,
+      detectors: transcriptDetectors(),
     };
   }
 
   async start() {
-    this.transcriptCtx.pii = await this.piiScanner();
+    this.chunkDeps.pii = await this.piiScanner();
   }
 
   /** One error line; `where` is the file (or other input) with its position, printed sanitised. */
@@ -338,9 +332,8 @@ class Run {
       return false;
     }
     this.records++;
-    const { findings, error } = await classifyRecord(raw, this.classifyCtx);
+    const { error } = await processRecord(raw, this.recordDeps, this.emitAll);
     if (error && !this.fileError(file, error, labelOf(file, at))) return false;
-    for (const f of findings) await this.emit(f);
     this.progress(file.name);
     return true;
   }
@@ -358,27 +351,29 @@ class Run {
   private async scan(chunk: TranscriptChunk) {
     this.deliveries++;
     this.sessionOrigins.set(chunk.sessionId, chunk.origin);
-    const session = await this.sessions.get(chunk.sessionId);
-    const result = await scanTranscript(chunk, { ...this.transcriptCtx, session }, this.detectors);
+    const result = await processChunk(chunk, this.chunkDeps, this.keepTranscriptFindings);
     for (const e of result.errors) this.itemError(e);
-    for (const f of result.findings) this.transcriptFindings.set(f.id, f);
     this.progress(chunk.origin);
   }
+
+  /** Transcript findings are printed at the end: later deliveries update the counts of the same ids. */
+  private readonly keepTranscriptFindings = async (findings: Finding[]) => {
+    for (const f of findings) this.transcriptFindings.set(f.id, f);
+  };
 
   /** End of input: whatever is held back per session (partial line, packed PII text) is scanned now. */
   async flushSessions() {
     for (const [sessionId, origin] of this.sessionOrigins) {
-      const session = await this.sessions.get(sessionId);
-      const result = await scanTranscript(
-        { sessionId, events: [], origin, final: true },
-        { ...this.transcriptCtx, session },
-        this.detectors,
-      );
+      const final = { sessionId, events: [], origin, final: true };
+      const result = await processChunk(final, this.chunkDeps, this.keepTranscriptFindings);
       for (const e of result.errors) this.itemError(e);
-      for (const f of result.findings) this.transcriptFindings.set(f.id, f);
     }
     for (const f of this.transcriptFindings.values()) await this.emit(f);
   }
+
+  private readonly emitAll = async (findings: Finding[]) => {
+    for (const f of findings) await this.emit(f);
+  };
 
   private async emit(f: Finding) {
     // Finding ids are deterministic: the same event met twice gives the same finding, printed once.

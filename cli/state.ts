@@ -12,7 +12,7 @@ import { storableSession } from '#shared/state/types';
 
 /** In-memory state for the CLI and tests: same contracts as the DynamoDB adapter. */
 export class MemorySessionStore implements SessionStore {
-  /** Records kept as JSON text: a third of the memory of live objects (1 GiB replay: see bench). */
+  /** Records kept as JSON text: far smaller than live objects (bench: replayPeakRssMB). */
   private readonly sessions = new Map<string, string>();
 
   /** `maxSessions`: forget the least recently written sessions beyond this many (bounded replays). */
@@ -72,6 +72,15 @@ export class MemoryWindowStore implements WindowStore {
       }
     }
     return upperBound(w.times, timeMs) - lowerBound(w.times, timeMs - windowMs);
+  }
+
+  async count(key: string, eventId: string, timeMs: number, windowMs: number) {
+    const w = this.windows.get(key);
+    if (!w) return 0;
+    const all = upperBound(w.times, timeMs) - lowerBound(w.times, timeMs - windowMs);
+    const t = w.ids.get(eventId);
+    const self = t !== undefined && t >= timeMs - windowMs && t <= timeMs ? 1 : 0;
+    return all - self;
   }
 }
 

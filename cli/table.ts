@@ -1,5 +1,6 @@
 import { field } from '#shared/format/sanitize';
 import { type Finding, SEVERITIES, type Severity } from '#shared/model/finding';
+import type { RuleMeta } from '#shared/rules/types';
 
 /**
  * A readable table of findings for a terminal; the JSON output is the contract, this is for eyes.
@@ -54,4 +55,54 @@ export function severityCounts(by: ReadonlyMap<Severity, number>): string {
     .filter((s) => by.has(s))
     .map((s) => `${by.get(s)} ${s}`);
   return `${total} finding${total === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
+const ATTACK_TECHNIQUE = /^https:\/\/attack\.mitre\.org\/techniques\/(T\d{4})(?:\/(\d{3}))?\/?$/;
+
+/** MITRE ATT&CK technique ids of a rule's references (`T1552.005`), in order. */
+export function attackIds(references: readonly string[] = []): string[] {
+  return references.flatMap((ref) => {
+    const m = ATTACK_TECHNIQUE.exec(ref);
+    if (!m) return [];
+    return [m[2] ? `${m[1]}.${m[2]}` : m[1]!];
+  });
+}
+
+/** A markdown table cell: one line, pipes escaped. */
+function cell(s: string): string {
+  return s.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+}
+
+/**
+ * The rule catalogue as a markdown table (id, severity, category, title, ATT&CK techniques): what
+ * `ssm-sentinel rules` prints and what the README shows between its rules markers.
+ */
+export function rulesTable(rules: readonly RuleMeta[]): string {
+  const lines = ['| id | severity | category | title | ATT&CK |', '|---|---|---|---|---|'];
+  for (const r of rules) {
+    const attack = attackIds(r.references).join(', ') || '-';
+    lines.push(`| \`${r.id}\` | ${r.severity} | ${r.category} | ${cell(r.title)} | ${attack} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const RULES_TABLE_BEGIN = '<!-- rules-table:begin (npm run rules:table) -->';
+export const RULES_TABLE_END = '<!-- rules-table:end -->';
+
+/** `text` with what lies between the lines `begin` and `end` replaced by `content`; undefined without both. */
+export function replaceBetween(
+  text: string,
+  begin: string,
+  end: string,
+  content: string,
+): string | undefined {
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end, from + begin.length);
+  if (from < 0 || to < 0) return undefined;
+  return `${text.slice(0, from + begin.length)}\n${content}${text.slice(to)}`;
+}
+
+/** `readme` with the rule table between its markers replaced by `table`; undefined without both markers. */
+export function withRulesTable(readme: string, table: string): string | undefined {
+  return replaceBetween(readme, RULES_TABLE_BEGIN, RULES_TABLE_END, table);
 }

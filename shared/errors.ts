@@ -2,9 +2,9 @@ import { field } from './format/sanitize';
 import { rewriteSensitive } from './format/shape';
 import { mask, maskCommand } from './mask';
 import { InputError } from './model/input-error';
-import { issueLines } from './model/issues';
+import { type IssueLike, zodMessage } from './model/issues';
 
-export { InputError };
+export { InputError, type IssueLike, zodMessage };
 
 /**
  * Errors that are safe to print, log, throw into a dead-letter queue or store. Our own messages name
@@ -59,10 +59,7 @@ function describe(e: unknown): string {
     typeof o.name === 'string' && o.name ? clean(masked(o.name.slice(0, 80))).slice(0, 80) : 'Error';
   // zod errors: their message is the issue list as JSON; say which members failed and why instead.
   if (name === 'ZodError' && Array.isArray(o.issues)) {
-    const lines = issueLines(o.issues as Parameters<typeof issueLines>[0]);
-    return clean(
-      `invalid input: ${lines.slice(0, 3).join('; ')}${lines.length > 3 ? ` (+${lines.length - 3} more)` : ''}`,
-    );
+    return clean(`invalid input: ${zodMessage(o.issues as IssueLike[], { max: 3 })}`);
   }
   // AWS SDK errors: the exception name says what happened; their messages may echo request values.
   if (o.$metadata !== undefined) {

@@ -108,7 +108,7 @@ function countDigits(v: string): number {
 
 /**
  * Every digit but the last `keep` becomes `*`; separators stay so the format is recognisable.
- * Character loops instead of replace callbacks: masking a dump's excerpts went 1.6 → 0.3 µs a value.
+ * Character loops instead of replace callbacks: masking runs on every excerpt of a dump (bench: masking).
  */
 function keepLastDigits(v: string, keep: number): string {
   const total = countDigits(v);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withLocalFallback } from '#shared/engine';
 import { DEFAULT_CONFIG } from '#shared/model/config';
+import { withLocalFallback } from '#shared/pipeline/engine';
 import type { DetectorState, PiiScanner, TranscriptLine } from '#shared/transcript/types';
 
 const lines: TranscriptLine[] = [{ n: 1, text: 'mail jane.doe@example.com or call', erased: [] }];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { describeError, InputError, redact } from '#shared/errors';
+import { describeError, InputError, redact, zodMessage } from '#shared/errors';
 import { ConfigError } from '#shared/model/config';
 import { PLANTS } from './session/plants';
 
@@ -115,5 +115,76 @@ describe('describeError', () => {
     oneSafeLine(message);
     expect(message.length).toBeLessThanOrEqual(200);
     expect(redact('plain words only')).toBe('plain words only');
+  });
+});
+
+describe('zodMessage: the one way a validation error becomes text', () => {
+  const Schema = z.strictObject({
+    name: z.string({ error: 'must be set' }),
+    level: z.enum(['LOW', 'HIGH']),
+    ports: z.array(z.number()),
+    tags: z.record(z.string(), z.number()),
+    nested: z.strictObject({ on: z.boolean() }).optional(),
+  });
+  const issues = (input: unknown) => Schema.safeParse(input).error!;
+
+  it('names each key path and the problem, in schema order, never the value', () => {
+    const message = zodMessage(
+      issues({ name: 5, level: 'AKIAQ2WX7RZLM3KD5TPV', ports: ['jane@example.com'], tags: {} }),
+    );
+    expect(message).toBe('name: must be set; level: expected one of LOW, HIGH; ports.0: expected number');
+  });
+
+  it("keeps a message the schema wrote, shortens zod's generic wording", () => {
+    expect(zodMessage(issues({ name: undefined, level: 'LOW', ports: 'x', tags: {} }))).toBe(
+      'name: must be set; ports: expected array',
+    );
+  });
+
+  it('names an unknown key at its own path, and a key taken from the input only when it looks like a name', () => {
+    const message = zodMessage(
+      issues({
+        name: 'a',
+        level: 'LOW',
+        ports: [],
+        tags: { ok: 'x', AKIAQ2WX7RZLM3KD5TPV: 'y' },
+        nested: { of: 1 },
+      }),
+    );
+    expect(message).toBe(
+      'tags.ok: expected number; tags.<key>: expected number; nested.on: expected boolean; nested.of: unknown key',
+    );
+  });
+
+  it('names at most max problems and counts the rest; writes the location as asked', () => {
+    const error = issues({});
+    expect(zodMessage(error, { max: 1 })).toBe('name: must be set (+3 more)');
+    expect(zodMessage(error, { max: 2, at: (p) => `key "${p}"` })).toBe(
+      'key "name": must be set; key "level": expected one of LOW, HIGH (+2 more)',
+    );
+    expect(zodMessage(z.string().safeParse(1).error!, { root: '(record)' })).toBe(
+      '(record): expected string',
+    );
+    expect(zodMessage([])).toBe('');
+  });
+
+  it('reads Standard Schema issues too (path segments as {key}, no code)', () => {
+    expect(
+      zodMessage([{ message: 'Required', path: [{ key: 'detail' }, { key: 'id' }] }, { message: 'x' }]),
+    ).toBe('detail.id: Required; (root): x');
+  });
+
+  it('no plant in a value or a record key comes back', () => {
+    for (const plant of PLANTS) {
+      const message = zodMessage(
+        issues({
+          name: plant.text,
+          level: plant.text,
+          ports: [plant.text],
+          tags: { [plant.text]: plant.text },
+        }),
+      );
+      for (const n of plant.needles) expect(message).not.toContain(n);
+    }
   });
 });

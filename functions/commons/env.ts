@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { describeError, InputError } from '#shared/errors';
+import { describeError, InputError, zodMessage } from '#shared/errors';
 import { Env } from '#shared/metrics';
 import { type Config, parseConfig } from '#shared/model/config';
 
@@ -37,7 +37,7 @@ export function readEnv<K extends EnvKey>(
   for (const key of keys) {
     const r = FIELDS[key].safeParse(env[key] || undefined);
     if (r.success) values[key] = r.data;
-    else problems.push(`environment variable ${key}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+    else problems.push(zodMessage(r.error, { max: 1, at: () => `environment variable ${key}` }));
   }
   let config: Config | undefined;
   try {

@@ -11,23 +11,24 @@ import { Ec2TagSource } from '#shared/aws/ec2';
 import { SsmPreferencesSource } from '#shared/aws/ssm';
 import { DynamoPreferencesStore, DynamoSessionStore, DynamoWindowStore } from '#shared/aws/state';
 import { Dimension, Env, Metric } from '#shared/metrics';
-import { classifyRecord } from '#shared/session/classify';
+import { processRecord, type RecordDeps } from '#shared/pipeline/record';
 import { parseOwnKeys } from '#shared/session/monitor';
-import type { ClassifyContext } from '#shared/session/types';
 import { readEnv } from '../commons/env';
 import { apiName, ref, uuidRef } from '../commons/log-values';
 import { count, countBy, countFindings, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
 import { rejectInput, reportingFailures } from '../commons/report';
 
-/** Session events: CloudTrail via EventBridge → classify (shared/session) with state and enrichment → bus. */
+/** Session events: CloudTrail via EventBridge → the record pipeline (shared/pipeline/record.ts) → bus. */
 const env = readEnv([Env.TableName, Env.BusName]);
 const table = { client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.TABLE_NAME };
-const ctx: ClassifyContext = {
-  config: env.config,
-  // The stack's key (set by infra Detection): tampering with it is found by id/ARN, not only by alias.
-  ownKeys: parseOwnKeys(process.env[Env.OwnKeys]),
-  ownLogGroups: parseOwnKeys(process.env[Env.OwnLogGroups]),
+const deps: RecordDeps = {
+  ctx: {
+    config: env.config,
+    // The stack's key (set by infra Detection): tampering with it is found by id/ARN, not only by alias.
+    ownKeys: parseOwnKeys(process.env[Env.OwnKeys]),
+    ownLogGroups: parseOwnKeys(process.env[Env.OwnLogGroups]),
+  },
   sessions: new DynamoSessionStore(table),
   windows: new DynamoWindowStore(table),
   tags: new Ec2TagSource({ client: tracer.captureAWSv3Client(new EC2Client({})) }),
@@ -50,7 +51,8 @@ useFunctionDimension('session-events');
  */
 async function main(event: unknown): Promise<void> {
   const meta = eventMeta(event);
-  const result = await classifyRecord(event, ctx);
+  // Findings are published before state is written: a failed publish is retried with state unchanged.
+  const result = await processRecord(event, deps, (findings) => bus.publish(findings));
   if (result.error) {
     // The core's reason names the member, not the content; rejectInput redacts it once more.
     throw rejectInput('CloudTrail event not classified', result.error, meta);
@@ -60,7 +62,6 @@ async function main(event: unknown): Promise<void> {
     countBy(Metric.SessionsStarted, Dimension.SessionKind, [result.findings[0]?.sessionKind ?? 'unknown']);
   }
   if (result.findings.length === 0) return;
-  await bus.publish(result.findings);
   countFindings(result.findings);
   logger.info('findings published', {
     ...meta,

@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { Env } from '#shared/metrics';
 import type { Config } from '#shared/model/config';
-import { type Pattern, preferencesPattern, sessionPattern, tamperingPatterns } from '../patterns';
+import { detectionRules } from '../patterns';
 import type { SentinelFunction } from './functions';
 
 export interface DetectionProps {
@@ -18,7 +18,8 @@ export interface DetectionProps {
 
 /**
  * CloudTrail-driven detection on the default bus: session API calls, preference-document changes
- * and tampering with the monitor, all delivered to session-events with retries and a DLQ.
+ * and tampering with the monitor (the calls the rule catalogue routes), all delivered to session-events
+ * with retries and a DLQ.
  */
 export class Detection extends Construct {
   readonly rules: events.Rule[] = [];
@@ -37,7 +38,11 @@ export class Detection extends Construct {
       retryAttempts: 8,
       maxEventAge: Duration.hours(24),
     });
-    const add = (ruleId: string, name: string, description: string, pattern: Pattern) => {
+    // One rule per service and resource filter, generated from the catalogue's routes.
+    for (const { id: ruleId, name, description, pattern } of detectionRules(config, [
+      props.key.keyId,
+      props.key.keyArn,
+    ])) {
       const rule = new events.Rule(this, ruleId, {
         ruleName: `${prefix}-${name}`,
         description,
@@ -45,24 +50,6 @@ export class Detection extends Construct {
         targets: [target],
       });
       this.rules.push(rule);
-    };
-
-    add(
-      'Sessions',
-      'sessions',
-      'Session Manager StartSession/ResumeSession/TerminateSession',
-      sessionPattern(),
-    );
-    add(
-      'Preferences',
-      'preferences',
-      'Changes to the Session Manager preferences documents',
-      preferencesPattern(config),
-    );
-    for (const [service, pattern] of Object.entries(
-      tamperingPatterns(config, [props.key.keyId, props.key.keyArn]),
-    )) {
-      add(`Tampering-${service}`, `tampering-${service}`, `Tampering with the monitor: ${service}`, pattern);
     }
   }
 }

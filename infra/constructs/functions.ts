@@ -147,8 +147,8 @@ export class SentinelFunction extends Construct {
         sourcesContent: false,
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
-        // The nodejs24.x runtime ships AWS SDK v3: leaving it out keeps every bundle under 600 KB and
-        // cold starts near the floor (npm run bench: handlers.*.bundleKB / importRatio).
+        // The nodejs24.x runtime ships AWS SDK v3: leaving it out keeps bundles small and cold starts
+        // near the floor (npm run bench: handlers.*.bundleKB / importRatio).
         externalModules: ['@aws-sdk/*'],
       },
     });

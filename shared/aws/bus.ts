@@ -4,6 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { InputError } from '../errors';
+import { truncate } from '../format/sanitize';
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../metrics';
 import type { Finding } from '../model/finding';
 
@@ -114,7 +115,7 @@ function findingBytes(f: Finding): number {
  */
 export function fitFinding(finding: Finding, maxBytes = MAX_REQUEST_BYTES): Finding {
   if (findingBytes(finding) <= maxBytes) return finding;
-  const shorten = (s: string) => (s.length > EXCERPT_LIMIT ? `${s.slice(0, EXCERPT_LIMIT)}…` : s);
+  const shorten = (s: string) => truncate(s, EXCERPT_LIMIT);
   const fitted: Finding = {
     ...finding,
     title: shorten(finding.title),

@@ -3,7 +3,9 @@ import {
   DetectPiiEntitiesCommand,
   type DetectPiiEntitiesCommandOutput,
 } from '@aws-sdk/client-comprehend';
+import type { FailureKind } from '../pii/retry';
 import type { PiiDetectApi, PiiEntity, PiiLanguage } from '../pii/types';
+import { isTransientAwsError, NETWORK_CODES, THROTTLED } from './retry';
 
 /**
  * Retries combine: the SDK retries each call up to `maxAttempts` times (adaptive mode adds a
@@ -23,13 +25,26 @@ export function createComprehendClient(region?: string): ComprehendClient {
 }
 
 /**
+ * How the PII scanner handles a failed DetectPiiEntities call: a document the service refuses as too
+ * large, or answers InvalidRequestException for (it does so for oversized or undecodable documents),
+ * is split (a bounded number of times); throttling, 5xx, timeouts and network failures are retried.
+ */
+export function classifyComprehendFailure(err: unknown): FailureKind {
+  const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
+  if (name === 'TextSizeLimitExceededException' || name === 'InvalidRequestException') return 'too-large';
+  return isTransientAwsError(err) ? 'transient' : 'permanent';
+}
+
+/**
  * A failed DetectPiiEntities call, named after its cause: the scanner reports the name
  * ("DetectPiiEntities failed (CredentialsMissing)"), so it must say what went wrong where the SDK only
  * says `Error`. The message is our own phrase; the SDK's, which may echo the request, is dropped.
- * `code`, `$metadata` and `$retryable` are kept: the scanner classifies retryable failures by them.
+ * `failure` tells the scanner what to do (shared/pii/retry.ts), classified from the SDK's error;
+ * `code`, `$metadata` and `$retryable` are kept, so the error classifies as the SDK's would.
  */
 export class ComprehendCallError extends Error {
   override readonly name: string;
+  readonly failure: FailureKind;
   readonly code?: string;
   readonly $metadata?: { httpStatusCode?: number };
   readonly $retryable?: unknown;
@@ -37,6 +52,7 @@ export class ComprehendCallError extends Error {
   constructor(name: string, message: string, original: ErrorFields) {
     super(message);
     this.name = name;
+    this.failure = classifyComprehendFailure(original);
     if (typeof original.code === 'string') this.code = original.code;
     const status = original.$metadata?.httpStatusCode;
     if (typeof status === 'number') this.$metadata = { httpStatusCode: status };
@@ -52,8 +68,6 @@ interface ErrorFields {
   $retryable?: unknown;
 }
 
-/** Network failures (Node system codes); the scanner retries them. */
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
 /** Service exception names are already a clear cause (`AccessDeniedException`, `ThrottlingException`). */
 const SERVICE_NAME = /^[A-Z][A-Za-z0-9]*(?:Exception|Error|Fault)$|^[A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]+)?$/;
 /** Names that say nothing about the cause. */
@@ -81,7 +95,7 @@ export function comprehendError(err: unknown): ComprehendCallError {
   if (NETWORK_CODES.has(code)) {
     return new ComprehendCallError('NetworkError', `Comprehend endpoint unreachable (${code})`, e);
   }
-  if (GENERIC_NAMES.has(name) && /rate exceeded|throttl|too many requests/i.test(message)) {
+  if (GENERIC_NAMES.has(name) && THROTTLED.test(message)) {
     return new ComprehendCallError(
       'ThrottlingException',
       'Comprehend throttled the request (rate exceeded)',
@@ -100,8 +114,8 @@ export function comprehendError(err: unknown): ComprehendCallError {
 }
 
 /**
- * DetectPiiEntities behind the core's port. Failures are rethrown as {@link ComprehendCallError}: the
- * scanner classifies them as before (name, code, status), and no message quotes the request text.
+ * DetectPiiEntities behind the core's port. Failures are rethrown as {@link ComprehendCallError}: it
+ * carries the classification the scanner acts on, and no message quotes the request text.
  */
 export class ComprehendPiiApi implements PiiDetectApi {
   constructor(private readonly client: ComprehendClient = createComprehendClient()) {}

@@ -1,5 +1,6 @@
 import { InputError } from '../errors';
 import { maskCommand } from '../mask';
+import { backoffDelay } from './retry';
 
 /**
  * Slack incoming-webhook adapter (not an AWS service, but an outside endpoint like one). The URL is a
@@ -76,7 +77,12 @@ export async function postWebhook(
       lastStatus = res.status;
     }
     if (attempt === o.maxAttempts) break;
-    const backoff = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1)) * (0.5 + random() / 2);
+    // At least half of the bound: a retry never follows a 5xx at once.
+    const backoff = backoffDelay(
+      attempt - 1,
+      { baseMs: o.baseDelayMs, capMs: o.maxDelayMs, minShare: 0.5 },
+      random,
+    );
     const hinted = 'retryAfterMs' in res ? res.retryAfterMs : undefined;
     const delay = hinted === undefined ? backoff : Math.min(hinted, MAX_RETRY_AFTER_MS);
     // Waiting past the deadline would only get the invocation killed: hand the retry to the platform.

@@ -146,12 +146,18 @@ export class DynamoWindowStore extends TableStore implements WindowStore {
     const bucket = Math.floor(timeMs / windowMs);
     const current = await this.addToBucket(key, bucket, `${eventId}@${timeMs}`, timeMs + 2 * windowMs);
     const previous = await this.getItem(`window#${key}#${bucket - 1}`);
-    const seen = new Set<string>();
-    for (const member of [...current, ...asStrings(previous?.ids)]) {
-      const at = member.lastIndexOf('@');
-      const t = Number(member.slice(at + 1));
-      if (t >= timeMs - windowMs && t <= timeMs) seen.add(member.slice(0, at));
-    }
+    return inWindow([...current, ...asStrings(previous?.ids)], timeMs, windowMs).size;
+  }
+
+  /** Reads the two buckets, writes nothing. */
+  async count(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number> {
+    const bucket = Math.floor(timeMs / windowMs);
+    const [current, previous] = await Promise.all([
+      this.getItem(`window#${key}#${bucket}`),
+      this.getItem(`window#${key}#${bucket - 1}`),
+    ]);
+    const seen = inWindow([...asStrings(current?.ids), ...asStrings(previous?.ids)], timeMs, windowMs);
+    seen.delete(eventId);
     return seen.size;
   }
 
@@ -181,6 +187,17 @@ export class DynamoWindowStore extends TableStore implements WindowStore {
       return asStrings((await this.getItem(pk))?.ids);
     }
   }
+}
+
+/** Distinct event ids of `<eventId>@<ms>` members within [timeMs - windowMs, timeMs]. */
+function inWindow(members: readonly string[], timeMs: number, windowMs: number): Set<string> {
+  const seen = new Set<string>();
+  for (const member of members) {
+    const at = member.lastIndexOf('@');
+    const t = Number(member.slice(at + 1));
+    if (t >= timeMs - windowMs && t <= timeMs) seen.add(member.slice(0, at));
+  }
+  return seen;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

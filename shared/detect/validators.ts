@@ -197,6 +197,48 @@ export function ibanValid(iban: string): boolean {
   return rem === 1;
 }
 
+/** The IBAN at the start of a candidate, cut at its country's registered length on a group boundary. */
+export function ibanPrefix(candidate: string): string | undefined {
+  for (let end = candidate.length; end >= 15; end--) {
+    if (end < candidate.length && candidate[end] !== ' ') continue;
+    const value = candidate.slice(0, end).trimEnd();
+    if (ibanValid(value)) return value;
+  }
+  return undefined;
+}
+
+/** Two-digit country calling codes (ITU E.164). */
+const CC2 = new Set(
+  '20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(
+    ' ',
+  ),
+);
+/** Three-digit country calling codes, as ranges (ITU E.164). */
+const CC3_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [211, 299],
+  [350, 359],
+  [370, 389],
+  [420, 429],
+  [500, 509],
+  [590, 599],
+  [670, 692],
+  [850, 856],
+  [870, 888],
+  [960, 979],
+  [992, 998],
+];
+
+/**
+ * Length of the country calling code an international number (digits only, no `+`) starts with,
+ * or 0 when none fits: enough to reject `+` numbers that cannot be phones.
+ */
+export function callingCodeLength(digits: string): number {
+  if (digits.startsWith('7')) return 1;
+  if (CC2.has(digits.slice(0, 2))) return 2;
+  const three = Number(digits.slice(0, 3));
+  return CC3_RANGES.some(([lo, hi]) => three >= lo && three <= hi) ? 3 : 0;
+}
+
 /**
  * US SSN issuance rules: area 001–899 except 666, group 01–99, serial 0001–9999.
  * Takes the nine digits without separators.
@@ -295,6 +337,25 @@ export function execAll(re: RegExp, text: string): RegExpExecArray[] {
     out.push(m);
     // An empty match would repeat forever: step over it like matchAll does.
     if (m[0] === '') re.lastIndex++;
+  }
+  re.lastIndex = 0;
+  return out;
+}
+
+/**
+ * Every match of a global regex, the same as {@link execAll}, for a pattern whose every match is
+ * non-empty and holds `anchor` at most `before` characters after its start: the scan starts that far
+ * before the next anchor and stops when none is left, so text far from any anchor is never searched.
+ */
+export function execNear(re: RegExp, text: string, anchor: string, before: number): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  let pos = 0;
+  for (let at = text.indexOf(anchor); at >= 0; at = text.indexOf(anchor, pos)) {
+    re.lastIndex = Math.max(pos, at - before);
+    const m = re.exec(text);
+    if (!m) break;
+    out.push(m);
+    pos = re.lastIndex;
   }
   re.lastIndex = 0;
   return out;

@@ -123,8 +123,8 @@ export function asffId(finding: Finding, ctx: Pick<AsffContext, 'account' | 'reg
 }
 
 export function toAsff(finding: Finding, ctx: AsffContext): AsffFinding {
-  const account = clip(finding.account ?? ctx.account, 64);
-  const region = clip(finding.region ?? ctx.region, 64);
+  const account = field(finding.account ?? ctx.account, 64);
+  const region = field(finding.region ?? ctx.region, 64);
   const time = validIso(finding.time) ?? ctx.now;
   const types = [CATEGORY_TYPES[finding.category], ...finding.evidence.map((e) => KIND_TYPES[e.kind])].filter(
     (t): t is string => t !== undefined,
@@ -141,8 +141,8 @@ export function toAsff(finding: Finding, ctx: AsffContext): AsffFinding {
     FirstObservedAt: time,
     LastObservedAt: time,
     Severity: { Label: finding.severity, Original: finding.severity },
-    Title: clip(finding.title || finding.ruleId, TITLE_MAX),
-    Description: clip(describe(finding), DESCRIPTION_MAX),
+    Title: field(finding.title || finding.ruleId, TITLE_MAX),
+    Description: field(describe(finding), DESCRIPTION_MAX),
     ProductFields: productFields(finding),
     Resources: resources(finding, account, region),
     Region: region,
@@ -177,8 +177,8 @@ function describe(f: Finding): string {
 
 function productFields(f: Finding): Record<string, string> {
   const fields: Record<string, string> = {
-    'ssm-sentinel/findingId': clip(f.id, 128),
-    'ssm-sentinel/ruleId': clip(f.ruleId, 128),
+    'ssm-sentinel/findingId': field(f.id, 128),
+    'ssm-sentinel/ruleId': field(f.ruleId, 128),
     'ssm-sentinel/category': f.category,
     'ssm-sentinel/source': f.source,
   };
@@ -192,9 +192,9 @@ function productFields(f: Finding): Record<string, string> {
     ['count', f.count],
   ];
   for (const [k, v] of optional)
-    if (v !== undefined && v !== '') fields[`ssm-sentinel/${k}`] = clip(String(v), PRODUCT_FIELD_MAX);
+    if (v !== undefined && v !== '') fields[`ssm-sentinel/${k}`] = field(String(v), PRODUCT_FIELD_MAX);
   f.evidence.slice(0, MAX_EVIDENCE_FIELDS).forEach((e, i) => {
-    fields[`ssm-sentinel/evidence/${i + 1}`] = clip(
+    fields[`ssm-sentinel/evidence/${i + 1}`] = field(
       `${e.kind}: ${e.excerpt}${e.count ? ` (×${e.count})` : ''}`,
       PRODUCT_FIELD_MAX,
     );
@@ -224,7 +224,7 @@ function resources(f: Finding, account: string, region: string): AsffResource[] 
   if (f.sessionId) {
     out.push({
       Type: 'Other',
-      Id: clip(`arn:${partition}:ssm:${region}:${account}:session/${f.sessionId}`, 512),
+      Id: field(`arn:${partition}:ssm:${region}:${account}:session/${f.sessionId}`, 512),
       Partition: partition,
       Region: region,
     });
@@ -236,7 +236,7 @@ function resources(f: Finding, account: string, region: string): AsffResource[] 
       : /:user\//.test(arn)
         ? 'AwsIamUser'
         : 'Other';
-    out.push({ Type: type, Id: clip(arn, 512), Partition: partition });
+    out.push({ Type: type, Id: field(arn, 512), Partition: partition });
   }
   // ASFF requires at least one resource: fall back to the account.
   if (out.length === 0)
@@ -247,8 +247,4 @@ function resources(f: Finding, account: string, region: string): AsffResource[] 
 function validIso(s: string): string | undefined {
   const t = Date.parse(s);
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
-
-function clip(s: string, max: number): string {
-  return field(s, max);
 }

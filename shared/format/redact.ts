@@ -1,5 +1,5 @@
+import { isIP } from 'node:net';
 import { mask, maskCommand } from '../mask';
-import { isIpv4, parseIpv6 } from '../model/config';
 import { oneLine, truncate } from './sanitize';
 import { rewriteBase64Runs, rewriteSensitive } from './shape';
 
@@ -121,7 +121,7 @@ function identityValue(value: string, max: number): string | undefined {
 export function isIpAddress(text: string): boolean {
   if (text.length > 64) return false;
   const s = text.replace(/^\[|\]$/g, '').replace(/%[\w.-]{0,32}$/, '');
-  return isIpv4(s) || (s.includes(':') && parseIpv6(s) !== undefined);
+  return isIP(s) !== 0;
 }
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, at most 253 characters. */

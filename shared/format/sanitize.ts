@@ -31,6 +31,16 @@ export function truncate(value: string, max: number): string {
   return `${cutAt(value, Math.max(0, max - 1))}…`;
 }
 
+/**
+ * {@link truncate} for an optional raw value, to bound its size before it is parsed or stored; it
+ * does not sanitise (a value to show goes through {@link field}). Undefined stays undefined.
+ */
+export function clip(value: string, max: number): string;
+export function clip(value: string | undefined, max: number): string | undefined;
+export function clip(value: string | undefined, max: number): string | undefined {
+  return value === undefined ? undefined : truncate(value, max);
+}
+
 /** The first `n` UTF-16 units of `value`, one fewer if that would leave half a surrogate pair. */
 function cutAt(value: string, n: number): string {
   const last = value.charCodeAt(n - 1);

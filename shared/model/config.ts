@@ -1,18 +1,18 @@
 import * as z from 'zod';
 import { SeveritySchema } from './finding';
 import { InputError } from './input-error';
-import { issueLines } from './issues';
+import { zodMessage } from './issues';
 import { isRuleId } from './rule-ids';
 
 /**
- * The one configuration contract (DESIGN.md) for the stack, the Lambdas and the CLI.
- * Every key is optional; defaults are filled here. Keys beyond DESIGN.md are documented in README.
+ * The one configuration contract for the stack, the Lambdas and the CLI (docs/CONTRACT.md lists
+ * every key with its default and meaning). Every key is optional; defaults are filled here.
  */
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-const Cidr = z.string().refine(isCidr, { message: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8' });
+const Cidr = z.union([z.cidrv4(), z.cidrv6()], { error: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8' });
 
 const TimeZone = z
   .string()
@@ -136,11 +136,7 @@ export function parseConfig(input: unknown): Config {
   }
   const r = ConfigSchema.safeParse(input ?? {});
   if (r.success) return r.data;
-  const lines = issueLines(r.error.issues).map((line) => {
-    const at = line.indexOf(': ');
-    return `config key "${line.slice(0, at)}": ${line.slice(at + 2)}`;
-  });
-  throw new ConfigError(lines.join('; '));
+  throw new ConfigError(zodMessage(r.error, { at: (path) => `config key "${path}"` }));
 }
 
 export const DEFAULT_CONFIG: Config = parseConfig({});
@@ -164,43 +160,4 @@ function isTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function isCidr(s: string): boolean {
-  const [addr, bits, ...rest] = s.split('/');
-  if (rest.length || addr === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
-  const n = Number(bits);
-  if (isIpv4(addr)) return n <= 32;
-  return addr.includes(':') && n <= 128 && parseIpv6(addr) !== undefined;
-}
-
-export function isIpv4(s: string): boolean {
-  const p = s.split('.');
-  return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255);
-}
-
-/** IPv6 text → 8 groups, or undefined. Handles `::` and an embedded IPv4 tail. */
-export function parseIpv6(s: string): number[] | undefined {
-  let text = s;
-  const v4 = text.slice(text.lastIndexOf(':') + 1);
-  if (v4.includes('.')) {
-    // An embedded IPv4 tail (::ffff:1.2.3.4) is two more 16-bit groups.
-    if (!isIpv4(v4)) return undefined;
-    const o = v4.split('.').map(Number);
-    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
-    text = `${text.slice(0, -v4.length)}${hex(o[0]!, o[1]!)}:${hex(o[2]!, o[3]!)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (h: string) => (h === '' ? [] : h.split(':'));
-  const head = parse(halves[0] ?? '');
-  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
-  if (![...head, ...rest].every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  const fill = 8 - head.length - rest.length;
-  if (halves.length === 1 ? fill !== 0 : fill < 1) return undefined;
-  return [
-    ...head.map((g) => Number.parseInt(g, 16)),
-    ...Array<number>(halves.length === 2 ? fill : 0).fill(0),
-    ...rest.map((g) => Number.parseInt(g, 16)),
-  ];
 }

@@ -48,7 +48,7 @@ export const EvidenceSchema = z.object({
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
-/** The Finding contract of DESIGN.md (+ `reasons`, `eventId`, `sessionKind`, `description`). */
+/** The Finding every consumer shares: docs/CONTRACT.md describes each member (keep the two in step). */
 export const FindingSchema = z.object({
   id: z.string(),
   ruleId: z.string(),

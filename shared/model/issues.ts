@@ -43,15 +43,65 @@ export function problemText(issue: Issue): string {
   }
 }
 
-/** One line per issue: `<path>: <problem>`; an unknown key is named at its own path. */
-export function issueLines(issues: readonly Issue[]): string[] {
-  const out: string[] = [];
+/** A zod issue, or a Standard Schema issue (Powertools' ParseError carries those in `cause`). */
+export interface IssueLike {
+  readonly code?: string;
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+  readonly keys?: readonly string[];
+}
+
+export interface ZodMessageOptions {
+  /** Problems named in full; the rest are counted (`(+2 more)`). Default: all. */
+  max?: number;
+  /** How one problem's location is written, given its key path (`alerts.minSeverity`). */
+  at?: (path: string) => string;
+  /** The key path of the value itself (an issue with an empty path). Default `(root)`. */
+  root?: string;
+}
+
+/** Codes whose zod wording ("Invalid input: expected string, received number") has a shorter form. */
+const REWORDED = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
+const PATH_DEPTH = 16;
+
+/**
+ * The one way a validation error becomes text: `<key path>: <problem>` per problem, `; `-joined,
+ * never a value. Key paths come from zod's issue paths, with any key that does not look like a
+ * member name (record keys are the input's) shown as `<key>`; an unknown key is named at its own
+ * path. A message the schema wrote itself (`must be set`) is kept; zod's generic wording is shortened.
+ */
+export function zodMessage(
+  error: { readonly issues: readonly IssueLike[] } | readonly IssueLike[],
+  options: ZodMessageOptions = {},
+): string {
+  const { max = Number.POSITIVE_INFINITY, at = (path: string) => path, root = '(root)' } = options;
+  const issues: readonly IssueLike[] = Array.isArray(error)
+    ? error
+    : (error as { issues: IssueLike[] }).issues;
+  const where = (path: readonly PropertyKey[]) => at(path.length === 0 ? root : pathText(path));
+  const lines: string[] = [];
   for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const k of issue.keys) out.push(`${pathText([...issue.path, k])}: unknown key`);
+    const path = keysOf(issue.path);
+    if (issue.code === 'unrecognized_keys' && Array.isArray(issue.keys)) {
+      for (const key of issue.keys) lines.push(`${where([...path, key])}: unknown key`);
     } else {
-      out.push(`${pathText(issue.path)}: ${problemText(issue)}`);
+      lines.push(`${where(path)}: ${problemOf(issue)}`);
     }
   }
-  return out;
+  const more = lines.length > max ? ` (+${lines.length - max} more)` : '';
+  return `${lines.slice(0, max).join('; ')}${more}`;
+}
+
+function keysOf(path: IssueLike['path']): PropertyKey[] {
+  if (!Array.isArray(path)) return [];
+  return path
+    .slice(0, PATH_DEPTH)
+    .map((p: PropertyKey | { key: PropertyKey }) => (typeof p === 'object' && p !== null ? p.key : p));
+}
+
+function problemOf(issue: IssueLike): string {
+  const message = typeof issue.message === 'string' ? issue.message : 'invalid';
+  if (issue.code && REWORDED.has(issue.code) && message.startsWith('Invalid'))
+    return problemText(issue as Issue);
+  return field(message, 160);
 }

@@ -1,5 +1,6 @@
+import { type Backoff, backoffDelay } from '../aws/retry';
 import type { Config } from '../model/config';
-import { piiRuleFor, piiSeverity } from '../rules/pii-rules';
+import { piiEntityCounts, piiRuleFor, piiSeverity } from '../rules/pii-rules';
 import type { Detection, DetectorState, PiiScanner, TranscriptLine } from '../transcript/types';
 import { CodePointIndex, findLastAtOrBefore } from './offsets';
 import {
@@ -11,7 +12,7 @@ import {
   slicesOf,
   splitDocument,
 } from './pack';
-import { type Backoff, backoffDelay, classifyFailure, DEFAULT_BACKOFF, errorName } from './retry';
+import { errorName, failureOf } from './retry';
 import { textsToScan } from './select';
 import { type PiiMemo, readMemo, textHash, writeMemo } from './state';
 import { type PiiDetectApi, type PiiEntity, PiiScanError, type PiiStats } from './types';
@@ -52,6 +53,9 @@ interface Hit {
   score: number;
   value: string;
 }
+
+/** Retries of a transient failure, on top of the SDK's own (shared/aws/comprehend.ts). */
+export const DEFAULT_BACKOFF: Backoff = { maxAttempts: 4, baseMs: 200, capMs: 5_000 };
 
 const UNIT_CHARS = 100;
 const MIN_UNITS = 3;
@@ -208,7 +212,7 @@ export class ComprehendPiiScanner implements PiiScanner {
       try {
         entities = await this.api.detect(doc.text, this.config.pii.languageCode);
       } catch (err) {
-        const kind = classifyFailure(err);
+        const kind = failureOf(err);
         const name = errorName(err);
         if (kind === 'too-large') {
           const smaller = depth < this.maxSplitDepth ? splitDocument(texts, doc) : undefined;
@@ -247,8 +251,7 @@ export class ComprehendPiiScanner implements PiiScanner {
     const index = new CodePointIndex(doc.text);
     const starts = doc.parts.map((p) => p.docStart);
     for (const e of Array.isArray(entities) ? entities : []) {
-      if (typeof e?.Type !== 'string' || typeof e.Score !== 'number' || e.Score < this.config.pii.minScore)
-        continue;
+      if (!piiEntityCounts(e, this.config)) continue;
       const b = index.toUtf16(e.BeginOffset);
       const end = index.toUtf16(e.EndOffset);
       if (!(end > b)) continue;

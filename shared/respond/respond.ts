@@ -1,6 +1,7 @@
 import { stableId } from '../ids';
 import type { Config } from '../model/config';
 import { atLeast, type Finding, type Principal } from '../model/finding';
+import { SESSION_TERMINATED } from '../rules/system-rules';
 import type { SessionStore, TerminationGuard } from '../state/types';
 import type { SessionControl } from './types';
 
@@ -39,7 +40,7 @@ export interface ResponderDeps {
   now?: () => Date;
 }
 
-export const RESPONDER_RULE_ID = 'responder.session-terminated';
+export const RESPONDER_RULE_ID = SESSION_TERMINATED.id;
 
 export async function respond(trigger: Finding, deps: ResponderDeps): Promise<ResponseResult> {
   const policy = deps.config.autoTerminate;
@@ -63,8 +64,7 @@ export async function respond(trigger: Finding, deps: ResponderDeps): Promise<Re
   const claimId = policy.dryRun ? `dryrun:${sessionId}` : sessionId;
   const claim = await deps.guard.claim(claimId, policy.dryRun ? `dryrun:${hour}` : hour, policy.maxPerHour);
   if (claim !== 'claimed') return { outcome: claim };
-  if (policy.dryRun)
-    return { outcome: 'dry-run', finding: terminationFinding(trigger, principal, now, true) };
+  if (policy.dryRun) return reported('dry-run', trigger, principal, now);
 
   try {
     await deps.control.terminate(sessionId);
@@ -77,7 +77,18 @@ export async function respond(trigger: Finding, deps: ResponderDeps): Promise<Re
   } catch {
     // The session is ended and the claim already blocks a repeat: the result must still be reported.
   }
-  return { outcome: 'terminated', finding: terminationFinding(trigger, principal, now, false) };
+  return reported('terminated', trigger, principal, now);
+}
+
+/** The outcome, with the responder's own finding when its system rule says this outcome is reported. */
+function reported(
+  outcome: ResponseOutcome,
+  trigger: Finding,
+  principal: Principal,
+  now: Date,
+): ResponseResult {
+  if (!SESSION_TERMINATED.matches({ source: 'responder', outcome })) return { outcome };
+  return { outcome, finding: terminationFinding(trigger, principal, now, outcome === 'dry-run') };
 }
 
 /** The responder's own finding: what it did (or would have done) and which finding made it act. */

@@ -1,4 +1,4 @@
-import type { RuleMeta } from './types';
+import type { CatalogueRule } from './types';
 
 /**
  * Risky commands typed in a session, as data. Patterns run on the COMMAND text after the prompt
@@ -6,10 +6,9 @@ import type { RuleMeta } from './types';
  * linear (no nested quantifiers) and case-insensitive where the shell or PowerShell is.
  * A command cancelled with ^C is reported one severity lower by the detector.
  */
-export interface CommandRule extends RuleMeta {
+export interface CommandRule extends CatalogueRule<string> {
   kind: string;
   patterns: RegExp[];
-  examples: { match: string[]; noMatch: string[] };
 }
 
 const ATTACK = 'https://attack.mitre.org/techniques';
@@ -19,8 +18,7 @@ const ATTACK = 'https://attack.mitre.org/techniques';
  * answers it on one command line (a command never holds a line break), property-tested against the
  * plain forms in test/rules/command-rules.test.ts:
  * - a name, then any characters of a class, then a tail (`\bcurl\b[^|;&]*\s-T…`): a line of `curl curl
- *   curl …` rescanned the rest of the line from every name (8 KiB of it: 2.5 s, `python3 -c "` repeated:
- *   22 s). In `scoped` the filler stops at the next occurrence of the name: a match that crossed one
+ *   curl …` rescanned the rest of the line from every name (quadratic). In `scoped` the filler stops at the next occurrence of the name: a match that crossed one
  *   is found again from that later name, because no tail can start inside a name.
  * - a name, its flags, then a word (`\bsudo\s+(?:-\S+\s+)*su\b`): `sudo -sudo -sudo …` walked every
  *   following flag from every name. In `flagsThen` the flag list stops at a flag ending in the name

@@ -5,7 +5,12 @@ import { SESSION_RULES } from './session-rules';
 import { SYSTEM_RULES } from './system-rules';
 import type { RuleMeta } from './types';
 
-/** The whole rule catalogue, for alerts, reports and `ssm-sentinel rules`. */
+/**
+ * The whole rule catalogue's metadata, for alerts, reports, `ssm-sentinel rules` and the README table.
+ * The families with their matchers are in `families.ts` (not imported here: the transcript scanner reads
+ * this index, and the families run the detectors); test/rules/catalogue.test.ts checks both hold the same
+ * rules. SESSION_RULES holds the three CloudTrail families (session, preferences, monitor).
+ */
 export const ALL_RULES: readonly RuleMeta[] = [
   ...SESSION_RULES,
   ...COMMAND_RULES,

@@ -1,42 +1,120 @@
-import { MONITOR_APIS } from '../session/monitor';
-import type { RuleMeta } from './types';
-
-const SERVICE_NAMES: Readonly<Record<string, string>> = {
-  events: 'EventBridge',
-  logs: 'CloudWatch Logs',
-  lambda: 'Lambda',
-  sns: 'SNS',
-  dynamodb: 'DynamoDB',
-  sqs: 'SQS (dead-letter queues)',
-  kms: 'KMS (the stack key)',
-};
-
-/** The monitored calls of monitor-resource-tampering, from the one catalogue that also routes them. */
-const MONITORED_RESOURCE_APIS = `A call deleted, disabled or redirected one of ssm-sentinel's own resources (named with resourcePrefix, or the stack's KMS key): ${Object.values(
-  MONITOR_APIS,
-)
-  .filter((api) => !api.anyResource)
-  .map((api) => `${SERVICE_NAMES[api.service] ?? api.service} ${[...api.events].join(', ')}`)
-  .join(
-    '; ',
-  )}. Configuration changes made by CloudFormation (deploys) are skipped, deletions are not; a failed attempt is reported one step lower.`;
+import { redactField } from '#shared/format/redact';
+import { stableId } from '#shared/ids';
+import type { Config } from '#shared/model/config';
+import type { Evidence } from '#shared/model/finding';
+import { PREFERENCES_ROUTE, SESSION_ROUTE } from '#shared/session/apis';
+import { isOffHours } from '#shared/session/hours';
+import { CidrMatcher } from '#shared/session/network';
+import type { CloudTrailRule, Facts, Hit, SessionEvent, SessionKind } from '#shared/session/types';
+import { MONITOR_RULES } from './monitor-rules';
+import { PREFERENCES_RULES } from './preferences-rules';
 
 /**
- * Rules over CloudTrail session events. Matching lives in `shared/session/classify.ts`; positive and
- * negative cases in `test/rules/fixtures/<id>.json`. Each StartSession yields one primary finding
- * (privileged principal, else its kind) raised one step per context signal; context rules also emit
- * their own finding at their own severity so every category stays queryable.
+ * The session family: rules over StartSession / ResumeSession / TerminateSession (and denied session
+ * calls), each with its matcher; classify.ts composes the hits (see `RuleRole`). Each StartSession
+ * yields one primary finding (privileged principal, else its kind) raised one step per context
+ * signal; context rules also emit their own finding at their own severity so every category stays
+ * queryable. Examples: `examples/<id>.json`, by the names listed here.
  */
 
 const SSM_AUDIT =
   'https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-auditing.html';
 const PORT_FWD =
   'https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-sessions-start.html';
+const ATTACK = 'https://attack.mitre.org/techniques/';
+const TUNNELING = `${ATTACK}T1572/`;
+const CLOUD_ACCOUNTS = `${ATTACK}T1078/004/`;
 const CONFIRM_WITH_OWNER = 'Confirm with the principal (or their manager) that the session was intended.';
 const CHECK_ACTIVE =
   'Check whether the session is still active (Session Manager › Session history, or DescribeSessions) and terminate it if unexpected.';
+const NO_TRANSCRIPT = 'no transcript by design: port-forwarding sessions are never logged';
 
-export const SESSION_RULES: RuleMeta[] = [
+/** A successful StartSession: what the kind, principal and start-only signals look at. */
+function isStart(ev: SessionEvent): boolean {
+  return ev.action === 'start' && ev.errorCode === undefined;
+}
+
+/** A successful StartSession or ResumeSession: the network and time signals look at both. */
+function isSessionCall(ev: SessionEvent): boolean {
+  return (ev.action === 'start' || ev.action === 'resume') && ev.errorCode === undefined;
+}
+
+function startOf(kinds: readonly SessionKind[], ev: SessionEvent): boolean {
+  return isStart(ev) && ev.kind !== undefined && kinds.includes(ev.kind);
+}
+
+function portEvidence(ev: SessionEvent): Evidence[] {
+  return ev.port === undefined ? [] : [{ kind: 'PORT', excerpt: String(ev.port) }];
+}
+
+function isSensitive(ev: SessionEvent, config: Config): boolean {
+  return ev.port !== undefined && config.sensitivePorts.includes(ev.port);
+}
+
+/** Kinds with a rule of their own; every other start (the default document included) is a shell. */
+const NOT_SHELL: readonly SessionKind[] = [
+  'port-forward-local',
+  'port-forward-remote',
+  'ssh',
+  'interactive-command',
+  'non-interactive-command',
+  'custom',
+];
+
+function localForward(ev: SessionEvent, config: Config): Hit {
+  const reasons = [`port forwarding to port ${ev.port ?? '(default)'} on the target`, NO_TRANSCRIPT];
+  if (isSensitive(ev, config)) reasons.push(`port ${ev.port} is a sensitive port`);
+  return { reasons, evidence: portEvidence(ev) };
+}
+
+const DENIED = /^(?:Client\.)?(?:AccessDenied|UnauthorizedOperation)/i;
+
+/** Window key and event id of a denied call: hashed, so window items hold no ARN or event id. */
+export function deniedWindow(
+  ev: SessionEvent,
+  config: Config,
+): { key: string; eventId: string; timeMs: number; windowMs: number } | undefined {
+  if (ev.errorCode === undefined || ev.action === 'monitor-tampering' || !DENIED.test(ev.errorCode))
+    return undefined;
+  return {
+    key: `access-denied#${stableId(ev.principal.arn)}`,
+    eventId: stableId(ev.eventKey),
+    timeMs: Date.parse(ev.time),
+    windowMs: config.accessDenied.windowMinutes * 60_000,
+  };
+}
+
+/** The denied call and, at or past the threshold, the burst it completes (this call counted). */
+function denied(ev: SessionEvent, facts: Facts, config: Config, burst: boolean): Hit | undefined {
+  if (!deniedWindow(ev, config)) return undefined;
+  const { windowMinutes, burstThreshold } = config.accessDenied;
+  const count = (facts.windowCount ?? 0) + 1;
+  if (count >= burstThreshold !== burst) return undefined;
+  const code = ev.errorCode ?? '';
+  const what =
+    ev.action === 'preferences-change'
+      ? `${ev.eventName} of ${ev.resourceName ?? 'a document'}`
+      : ev.eventName;
+  const reasons = [`${what} denied (${code})`];
+  if (ev.target) reasons.push(`target ${ev.target}`);
+  if (burst)
+    reasons.push(`${count} denied Session Manager calls by this principal within ${windowMinutes} min`);
+  return { reasons, evidence: [{ kind: 'ERROR_CODE', excerpt: code }], ...(burst ? { count } : {}) };
+}
+
+/** The `key=value` of the first tag marking a production target, display-safe. */
+export function productionTag(tags: Record<string, string> | undefined, config: Config): string | undefined {
+  if (!tags) return undefined;
+  const wanted = compiled(config).production;
+  for (const [key, value] of Object.entries(tags)) {
+    if (typeof value !== 'string') continue;
+    if (wanted.get(key.toLowerCase())?.has(value.trim().toLowerCase()))
+      return redactField(`${key}=${value}`, 120);
+  }
+  return undefined;
+}
+
+export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
   {
     id: 'session-start-shell',
     category: 'session-start',
@@ -49,7 +127,21 @@ export const SESSION_RULES: RuleMeta[] = [
       'Review the session transcript findings for the same session id.',
       CONFIRM_WITH_OWNER,
     ],
-    references: [SSM_AUDIT],
+    references: [SSM_AUDIT, `${ATTACK}T1021/007/`],
+    role: 'kind',
+    routes: [SESSION_ROUTE],
+    match: (ev) =>
+      isStart(ev) && !(ev.kind !== undefined && NOT_SHELL.includes(ev.kind))
+        ? { reasons: ['interactive shell session'], evidence: [] }
+        : undefined,
+    examples: {
+      match: [
+        'default shell (no documentName) from the attacker scenario',
+        'SSO shell with Panther time format',
+        'explicit SSM-SessionManagerRunShell is still a shell',
+      ],
+      noMatch: ['SSH session is not a plain shell', 'terminate gives no start finding'],
+    },
   },
   {
     id: 'session-start-command',
@@ -62,7 +154,17 @@ export const SESSION_RULES: RuleMeta[] = [
       'Look up the command in the document parameters (requestParameters.parameters.command) in CloudTrail.',
       CONFIRM_WITH_OWNER,
     ],
-    references: [SSM_AUDIT],
+    references: [SSM_AUDIT, `${ATTACK}T1651/`],
+    role: 'kind',
+    routes: [SESSION_ROUTE],
+    match: (ev) =>
+      startOf(['interactive-command', 'non-interactive-command'], ev)
+        ? { reasons: [`command session (${ev.documentName})`], evidence: [] }
+        : undefined,
+    examples: {
+      match: ['interactive command', 'non-interactive command'],
+      noMatch: ['plain shell is not a command session'],
+    },
   },
   {
     id: 'session-start-custom-document',
@@ -77,6 +179,21 @@ export const SESSION_RULES: RuleMeta[] = [
       CONFIRM_WITH_OWNER,
     ],
     references: [PORT_FWD],
+    role: 'kind',
+    routes: [SESSION_ROUTE],
+    match: (ev) =>
+      startOf(['custom'], ev)
+        ? {
+            reasons: [
+              `custom session document ${ev.documentName}: what it runs and whether it is logged depend on it`,
+            ],
+            evidence: [{ kind: 'DOCUMENT', excerpt: ev.documentName ?? '' }],
+          }
+        : undefined,
+    examples: {
+      match: ['custom document by name', 'custom document given as ARN'],
+      noMatch: ['AWS port forwarding document is not custom'],
+    },
   },
   {
     id: 'session-port-forward-local',
@@ -90,7 +207,18 @@ export const SESSION_RULES: RuleMeta[] = [
       'Check the service own access logs for the session period: Session Manager logged nothing.',
       CONFIRM_WITH_OWNER,
     ],
-    references: [PORT_FWD],
+    references: [PORT_FWD, TUNNELING],
+    role: 'kind',
+    routes: [SESSION_ROUTE],
+    match: (ev, _facts, config) =>
+      startOf(['port-forward-local'], ev) && !isSensitive(ev, config) ? localForward(ev, config) : undefined,
+    examples: {
+      match: ['port forward to 8080', 'parameter values given as bare strings are tolerated'],
+      noMatch: [
+        'sensitive port goes to the sensitive-port rule',
+        'remote host forward is not a local forward',
+      ],
+    },
   },
   {
     id: 'session-port-forward-sensitive-port',
@@ -104,7 +232,15 @@ export const SESSION_RULES: RuleMeta[] = [
       'Verify the principal is allowed direct access to that service.',
       CHECK_ACTIVE,
     ],
-    references: [PORT_FWD],
+    references: [PORT_FWD, TUNNELING],
+    role: 'kind',
+    routes: [SESSION_ROUTE],
+    match: (ev, _facts, config) =>
+      startOf(['port-forward-local'], ev) && isSensitive(ev, config) ? localForward(ev, config) : undefined,
+    examples: {
+      match: ['PostgreSQL port', 'configured sensitive port'],
+      noMatch: ['8080 is not sensitive by default', '5432 no longer sensitive when config says so'],
+    },
   },
   {
     id: 'session-port-forward-remote-host',
@@ -118,7 +254,25 @@ export const SESSION_RULES: RuleMeta[] = [
       'Check the remote service access logs: the connection appears to come from the target instance.',
       CHECK_ACTIVE,
     ],
-    references: [PORT_FWD],
+    references: [PORT_FWD, TUNNELING],
+    role: 'kind',
+    routes: [SESSION_ROUTE],
+    match: (ev, _facts, config) => {
+      if (!startOf(['port-forward-remote'], ev)) return undefined;
+      const reasons = [
+        `port forwarding through ${ev.target ?? 'the target'} to ${ev.host ?? 'an unnamed host'}:${ev.port ?? '?'}`,
+        NO_TRANSCRIPT,
+      ];
+      if (isSensitive(ev, config)) reasons.push(`port ${ev.port} is a sensitive port`);
+      const evidence: Evidence[] = ev.host
+        ? [{ kind: 'HOST', excerpt: ev.host }, ...portEvidence(ev)]
+        : portEvidence(ev);
+      return { reasons, evidence };
+    },
+    examples: {
+      match: ['to an RDS endpoint', 'document given as ARN'],
+      noMatch: ['local forward is not remote', 'denied remote forward gives no port-forward finding'],
+    },
   },
   {
     id: 'session-ssh-tunnel',
@@ -132,7 +286,20 @@ export const SESSION_RULES: RuleMeta[] = [
       'Ask why a logged shell session was not enough.',
       CHECK_ACTIVE,
     ],
-    references: [PORT_FWD],
+    references: [PORT_FWD, TUNNELING],
+    role: 'kind',
+    routes: [SESSION_ROUTE],
+    match: (ev) =>
+      startOf(['ssh'], ev)
+        ? {
+            reasons: ['SSH over Session Manager', 'no transcript by design: SSH sessions are never logged'],
+            evidence: portEvidence(ev),
+          }
+        : undefined,
+    examples: {
+      match: ['AWS-StartSSHSession', 'SSH without parameters'],
+      noMatch: ['port forward to 22 is a port forward, not SSH document'],
+    },
   },
   {
     id: 'session-root-principal',
@@ -146,7 +313,20 @@ export const SESSION_RULES: RuleMeta[] = [
       'Review root sign-in events (ConsoleLogin) and root access keys; rotate root credentials if unexpected.',
       CHECK_ACTIVE,
     ],
-    references: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html'],
+    references: [
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html',
+      CLOUD_ACCOUNTS,
+    ],
+    role: 'principal',
+    routes: [SESSION_ROUTE],
+    match: (ev) =>
+      isStart(ev) && ev.principal.root
+        ? { reasons: ['called by the account root user'], evidence: [] }
+        : undefined,
+    examples: {
+      match: ['root user from the console', 'root with a port forward keeps the port-forward finding'],
+      noMatch: ['IAM user is not root', 'assumed role is not root'],
+    },
   },
   {
     id: 'session-long-term-key-no-mfa',
@@ -160,7 +340,27 @@ export const SESSION_RULES: RuleMeta[] = [
       'Deactivate and rotate the key if the use is unexpected; move the user to SSO / role sessions with MFA.',
       CHECK_ACTIVE,
     ],
-    references: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html'],
+    references: [
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html',
+      CLOUD_ACCOUNTS,
+    ],
+    role: 'principal',
+    routes: [SESSION_ROUTE],
+    match: (ev) => {
+      const p = ev.principal;
+      if (!isStart(ev) || p.type !== 'IAMUser' || !p.longTermKey || p.mfa === true) return undefined;
+      return {
+        reasons: [`IAM user ${p.name ?? p.arn} signed with a long-term access key (AKIA…) without MFA`],
+        evidence: [],
+      };
+    },
+    examples: {
+      match: ['stratus IAM user with AKIA key', 'IAM user with AKIA key and mfaAuthenticated "false"'],
+      noMatch: [
+        'IAM user session credentials with MFA',
+        'assumed role carrying an AKIA-looking key id (AWS docs sample) is not an IAM user',
+      ],
+    },
   },
   {
     id: 'session-access-denied',
@@ -173,6 +373,17 @@ export const SESSION_RULES: RuleMeta[] = [
       'Check whether the principal should have access (misconfiguration) or is probing.',
       'Look for other denied calls by the same principal across services.',
     ],
+    role: 'denied',
+    routes: [SESSION_ROUTE, PREFERENCES_ROUTE],
+    match: (ev, facts, config) => denied(ev, facts, config, false),
+    examples: {
+      match: [
+        'denied StartSession',
+        'UnauthorizedOperation on TerminateSession',
+        'denied preferences update',
+      ],
+      noMatch: ['target not connected is not a denial', 'denied call of an unrelated API'],
+    },
   },
   {
     id: 'session-access-denied-burst',
@@ -185,6 +396,14 @@ export const SESSION_RULES: RuleMeta[] = [
       'List the denied targets and calls of the principal in the window.',
       'If the credentials may be compromised, revoke the sessions of the role / deactivate the key.',
     ],
+    references: [CLOUD_ACCOUNTS],
+    role: 'denied',
+    routes: [SESSION_ROUTE, PREFERENCES_ROUTE],
+    match: (ev, facts, config) => denied(ev, facts, config, true),
+    examples: {
+      match: ['fifth denial within 10 minutes', 'lower threshold'],
+      noMatch: ['denials spread over hours are no burst', 'the same event delivered twice counts once'],
+    },
   },
   {
     id: 'session-production-target',
@@ -194,6 +413,16 @@ export const SESSION_RULES: RuleMeta[] = [
     description:
       'The target carries a tag listed in productionTags (values compared case-insensitively). Raises the session finding one step.',
     playbook: ['Check the change record or ticket for production access.', CONFIRM_WITH_OWNER],
+    role: 'signal',
+    routes: [SESSION_ROUTE],
+    match: (ev, facts, config) => {
+      const tag = isStart(ev) ? productionTag(facts.tags, config) : undefined;
+      return tag ? { reasons: [`production target (tag ${tag})`], evidence: [] } : undefined;
+    },
+    examples: {
+      match: ['Environment=PROD (case-insensitive)', 'custom production tag key'],
+      noMatch: ['staging target', 'tags unknown'],
+    },
   },
   {
     id: 'session-untrusted-network',
@@ -207,6 +436,30 @@ export const SESSION_RULES: RuleMeta[] = [
       'If unexpected, treat the credentials as compromised.',
       CHECK_ACTIVE,
     ],
+    role: 'signal',
+    routes: [SESSION_ROUTE],
+    match: (ev, _facts, config) => {
+      const ip = ev.sourceIp;
+      if (!isSessionCall(ev) || !ip || ev.sourceIsService || ev.principal.service) return undefined;
+      const trusted = compiled(config).trusted;
+      // Empty: not checked. Not an address (a hostname of some other caller): nothing to compare.
+      if (trusted.empty || trusted.contains(ip) !== false) return undefined;
+      return {
+        reasons: [`source IP ${ip} is outside trustedCidrs`],
+        evidence: [{ kind: 'SOURCE_IP', excerpt: ip }],
+      };
+    },
+    examples: {
+      match: ['IPv4 outside trustedCidrs', 'IPv6 outside trustedCidrs'],
+      noMatch: [
+        'IPv4 inside trustedCidrs',
+        'IPv6 inside trustedCidrs',
+        'IPv4-mapped IPv6 inside an IPv4 range',
+        'AWS service caller',
+        'AWS Internal',
+        'no trustedCidrs configured',
+      ],
+    },
   },
   {
     id: 'session-off-hours',
@@ -216,6 +469,27 @@ export const SESSION_RULES: RuleMeta[] = [
     description:
       'The session started outside businessHours (days and start–end in its IANA time zone). Off when businessHours is null.',
     playbook: ['Check on-call or incident records for the time.', CONFIRM_WITH_OWNER],
+    role: 'signal',
+    routes: [SESSION_ROUTE],
+    match: (ev, _facts, config) => {
+      const hours = config.businessHours;
+      if (!isSessionCall(ev) || !hours) return undefined;
+      const r = isOffHours(ev.time, hours);
+      if (!r?.off) return undefined;
+      const local = `${r.day} ${r.hhmm} ${hours.timezone}`;
+      return {
+        reasons: [`outside business hours: ${local} (${hours.days.join(',')} ${hours.start}–${hours.end})`],
+        evidence: [{ kind: 'LOCAL_TIME', excerpt: local }],
+      };
+    },
+    examples: {
+      match: ['Sunday night in Berlin', 'weekday 19:30 Berlin (summer time)'],
+      noMatch: [
+        'Wednesday 10:00 Berlin',
+        'weekday 18:30 Berlin in summer is business hours',
+        'businessHours null switches the rule off',
+      ],
+    },
   },
   {
     id: 'session-missing-reason',
@@ -228,6 +502,16 @@ export const SESSION_RULES: RuleMeta[] = [
       'Ask the principal for the reason and record it.',
       'Remind the team to pass --reason for production.',
     ],
+    role: 'signal',
+    routes: [SESSION_ROUTE],
+    match: (ev, facts, config) =>
+      isStart(ev) && config.requireReasonOnProduction && !ev.reason && productionTag(facts.tags, config)
+        ? { reasons: ['no reason given for a production target'], evidence: [] }
+        : undefined,
+    examples: {
+      match: ['production, no reason, reason required', 'blank reason counts as none'],
+      noMatch: ['reason given', 'reason not required', 'not production'],
+    },
   },
   {
     id: 'session-resumed-new-ip',
@@ -240,78 +524,60 @@ export const SESSION_RULES: RuleMeta[] = [
       'Compare the two source IPs (owner, location) and the user agents.',
       'If the new address is unexpected, terminate the session and revoke the principal sessions.',
     ],
-  },
-  {
-    id: 'session-preferences-changed',
-    category: 'preferences-tampering',
-    severity: 'HIGH',
-    title: 'Session Manager preferences changed',
-    description:
-      'SSM-SessionManagerRunShell (or another Session document in preferencesDocuments / of type Session) was created or updated. CloudTrail redacts the content; when the preferences adapter is present the change is diffed.',
-    playbook: [
-      'Open Session Manager › Preferences and compare with the expected settings (logging, streaming, encryption, run-as, timeouts).',
-      'Confirm the change with the principal; restore the previous version if unexpected.',
-    ],
-    references: [
-      'https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-configure-preferences-cli.html',
-    ],
-  },
-  {
-    id: 'session-preferences-protection-disabled',
-    category: 'preferences-tampering',
-    severity: 'CRITICAL',
-    title: 'Session logging, streaming or encryption switched off',
-    description:
-      'A preferences change removed a log destination (s3BucketName / cloudWatchLogGroupName), turned cloudWatchStreamingEnabled off, or removed encryption (kmsKeyId, s3EncryptionEnabled, cloudWatchEncryptionEnabled): later sessions escape the transcript scanner.',
-    playbook: [
-      'Restore the preferences (previous document version) now.',
-      'List the sessions started since the change: their content was not recorded.',
-      'Find out who changed it and why; treat as defense evasion if unexplained.',
-    ],
-    references: ['https://attack.mitre.org/techniques/T1562/008/'],
-  },
-  {
-    id: 'session-preferences-deleted',
-    category: 'preferences-tampering',
-    severity: 'CRITICAL',
-    title: 'Session Manager preferences deleted',
-    description:
-      'The preferences document was deleted: Session Manager falls back to defaults, with no logging, streaming or encryption.',
-    playbook: [
-      'Recreate the preferences (redeploy the stack with managePreferences, or restore them by hand).',
-      'List the sessions started since the deletion: their content was not recorded.',
-    ],
-    references: ['https://attack.mitre.org/techniques/T1562/008/'],
-  },
-  {
-    id: 'monitor-cloudtrail-tampering',
-    category: 'monitor-tampering',
-    severity: 'CRITICAL',
-    title: 'CloudTrail logging stopped or changed',
-    description:
-      'StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors on any trail. EventBridge receives the session events only while a trail is logging, so this can blind ssm-sentinel. UpdateTrail / PutEventSelectors made by CloudFormation are deploys and skipped; a failed attempt is reported one step lower.',
-    playbook: [
-      'Check that a multi-region trail still logs management events (CloudTrail › Trails, GetTrailStatus).',
-      'Restore the trail; review what happened while it was off.',
-      'Find out who did it; treat as defense evasion if unexplained.',
-    ],
-    references: ['https://attack.mitre.org/techniques/T1562/008/'],
-  },
-  {
-    id: 'monitor-resource-tampering',
-    category: 'monitor-tampering',
-    severity: 'CRITICAL',
-    title: "ssm-sentinel's own resources deleted or disabled",
-    description: MONITORED_RESOURCE_APIS,
-    playbook: [
-      'Check the named resource: does the pipeline still deliver (EventBridge rule enabled, subscription filter present, function healthy)?',
-      'Redeploy the stack to restore it.',
-      'Find out who did it; treat as defense evasion if unexplained.',
-    ],
-    references: ['https://attack.mitre.org/techniques/T1562/'],
+    references: [`${ATTACK}T1550/001/`],
+    role: 'resume',
+    routes: [SESSION_ROUTE],
+    match: (ev, facts) => {
+      if (ev.action !== 'resume' || ev.errorCode !== undefined) return undefined;
+      // Stored members were redacted when written; redacting again keeps older items safe too (idempotent).
+      const before = redactField(facts.session?.sourceIp, 128);
+      const now = ev.sourceIp;
+      if (before === undefined || now === undefined || ev.sourceIsService) return undefined;
+      if (before.toLowerCase() === now.toLowerCase()) return undefined;
+      return {
+        reasons: [`resumed from ${now}, started from ${before}`],
+        evidence: [
+          { kind: 'SOURCE_IP', excerpt: now },
+          { kind: 'START_SOURCE_IP', excerpt: before },
+        ],
+      };
+    },
+    examples: {
+      match: ['resumed from another address'],
+      noMatch: ['resumed from the same address', 'start unknown'],
+    },
   },
 ];
 
-export const SESSION_RULES_BY_ID: ReadonlyMap<string, RuleMeta> = new Map(
+/** Every CloudTrail rule (session, preferences, monitor families), in catalogue order. */
+export const SESSION_RULES: readonly CloudTrailRule[] = [
+  ...SESSION_FAMILY_RULES,
+  ...PREFERENCES_RULES,
+  ...MONITOR_RULES,
+];
+
+export const SESSION_RULES_BY_ID: ReadonlyMap<string, CloudTrailRule> = new Map(
   SESSION_RULES.map((r) => [r.id, r]),
 );
+
+interface Compiled {
+  trusted: CidrMatcher;
+  production: Map<string, Set<string>>;
+}
+const compiledByConfig = new WeakMap<Config, Compiled>();
+
+/** Per-config lookups built once: configs are long-lived, events many. */
+function compiled(config: Config): Compiled {
+  let c = compiledByConfig.get(config);
+  if (!c) {
+    const production = new Map<string, Set<string>>();
+    for (const [k, values] of Object.entries(config.productionTags)) {
+      const set = production.get(k.toLowerCase()) ?? new Set<string>();
+      for (const v of values) set.add(v.toLowerCase());
+      production.set(k.toLowerCase(), set);
+    }
+    c = { trusted: new CidrMatcher(config.trustedCidrs), production };
+    compiledByConfig.set(config, c);
+  }
+  return c;
+}

@@ -1,5 +1,12 @@
 /** Public API of CloudTrail session classification. */
-export { classifyEvent, classifyRecord } from './classify';
+export {
+  PREFERENCES_CALLS,
+  PREFERENCES_ROUTE,
+  READ_ONLY_SESSION_CALLS,
+  SESSION_CALLS,
+  SESSION_ROUTE,
+} from './apis';
+export { classifyEvent, factsFor, readRecord } from './classify';
 export { isOffHours, localTime } from './hours';
 export { baseEventName, hasPrefix, MONITOR_APIS, type MonitorApi, monitorApi } from './monitor';
 export { CidrMatcher, parseAddress } from './network';
@@ -22,11 +29,19 @@ export {
 } from './preferences';
 export type {
   CallerClient,
+  Classified,
   ClassifyContext,
   ClassifyResult,
+  CloudTrailExample,
+  CloudTrailRule,
+  FactQuery,
+  Facts,
+  Hit,
   PreferencesSource,
+  RuleRole,
   SessionAction,
   SessionEvent,
   SessionKind,
   SessionPrincipal,
+  StateWrite,
 } from './types';

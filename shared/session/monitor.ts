@@ -1,32 +1,16 @@
 /**
  * The one catalogue of APIs whose use can blind ssm-sentinel. Classification (normalise.ts) decides
- * from it what is tampering, and the EventBridge patterns that route these calls to session-events
- * (infra/patterns.ts `tamperingPatterns`) are generated from it, so the two cannot drift.
+ * from it what is tampering, and the monitor rules' routes (shared/rules/monitor-rules.ts), from which
+ * the EventBridge patterns to session-events are generated, are built from it: the two cannot drift.
  *
  * CloudTrail feeds EventBridge (any trail counts); the other services carry our own pipeline and only
  * count for our resources: named with `config.resourcePrefix`, or (KMS) the stack's own key.
  * `configChange` APIs are also what a deploy does: made through CloudFormation they are not tampering.
  */
 
-/**
- * How a request parameter names one of our resources, for routing (`p` = resourcePrefix):
- * - `name`: `${p}-…`
- * - `arn`: `arn:*:<service>:*:*:<arnResource>${p}-*`
- * - `url`: `*\/${p}-*` (SQS queue URLs)
- * - `log-group`: a name from `ownLogGroupPrefixes` (infra/patterns.ts)
- * - `key`: the stack key's id or ARN (refs the stack passes), or `alias/${p}…`
- * - `alias`: `alias/${p}…`
- * Few wildcards on purpose: EventBridge rejects patterns past a complexity limit.
- */
-export type ResourceMatch = 'name' | 'arn' | 'url' | 'log-group' | 'key' | 'alias';
+import type { ResourceKey } from '#shared/rules/types';
 
-export interface ResourceKey {
-  /** requestParameters member naming the affected resource (name, ARN, URL or key id). */
-  key: string;
-  match: readonly ResourceMatch[];
-  /** For `arn`: the resource part before our name (`function:`, `table/`, `event-bus/`, or ''). */
-  arnResource?: string;
-}
+export type { ResourceKey, ResourceMatch } from '#shared/rules/types';
 
 export interface MonitorApiSpec {
   /** `lambda` → eventSource `lambda.amazonaws.com`, EventBridge source `aws.lambda`. */

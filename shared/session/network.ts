@@ -1,53 +1,70 @@
-import { isIpv4, parseIpv6 } from '../model/config';
+import { BlockList, isIP } from 'node:net';
 
-/** An address as 128 bits (IPv4 as IPv4-mapped IPv6), so one comparison serves both families. */
-type Addr = bigint;
-interface Range {
-  base: Addr;
-  mask: Addr;
+/** Longer text is no address (the longest IPv6 form with a zone id fits well within it). */
+const MAX_ADDRESS = 64;
+/** `::ffff:a.b.c.d` or its hex form, after the URL parser has canonicalised it (`::ffff:a01:203`). */
+const MAPPED = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+
+type Family = 'ipv4' | 'ipv6';
+
+/** The address itself (brackets and a zone id dropped) and its family, or undefined. */
+function address(text: string): { ip: string; family: Family } | undefined {
+  if (typeof text !== 'string' || text.length > MAX_ADDRESS) return undefined;
+  const ip = text.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const v = isIP(ip);
+  if (v === 0) return undefined;
+  return { ip, family: v === 4 ? 'ipv4' : 'ipv6' };
 }
 
-const V4_MAPPED = 0xffffn << 32n;
-const ALL = (1n << 128n) - 1n;
-
-/** Parse an IPv4 or IPv6 address (zone ids and brackets dropped); undefined if it is not one. */
-export function parseAddress(text: string): Addr | undefined {
-  if (text.length > 64) return undefined;
-  const s = text.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  if (isIpv4(s)) return V4_MAPPED | v4(s);
-  if (!s.includes(':')) return undefined;
-  const groups = parseIpv6(s);
-  if (!groups) return undefined;
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
+/**
+ * An address in one canonical text, or undefined if it is not one: IPv4 and IPv4-mapped IPv6 both as
+ * dotted IPv4 (`::ffff:1.2.3.4` → `1.2.3.4`), other IPv6 compressed and lower-case (the WHATWG URL
+ * host form). Brackets and zone ids are dropped.
+ */
+export function parseAddress(text: string): string | undefined {
+  const a = address(text);
+  if (!a) return undefined;
+  if (a.family === 'ipv4') return a.ip;
+  const host = new URL(`http://[${a.ip}]`).hostname.slice(1, -1);
+  const m = MAPPED.exec(host);
+  if (!m) return host;
+  const n = (Number.parseInt(m[1]!, 16) << 16) | Number.parseInt(m[2]!, 16);
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-function v4(s: string): bigint {
-  return s.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
-}
-
-function parseRange(cidr: string): Range | undefined {
-  const [addr = '', bitsText = ''] = cidr.split('/');
-  const base = parseAddress(addr);
-  if (base === undefined) return undefined;
-  // IPv4 prefix lengths count within the mapped /96.
-  const bits = Number(bitsText) + (isIpv4(addr) ? 96 : 0);
-  const mask = bits === 0 ? 0n : (ALL << BigInt(128 - bits)) & ALL;
-  return { base: base & mask, mask };
-}
-
-/** Matches addresses against a fixed list of CIDRs (config.trustedCidrs); build once per config. */
+/**
+ * Matches addresses against a fixed list of CIDRs (config.trustedCidrs); build once per config.
+ * node:net's BlockList compares across families the way we need: an IPv4 rule matches the same
+ * address written IPv4-mapped (`::ffff:10.1.1.1`), and an IPv6 rule covering `::ffff:0:0/96` matches
+ * plain IPv4. Entries that are not a CIDR (the config schema refuses them) are skipped.
+ */
 export class CidrMatcher {
-  private readonly ranges: Range[];
+  private readonly list = new BlockList();
+  private readonly count: number;
+
   constructor(cidrs: readonly string[]) {
-    this.ranges = cidrs.map(parseRange).filter((r): r is Range => r !== undefined);
+    let count = 0;
+    for (const cidr of cidrs) if (this.add(cidr)) count++;
+    this.count = count;
   }
+
   get empty(): boolean {
-    return this.ranges.length === 0;
+    return this.count === 0;
   }
+
   /** true/false for an address, undefined when the text is not an IP address. */
   contains(ip: string): boolean | undefined {
-    const a = parseAddress(ip);
-    if (a === undefined) return undefined;
-    return this.ranges.some((r) => (a & r.mask) === r.base);
+    const a = address(ip);
+    return a && this.list.check(a.ip, a.family);
+  }
+
+  private add(cidr: string): boolean {
+    const [base = '', bits, ...rest] = cidr.split('/');
+    const a = address(base);
+    if (!a || rest.length || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+    const prefix = Number(bits);
+    if (prefix > (a.family === 'ipv4' ? 32 : 128)) return false;
+    this.list.addSubnet(a.ip, prefix, a.family);
+    return true;
   }
 }

@@ -1,9 +1,15 @@
 import { errorCodeField, hostField, identityField, isIpAddress, redactField } from '../format/redact';
-import { field } from '../format/sanitize';
+import { clip, field } from '../format/sanitize';
 import { ACCOUNT_ID, REGION_NAME, UUID } from '../format/shape';
 import { stableId } from '../ids';
 import { type CloudTrailRecord, IDENTITY_TYPES, type UserIdentity } from '../model/cloudtrail';
 import { type Config, DEFAULT_CONFIG } from '../model/config';
+import {
+  PREFERENCES_CALLS,
+  PREFERENCES_DOCUMENT_PREFIX,
+  READ_ONLY_SESSION_CALLS,
+  type SESSION_CALLS,
+} from './apis';
 import { baseEventName, isOwnResource, monitorApi } from './monitor';
 import type {
   CallerClient,
@@ -15,22 +21,18 @@ import type {
 } from './types';
 
 const SSM = 'ssm.amazonaws.com';
-const SESSION_ACTIONS: ReadonlyMap<string, SessionAction> = new Map([
-  ['StartSession', 'start'],
-  ['ResumeSession', 'resume'],
-  ['TerminateSession', 'terminate'],
-  // Read-only session APIs: only their denied attempts matter (reconnaissance).
-  ['DescribeSessions', 'other'],
-  ['GetConnectionStatus', 'other'],
+/** Keyed by the routed calls: a call added to SESSION_CALLS does not compile until it has an action. */
+const LIFECYCLE: Readonly<Record<(typeof SESSION_CALLS)[number], SessionAction>> = {
+  StartSession: 'start',
+  ResumeSession: 'resume',
+  TerminateSession: 'terminate',
+};
+const SESSION_ACTIONS: ReadonlyMap<string, SessionAction> = new Map<string, SessionAction>([
+  ...Object.entries(LIFECYCLE),
+  ...READ_ONLY_SESSION_CALLS.map((name) => [name, 'other'] as const),
 ]);
-export const PREFERENCES_EVENTS: ReadonlySet<string> = new Set([
-  'CreateDocument',
-  'UpdateDocument',
-  'UpdateDocumentDefaultVersion',
-  'DeleteDocument',
-]);
-/** The Session Manager preferences document (and its per-Region variants sharing the prefix). */
-export const PREFERENCES_DOCUMENT_PREFIX = 'SSM-SessionManagerRunShell';
+export const PREFERENCES_EVENTS: ReadonlySet<string> = new Set(PREFERENCES_CALLS);
+export { PREFERENCES_DOCUMENT_PREFIX };
 
 const KINDS: ReadonlyMap<string, SessionKind> = new Map([
   ['SSM-SessionManagerRunShell', 'shell'],
@@ -262,7 +264,7 @@ export function principalOf(record: CloudTrailRecord): SessionPrincipal {
   const ctx = id.sessionContext;
   const issuer = ctx?.sessionIssuer;
   const mfaFlag = ctx?.attributes?.mfaAuthenticated;
-  const arn = clip(id.arn);
+  const arn = clip(id.arn, CLIP);
   const onBehalfOf =
     'onBehalfOf' in id ? (id.onBehalfOf as { userId?: unknown; identityStoreArn?: unknown }) : undefined;
   const storeUser =
@@ -331,11 +333,6 @@ function clientOf(record: CloudTrailRecord): CallerClient {
 
 function text(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
-}
-
-function clip(v: string | undefined, max = CLIP): string | undefined {
-  if (v === undefined) return undefined;
-  return v.length > max ? `${v.slice(0, max)}…` : v;
 }
 
 /** A stable key for records without eventID, so finding ids stay deterministic. */

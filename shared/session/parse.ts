@@ -1,6 +1,5 @@
-import { describeError } from '../errors';
+import { describeError, zodMessage } from '../errors';
 import { CLOUDTRAIL_DETAIL_TYPE, type CloudTrailRecord, CloudTrailRecordSchema } from '../model/cloudtrail';
-import { issueLines } from '../model/issues';
 
 export type ParseResult = { ok: true; record: CloudTrailRecord } | { ok: false; error: string };
 
@@ -17,10 +16,8 @@ export function parseRecord(raw: unknown): ParseResult {
     }
     const r = CloudTrailRecordSchema.safeParse(raw);
     if (!r.success) {
-      const lines = issueLines(r.error.issues);
-      const first = (lines[0] ?? 'invalid').replace(/^\(root\)/, '(record)');
-      const extra = lines.length > 1 ? ` (+${lines.length - 1} more)` : '';
-      return { ok: false, error: `invalid CloudTrail record: ${first}${extra}` };
+      const problem = zodMessage(r.error, { max: 1, root: '(record)' }) || 'invalid';
+      return { ok: false, error: `invalid CloudTrail record: ${problem}` };
     }
     const time = normaliseTime(r.data.eventTime);
     if (time === undefined) {

@@ -1,12 +1,7 @@
-import type { Config } from '../model/config';
-import type { Finding } from '../model/finding';
-import type {
-  PreferencesStore,
-  ReasonSummary,
-  SessionStore,
-  TargetTagSource,
-  WindowStore,
-} from '../state/types';
+import type { Config, ConfigInput } from '#shared/model/config';
+import type { Evidence, Finding } from '#shared/model/finding';
+import type { CatalogueRule, Route } from '#shared/rules/types';
+import type { ReasonSummary, SessionRecord } from '#shared/state/types';
 
 export type { ReasonSummary };
 
@@ -16,11 +11,9 @@ export interface PreferencesSource {
   current(documentName: string): Promise<Record<string, unknown> | undefined>;
 }
 
+/** What classification needs besides the event: configuration and the stack's own resource refs. No stores. */
 export interface ClassifyContext {
   config: Config;
-  sessions: SessionStore;
-  windows: WindowStore;
-  tags: TargetTagSource;
   /**
    * The stack's own KMS key ids/ARNs (the Lambda reads them from OWN_KEYS): a KMS call on one of them
    * is tampering. Without them (the CLI) only calls naming an `alias/<resourcePrefix>` alias count.
@@ -31,8 +24,45 @@ export interface ClassifyContext {
    * its name does not carry the resource prefix, so tampering with it is found by name.
    */
   ownLogGroups?: readonly string[];
-  /** Optional: without it a preferences change stays HIGH (content unknown). */
-  preferences?: { source: PreferencesSource; store: PreferencesStore };
+}
+
+/** What a decision needs from state and enrichment; the shell gathers it before classifying. */
+export interface FactQuery {
+  /** The session record of this id (resume enrichment). */
+  sessionId?: string;
+  /** The target's tags (production target). */
+  target?: string;
+  /** Current and stored preferences of this document (preferences change). */
+  preferencesDocument?: string;
+  /** How many other events of `key` fall within the window ending at `timeMs` (denied-call burst). */
+  window?: { key: string; eventId: string; timeMs: number; windowMs: number };
+}
+
+/** The answers to a {@link FactQuery}. Absent = unknown. */
+export interface Facts {
+  session?: SessionRecord;
+  tags?: Record<string, string>;
+  /**
+   * Present when the shell can read preferences (absent: the change stays HIGH, content unknown).
+   * `current`: the document now (undefined = could not be read); `stored`: the digest kept last time.
+   */
+  preferences?: { current?: Record<string, unknown>; stored?: Record<string, unknown> };
+  /** Distinct OTHER events of the window key within the window, before this one. */
+  windowCount?: number;
+}
+
+/** State to update once the findings are published, in order. */
+export type StateWrite =
+  | { type: 'session'; record: SessionRecord }
+  | { type: 'session-ended'; sessionId: string; time: string }
+  | { type: 'window'; key: string; eventId: string; timeMs: number; windowMs: number }
+  | { type: 'preferences'; document: string; preferences: Record<string, unknown> };
+
+/** The outcome of one event: findings to publish, then writes to apply. `error`: a one-line reason. */
+export interface Classified {
+  findings: Finding[];
+  writes: StateWrite[];
+  error?: string;
 }
 
 export interface ClassifyResult {
@@ -130,4 +160,48 @@ export interface SessionEvent {
   resourceName?: string;
   /** preferences-change: document type when the record shows it (`Session`). */
   documentType?: string;
+}
+
+/**
+ * How classify.ts composes a rule's hit (shared/rules/): a StartSession gives one primary finding (the
+ * first `principal` hit, else its `kind`), raised one step per `signal`, and each signal its own
+ * finding; a ResumeSession its `resume` hit raised by the signals; a failed call its `tampering` or
+ * `denied` hit; a preferences change its `preferences` hit; a monitored call its `tampering` hit.
+ */
+export type RuleRole = 'kind' | 'principal' | 'signal' | 'resume' | 'denied' | 'preferences' | 'tampering';
+
+/** What a rule found in one event: reasons and evidence for its finding. */
+export interface Hit {
+  reasons: string[];
+  evidence: Evidence[];
+  /** Severity steps from the rule's (a failed tampering attempt: one lower). */
+  steps?: number;
+  /** Events summarised (a denied-call burst). */
+  count?: number;
+}
+
+/** A CloudTrail rule: metadata, what must be routed to it, its matcher and the names of its examples. */
+export interface CloudTrailRule extends CatalogueRule<string> {
+  role: RuleRole;
+  routes: readonly Route[];
+  /** Pure: the event, the facts the shell gathered, the configuration. */
+  match(ev: SessionEvent, facts: Facts, config: Config): Hit | undefined;
+}
+
+/**
+ * One example of `shared/rules/examples/<rule id>.json`, named in its rule's `examples`. The record
+ * (bare or `event`, an EventBridge envelope) is classified after the `previous` ones, on state built
+ * from them; `facts` supplies what the shell would have looked up (tags, preferences read now and
+ * stored before). `alsoFires` / `alsoQuiet`: other rules the example pins.
+ */
+export interface CloudTrailExample {
+  name: string;
+  record?: unknown;
+  event?: unknown;
+  config?: ConfigInput;
+  facts?: Facts;
+  ownKeys?: string[];
+  previous?: unknown[];
+  alsoFires?: string[];
+  alsoQuiet?: string[];
 }

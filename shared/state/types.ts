@@ -80,6 +80,11 @@ export interface WindowStore {
    * fall within [timeMs - windowMs, timeMs]. Recording the same eventId twice counts it once.
    */
   hit(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number>;
+  /**
+   * Read only: how many distinct events of `key` other than `eventId` fall within
+   * [timeMs - windowMs, timeMs]. `count` before `hit` of the same event, plus one, is what `hit` returns.
+   */
+  count(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number>;
 }
 
 /** Per-session transcript state carried between deliveries (JSON-serialisable). */

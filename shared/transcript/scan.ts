@@ -13,6 +13,7 @@ import {
   severityRank,
 } from '../model/finding';
 import { ruleById } from '../rules/index';
+import { PII_UNAVAILABLE, type ScanOutcome, WORK_CAPPED } from '../rules/system-rules';
 import { annotateCommands } from './commands';
 import { mayBeCut } from './read';
 import { forEachScreenLine } from './terminal';
@@ -50,11 +51,13 @@ export const MAX_DELIVERY_DETECTIONS = 20_000;
 const BATCH_LINES = 16_384;
 const BATCH_CHARS = 4 * 1024 * 1024;
 
-export const PII_UNAVAILABLE_RULE = 'scan-pii-unavailable';
+export const PII_UNAVAILABLE_RULE = PII_UNAVAILABLE.id;
 
 /**
  * Scan one delivery of one session: carry-over in, normalise, number lines, detect, aggregate into
- * Findings (one per session + rule + kind, deterministic id), carry-over out. Never throws.
+ * Findings (one per session + rule + kind, deterministic id), carry-over out. No I/O: the caller
+ * (shared/pipeline/transcript.ts) loads the carry-over, publishes the findings, then saves the
+ * returned carry-over. Never throws; the carry-over passed in is never modified.
  */
 export async function scanTranscript(
   chunk: TranscriptChunk,
@@ -64,7 +67,7 @@ export async function scanTranscript(
   const errors: ItemError[] = [];
   const origin = chunk.origin;
   try {
-    const carry = await loadCarry(chunk.sessionId, ctx, errors, origin);
+    const carry = copyCarry(ctx.carry);
     const events = carry.events ?? [];
     const seenEvents = new Set(events);
     const fresh: TranscriptChunk['events'] = [];
@@ -101,7 +104,7 @@ export async function scanTranscript(
           collector.add(d.scan(batch, stateOf(carry, d.name)), k, b);
         } catch (e) {
           failed.add(d.name);
-          errors.push({ origin, message: `detector ${d.name} failed: ${short(e)}` });
+          errors.push({ origin, message: `detector ${d.name} failed: ${shortError(e)}` });
         }
       }
       if (ctx.pii && !piiFailed && (batch.length || chunk.final)) {
@@ -112,19 +115,25 @@ export async function scanTranscript(
         } catch (e) {
           // A failure no retry can fix (access denied, unsupported language) is reported, not retried.
           piiFailed = (e as { retryable?: unknown }).retryable === false ? 'permanent' : 'retry';
-          errors.push({ origin, message: `personal-data scan failed: ${short(e)}` });
+          errors.push({ origin, message: `personal-data scan failed: ${shortError(e)}` });
         }
       }
     }
     const time = latestTime(fresh) ?? ctx.session?.startTime ?? new Date().toISOString();
     const findings = buildFindings(collector.groups(), carry, chunk, ctx, time);
-    const capped = workCapped(collector, carry, chunk, ctx, time);
-    if (capped) findings.push(capped);
+    // The system rules decide which findings about the scan itself this delivery gets.
+    const outcome: ScanOutcome = {
+      source: 'scan',
+      capped: { lineValues: collector.lineCapped, deliveryDetections: collector.deliveryCapped },
+      ...(piiFailed ? { piiFailed } : {}),
+    };
+    if (WORK_CAPPED.matches(outcome)) findings.push(workCapped(collector, carry, chunk, ctx, time));
     const seen = collector.seen;
     const firstKept = collector.firstKept;
-    if (piiFailed) findings.push(piiUnavailable(chunk, ctx, time, piiFailed));
+    if (piiFailed && PII_UNAVAILABLE.matches(outcome))
+      findings.push(piiUnavailable(chunk, ctx, time, piiFailed));
     if (piiFailed === 'retry') {
-      // Carry-over is not saved: the retried delivery is scanned again from the same state.
+      // No carry-over to save: the retried delivery is scanned again from the same state.
       return { findings, errors, retry: true };
     }
 
@@ -132,34 +141,18 @@ export async function scanTranscript(
     carry.seen = Array.from(seen).filter((k) => Number(k.slice(0, k.indexOf('|'))) >= firstKept);
     carry.nextLine += rawCount;
     carry.tail = tail;
-    try {
-      await ctx.carry.put(chunk.sessionId, carry);
-    } catch (e) {
-      errors.push({ origin, message: `carry-over not saved: ${short(e)}` });
-      return { findings, errors, retry: true };
-    }
-    return { findings, errors };
+    return { findings, errors, carry };
   } catch (e) {
-    errors.push({ origin, message: `transcript scan failed: ${short(e)}` });
+    errors.push({ origin, message: `transcript scan failed: ${shortError(e)}` });
     return { findings: [], errors };
   }
 }
 
-async function loadCarry(
-  sessionId: string,
-  ctx: TranscriptContext,
-  errors: ItemError[],
-  origin: string,
-): Promise<TranscriptCarry> {
-  let prior: TranscriptCarry | undefined;
-  try {
-    prior = await ctx.carry.get(sessionId);
-  } catch (e) {
-    errors.push({ origin, message: `carry-over not loaded, scanning without it: ${short(e)}` });
-  }
-  // A copy of what the scan changes: nothing reaches the store unless the scan completes and saves it.
-  // Context lines are shared: they are never modified once numbered.
-  const c = prior;
+/**
+ * A copy of what the scan changes, so the caller's carry-over stays as it was until it saves the
+ * returned one. Context lines are shared: they are never modified once numbered.
+ */
+function copyCarry(c: TranscriptCarry | undefined): TranscriptCarry {
   return {
     nextLine: typeof c?.nextLine === 'number' && c.nextLine >= 1 ? c.nextLine : 1,
     tail: typeof c?.tail === 'string' ? c.tail : '',
@@ -177,7 +170,7 @@ async function loadCarry(
 
 /**
  * Deep copy of detector memos: plain objects and arrays are copied by hand (a memo is a few small
- * fields: ~10x faster than structuredClone per delivery); anything else goes to structuredClone.
+ * fields: much cheaper than structuredClone per delivery); anything else goes to structuredClone.
  */
 function cloneMemo<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
@@ -244,7 +237,7 @@ function openCommandOf(lines: readonly TranscriptLine[], cut: boolean): Transcri
 
 /**
  * Detections by line, rule, kind and value. Keyed by line number (a small integer: no key string
- * per detection, pii-leak dedupe ~3x faster); a line with many detections switches to composite
+ * per detection); a line with many detections switches to composite
  * keys so a hostile line stays linear.
  */
 class DetectionSet {
@@ -342,7 +335,7 @@ class Collector {
   ) {
     this.seen = new Set(carry.seen ?? []);
     // Keys are only needed on lines a carried key can name or the next delivery will see again:
-    // the other detections (most of a dump) skip the slot/ordinal bookkeeping (pii-leak: −0.4 ms).
+    // the other detections (most of a dump) skip the slot/ordinal bookkeeping.
     this.lastSeenLine = maxKeyLine(this.seen);
   }
 
@@ -373,7 +366,7 @@ class Collector {
       this.collected++;
       const g = this.count(d, 1, [detector, batch, i]);
       // Grouped by raw value in memory and masked once per kept value: masking every hit of a
-      // 260-row customer dump was a third of the scan time.
+      // customer dump dominated the scan.
       let e = g.excerpts.get(d.value);
       if (!e) {
         if (g.excerpts.size >= MAX_EVIDENCE) continue;
@@ -475,7 +468,7 @@ function buildFindings(
     const rule = ruleById(g.ruleId);
     const override = ctx.config.severityOverrides[g.ruleId];
     // Fields one by one after a copy of the base, in the same order as `{ ...base, id, … }`: the
-    // spread literal took 60 % of aggregate (attacker corpus), this ~10x less.
+    // spread literal dominated aggregation (the bench measures it).
     const f = copyOf(base!) as Finding;
     f.id = findingId(chunk.sessionId, g.ruleId, g.kind);
     f.ruleId = g.ruleId;
@@ -494,7 +487,7 @@ function buildFindings(
   return findings;
 }
 
-/** Finding ids of recent sessions: a sha256 per finding per delivery was a tenth of a small delivery's scan. */
+/** Finding ids of recent sessions: a sha256 per finding per delivery was a visible share of a small delivery's scan. */
 const FINDING_IDS = new Map<string, string>();
 const MAX_FINDING_IDS = 4096;
 
@@ -551,11 +544,11 @@ function piiUnavailable(
   const retried = failure === 'retry';
   return {
     ...findingBase(chunk, ctx, time),
-    id: stableId(chunk.sessionId, PII_UNAVAILABLE_RULE, 'PII_SCAN'),
-    ruleId: PII_UNAVAILABLE_RULE,
-    category: 'scan-error',
-    severity: 'HIGH',
-    title: 'Personal-data scan unavailable for this session',
+    id: stableId(chunk.sessionId, PII_UNAVAILABLE.id, 'PII_SCAN'),
+    ruleId: PII_UNAVAILABLE.id,
+    category: PII_UNAVAILABLE.category,
+    severity: PII_UNAVAILABLE.severity,
+    title: PII_UNAVAILABLE.title,
     reasons: [
       retried
         ? 'The personal-data scanner failed after its retries; local detections are still reported and the delivery will be retried.'
@@ -567,10 +560,10 @@ function piiUnavailable(
   };
 }
 
-export const WORK_CAPPED_RULE = 'scan-work-capped';
+export const WORK_CAPPED_RULE = WORK_CAPPED.id;
 
 /**
- * The `scan-work-capped` finding when this delivery hit a cap: what was only counted, by cap, with
+ * The `scan-work-capped` finding of a delivery that hit a cap: what was only counted, by cap, with
  * the session's running totals (carried like every finding's count). No value is in it.
  */
 function workCapped(
@@ -579,8 +572,7 @@ function workCapped(
   chunk: TranscriptChunk,
   ctx: TranscriptContext,
   time: string,
-): Finding | undefined {
-  if (collector.lineCapped === 0 && collector.deliveryCapped === 0) return undefined;
+): Finding {
   const evidence: Evidence[] = [];
   const total = (kind: string, n: number): number => {
     const key = `${WORK_CAPPED_RULE}|${kind}`;
@@ -607,15 +599,14 @@ function workCapped(
       count: n,
     });
   }
-  const rule = ruleById(WORK_CAPPED_RULE);
   return {
     ...findingBase(chunk, ctx, time),
-    id: findingId(chunk.sessionId, WORK_CAPPED_RULE, 'WORK_CAP'),
-    ruleId: WORK_CAPPED_RULE,
-    category: 'scan-error',
-    severity: ctx.config.severityOverrides[WORK_CAPPED_RULE] ?? rule?.severity ?? 'LOW',
-    title: rule?.title ?? 'Transcript scan reached a work limit',
-    reasons: rule ? [rule.description] : [],
+    id: findingId(chunk.sessionId, WORK_CAPPED.id, 'WORK_CAP'),
+    ruleId: WORK_CAPPED.id,
+    category: WORK_CAPPED.category,
+    severity: ctx.config.severityOverrides[WORK_CAPPED.id] ?? WORK_CAPPED.severity,
+    title: WORK_CAPPED.title,
+    reasons: [WORK_CAPPED.description],
     evidence,
     count,
   };
@@ -689,7 +680,8 @@ function safeMask(d: Detection): string {
   }
 }
 
-function short(e: unknown): string {
+/** An error as `Name: first line of its message`, at most 160 characters (scan and pipeline messages). */
+export function shortError(e: unknown): string {
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : 'unknown error';
   return msg.split('\n')[0]!.slice(0, 160);
 }

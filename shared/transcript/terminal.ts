@@ -4,9 +4,8 @@
  *
  * Hand-rolled on purpose: strip-ansi only deletes escape sequences (no backspace, `\r` or erase
  * semantics, so `AAFFHHJJ` + 8×BS and readline redraws come out garbled) and @xterm/headless keeps a
- * screen grid with no memory of erased text. Measured on the session corpus (every s3, s3-agent and
- * streaming text, 329 k chars × 20 rounds, 2 shared cores): strip-ansi ≈ 380–590 MB/s, this normaliser
- * ≈ 60–70 MB/s. The gap is the price of erase semantics; it is kept down because clean lines (most of a
+ * screen grid with no memory of erased text. It is slower than strip-ansi (npm run bench compares them
+ * on the session corpus): the price of erase semantics, kept down because clean lines (most of a
  * streaming log) cost one control-character test and lines that never move the cursor one regex
  * replace (the same work strip-ansi does); only lines with BS/CR/cursor moves run the screen model.
  *

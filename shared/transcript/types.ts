@@ -1,6 +1,6 @@
 import type { Config } from '../model/config';
 import type { Finding, Severity } from '../model/finding';
-import type { CarryOverStore, SessionRecord } from '../state/types';
+import type { SessionRecord } from '../state/types';
 
 /** One delivery of session-log text for one session, whatever the input shape was. */
 export interface TranscriptChunk {
@@ -106,12 +106,14 @@ export interface TranscriptCarry {
   openCommand?: { start: number; head: string };
 }
 
+/** What one scan needs, gathered by the caller beforehand: the scan itself reads no store. */
 export interface TranscriptContext {
   config: Config;
-  carry: CarryOverStore<TranscriptCarry>;
   pii: PiiScanner | undefined;
   /** Start record of the session (principal, source IP, kind) when known. */
   session?: SessionRecord;
+  /** The session's carry-over from its previous delivery; undefined for a new session. Never modified. */
+  carry?: TranscriptCarry;
 }
 
 /** A problem with one item of input: reported, never thrown, never fatal to the rest. */
@@ -124,6 +126,14 @@ export interface ItemError {
 export interface ScanResult {
   findings: Finding[];
   errors: ItemError[];
-  /** The PII scan failed after retries: a `scan-error` finding is included; the delivery must be retried. */
+  /**
+   * The delivery must be retried: the PII scan failed after its retries (a `scan-error` finding is
+   * included), or, in the pipeline, the carry-over could not be saved.
+   */
   retry?: boolean;
+  /**
+   * The state to save once the findings are published; absent = save nothing (a retry, or a
+   * delivery whose events were all seen before).
+   */
+  carry?: TranscriptCarry;
 }

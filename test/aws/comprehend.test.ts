@@ -9,10 +9,14 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ComprehendPiiApi, comprehendError, createComprehendClient } from '#shared/aws/comprehend';
+import {
+  ComprehendPiiApi,
+  classifyComprehendFailure,
+  comprehendError,
+  createComprehendClient,
+} from '#shared/aws/comprehend';
 import { DEFAULT_CONFIG } from '#shared/model/config';
 import { utf8Bytes } from '#shared/pii/pack';
-import { classifyFailure } from '#shared/pii/retry';
 import { ComprehendPiiScanner } from '#shared/pii/scanner';
 import { PiiScanError } from '#shared/pii/types';
 import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
@@ -178,9 +182,10 @@ describe('DetectPiiEntities failures', () => {
     comprehend.on(DetectPiiEntitiesCommand).rejects(error);
     const thrown = await new ComprehendPiiApi(client).detect(TEXT, 'en').catch((e: unknown) => e);
     expect(thrown).toMatchObject({ name });
-    // Retried or not exactly as the SDK's own error would have been.
-    expect(classifyFailure(thrown)).toBe(classifyFailure(error));
-    expect(classifyFailure(thrown)).toBe(kind);
+    // Retried or not exactly as the SDK's own error would have been, and classifies the same again.
+    expect(thrown).toMatchObject({ failure: kind });
+    expect(classifyComprehendFailure(error)).toBe(kind);
+    expect(classifyComprehendFailure(thrown)).toBe(kind);
     const text = `${String(thrown)} ${JSON.stringify(thrown)}`;
     for (const value of ['4111', 'jane.doe', 'comprehend.us-east-1']) expect(text).not.toContain(value);
   });

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { backoffDelay } from '#shared/aws/retry';
 import { postWebhook, retryAfterMs, WebhookError } from '#shared/aws/slack-webhook';
 import { hang, status, useWebhookServer } from '../helpers/webhook-server';
 
@@ -94,5 +95,21 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('Mon, 02 Mar 2026 14:00:05 GMT', now)).toBe(5000);
     expect(retryAfterMs('soon', now)).toBeUndefined();
     expect(retryAfterMs(null, now)).toBeUndefined();
+  });
+});
+
+describe('backoffDelay (the one formula of the Comprehend scanner and the webhook)', () => {
+  it('doubles from the base up to the cap, jittered below the bound', () => {
+    const b = { baseMs: 200, capMs: 1000 };
+    expect([0, 1, 2, 3, 4].map((r) => backoffDelay(r, b, () => 1))).toEqual([200, 400, 800, 1000, 1000]);
+    expect(backoffDelay(1, b, () => 0)).toBe(0);
+    expect(backoffDelay(1, b, () => 0.5)).toBe(200);
+  });
+
+  it('always waits the minimum share of the bound', () => {
+    const b = { baseMs: 300, capMs: 8000, minShare: 0.5 };
+    expect(backoffDelay(0, b, () => 0)).toBe(150);
+    expect(backoffDelay(0, b, () => 1)).toBe(300);
+    expect(backoffDelay(2, b, () => 0.5)).toBe(900);
   });
 });

@@ -20,8 +20,7 @@ import {
   DynamoWindowStore,
 } from '#shared/aws/state';
 import { parseConfig } from '#shared/model/config';
-import { classifyRecord } from '#shared/session/index';
-import type { ClassifyContext } from '#shared/session/types';
+import { classifyRecord, type RecordDeps } from '#shared/pipeline/record';
 import { startDynalite } from '../helpers/dynalite';
 import {
   getAt,
@@ -119,6 +118,23 @@ describe('DynamoWindowStore', () => {
     const t = 7_000 * w + 10;
     for (let i = 0; i < 5; i++) await store.hit('full', `e${i}`, t, w);
     expect(await store.hit('full', 'e9', t, w)).toBe(3);
+  });
+
+  it('count reads the other events of the window and writes nothing', async () => {
+    const store = new DynamoWindowStore(opts());
+    const w = 10 * 60_000;
+    const base = 2_000 * w - 60_000; // one minute before a bucket edge
+    expect(await store.count('c1', 'e1', base, w)).toBe(0);
+    expect(await store.count('c1', 'e1', base, w)).toBe(0); // nothing was written
+    await store.hit('c1', 'e1', base, w);
+    await store.hit('c1', 'e2', base + 30_000, w);
+    // Across the bucket edge; the event asked about is not counted, re-delivered or not.
+    expect(await store.count('c1', 'e3', base + 120_000, w)).toBe(2);
+    expect(await store.count('c1', 'e2', base + 120_000, w)).toBe(1);
+    // count + 1 is what hit returns for a new event.
+    expect(await store.hit('c1', 'e3', base + 120_000, w)).toBe(3);
+    expect(await store.count('c1', 'e4', base + w + 31_000, w)).toBe(1);
+    expect(await store.count('c2', 'e1', base, w)).toBe(0);
   });
 });
 
@@ -221,17 +237,19 @@ describe('DynamoTerminationGuard', () => {
 describe('no planted value in DynamoDB items, findings or errors', () => {
   const fixture = (rule: string, n = 0) =>
     (
-      JSON.parse(readFileSync(join(import.meta.dirname, `../rules/fixtures/${rule}.json`), 'utf8')) as {
-        cases: Array<{ record: Json; context?: Json }>;
+      JSON.parse(
+        readFileSync(join(import.meta.dirname, `../../shared/rules/examples/${rule}.json`), 'utf8'),
+      ) as {
+        examples: Array<{ record: Json; facts?: Json; previous?: Json[] }>;
       }
-    ).cases[n]!;
+    ).examples[n]!;
   const remote = fixture('session-port-forward-remote-host').record;
   const start = {
     ...remote,
     requestParameters: { ...(remote.requestParameters as Json), reason: 'OPS-1234 routine maintenance' },
   };
   const prefs = fixture('session-preferences-protection-disabled');
-  const prefsContext = prefs.context as { preferences: { before: Json; current: Json } };
+  const prefsFacts = prefs.facts as { preferences: { stored: Json; current: Json } };
   const resume = fixture('session-resumed-new-ip');
   const denied = fixture('session-access-denied').record;
   const terminate = {
@@ -243,7 +261,7 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
   /** One of each path that writes state: start (session + reason), resume (reads it), denied (window), preferences, terminate. */
   const scenarios: Array<{ name: string; record: Json; previous?: Json[] }> = [
     { name: 'start', record: withErrorMessage(start) },
-    { name: 'resume', record: resume.record, previous: (resume.context as { previous: Json[] }).previous },
+    { name: 'resume', record: resume.record, previous: resume.previous },
     { name: 'denied', record: withErrorMessage(denied) },
     { name: 'preferences', record: prefs.record },
     { name: 'terminate', record: terminate },
@@ -256,12 +274,12 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
     };
   }
 
-  async function context(table: string, current: Json, seedPreferences = true): Promise<ClassifyContext> {
+  async function context(table: string, current: Json, seedPreferences = true): Promise<RecordDeps> {
     const o = { client: db.client, tableName: table, now: () => NOW };
     const store = new DynamoPreferencesStore(o);
-    if (seedPreferences) await store.put('SSM-SessionManagerRunShell', prefsContext.preferences.before);
+    if (seedPreferences) await store.put('SSM-SessionManagerRunShell', prefsFacts.preferences.stored);
     return {
-      config: parseConfig({ requireReasonOnProduction: true, trustedCidrs: ['10.0.0.0/8'] }),
+      ctx: { config: parseConfig({ requireReasonOnProduction: true, trustedCidrs: ['10.0.0.0/8'] }) },
       sessions: new DynamoSessionStore(o),
       windows: new DynamoWindowStore(o),
       tags: new StaticTagSource({ 'i-0e57975fb4405c6a9': { Environment: 'prod' } }),
@@ -307,7 +325,7 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
         const mode = MODES[pi % MODES.length]!;
         // The preferences document GetDocument returns carries the plant in every value and a key.
         const current = Object.fromEntries(
-          Object.entries(prefsContext.preferences.current).map(([key, v]) => [
+          Object.entries(prefsFacts.preferences.current).map(([key, v]) => [
             key,
             typeof v === 'string' ? plant.text : v,
           ]),
@@ -338,7 +356,7 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
   it('the session item keeps a summary of the reason, not its text', async () => {
     const o = { client: db.client, tableName: db.tableName, now: () => NOW };
     const ctx = {
-      ...(await context(db.tableName, prefsContext.preferences.current)),
+      ...(await context(db.tableName, prefsFacts.preferences.current)),
       sessions: new DynamoSessionStore(o),
     };
     const reason = 'OPS-1234 for jane.doe@example.org, card 4111 1111 1111 1111';

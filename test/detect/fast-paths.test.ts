@@ -1,8 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { HintScan } from '#shared/detect/hints';
 import { findLocalPii } from '#shared/detect/pii-local';
-import { findSecrets, SECRET_HINTS, secretHintsIn } from '#shared/detect/secrets';
-import { cardValid, execAll } from '#shared/detect/validators';
+import { findSecrets } from '#shared/detect/secrets';
+import { cardValid, execAll, execNear } from '#shared/detect/validators';
+import { SECRET_RULES } from '#shared/rules/secret-rules';
+
+/** The secret rules' prefilter, built as the engine builds it; its hints, longest first. */
+const SECRET_HINTS = new HintScan(SECRET_RULES.flatMap((r) => r.patterns.map((p) => p.hint))).hints;
+/** One gated item per hint, so `candidates` says which hints occur. */
+const PER_HINT = new HintScan(SECRET_HINTS.map((h) => [h]));
+/** The hints the prefilter sees in `text`. */
+function secretHintsIn(text: string): string[] {
+  const found = PER_HINT.candidates(text);
+  return SECRET_HINTS.filter((_, i) => found?.[i] === 1);
+}
 
 /** Fragments that build lines full of hints, near-misses and case variants. */
 const fragments = [
@@ -62,6 +74,22 @@ describe('execAll', () => {
         expect(re.lastIndex).toBe(0);
       }
     }
+  });
+});
+
+describe('execNear', () => {
+  it('returns what execAll returns for a pattern whose matches hold the anchor near their start', () => {
+    // Every match holds `@` at most 3 characters after its start.
+    const re = /[a-c]{0,3}@[a-c]*/g;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', '@', ' ', 'x', 'aaaa'), { maxLength: 30 }), (p) => {
+        const text = p.join('');
+        const want = execAll(re, text).map((m) => [m.index, m[0]]);
+        expect(execNear(re, text, '@', 3).map((m) => [m.index, m[0]])).toEqual(want);
+        expect(re.lastIndex).toBe(0);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

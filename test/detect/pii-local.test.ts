@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { type LocalPiiMatcher, PiiEngine, type PiiEngineRule } from '#shared/detect/pii-engine';
 import {
   createLocalPiiDetector,
   findLocalPii,
   localPiiDetector,
   localPiiScanner,
 } from '#shared/detect/pii-local';
-import { parseConfig } from '#shared/model/config';
+import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
+import { LOCAL_PII_RULES, piiSeverity } from '#shared/rules/pii-rules';
 import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
 
 const line = (n: number, text: string, extra: Partial<TranscriptLine> = {}): TranscriptLine => ({
@@ -171,5 +173,102 @@ describe('localPiiDetector: state from a store', () => {
     expect(hits.map((d) => d.kind)).toEqual(['SSN']);
     expect(state).toEqual({ tables: [{ sep: ',', columns: 3, ssn: [1] }] });
     expect(() => localPiiDetector.scan([line(2, 'a')], { tables: 'junk' })).not.toThrow();
+  });
+});
+
+describe('PiiEngine', () => {
+  /** A rule whose one matcher reports every match of `re` and logs that it ran. */
+  function fake(
+    id: string,
+    re: RegExp,
+    gates: Partial<LocalPiiMatcher> = {},
+    ran: string[] = [],
+  ): PiiEngineRule {
+    return {
+      id,
+      kind: id.toUpperCase(),
+      local: [
+        {
+          minDigits: 0,
+          ...gates,
+          find({ text }, out) {
+            ran.push(id);
+            for (const m of text.matchAll(re)) out.add(m.index, m[0], 0.9);
+          },
+        },
+      ],
+    };
+  }
+
+  it('runs the rules of the catalogue: every match names the rule that found it', () => {
+    const ids = new Set(LOCAL_PII_RULES.map((r) => r.id));
+    const text = 'a@example.org 4111 1111 1111 1111 DE89 3704 0044 0532 0130 00 536-22-8745 919-555-0179';
+    const matches = findLocalPii(text);
+    expect(matches.map((m) => m.ruleId)).toEqual([
+      'pii-email',
+      'pii-credit-debit-number',
+      'pii-iban',
+      'pii-ssn',
+      'pii-phone',
+    ]);
+    for (const m of matches) expect(ids.has(m.ruleId)).toBe(true);
+  });
+
+  it('keeps the earlier rule of two overlapping values, and sorts by start', () => {
+    const digits = fake('digits', /\d+/g);
+    const word = fake('word', /[a-z0-9]+/g);
+    const run = (rules: PiiEngineRule[]) =>
+      new PiiEngine(rules).find('ab12 cd 34').map((m) => [m.ruleId, m.value]);
+    expect(run([digits, word])).toEqual([
+      ['digits', '12'],
+      ['word', 'cd'],
+      ['digits', '34'],
+    ]);
+    expect(run([word, digits])).toEqual([
+      ['word', 'ab12'],
+      ['word', 'cd'],
+      ['word', '34'],
+    ]);
+  });
+
+  it('skips a matcher whose gates a line does not pass', () => {
+    const ran: string[] = [];
+    const engine = new PiiEngine([
+      fake('at', /@/g, { needs: '@' }, ran),
+      fake('five', /\d/g, { minDigits: 5 }, ran),
+    ]);
+    expect(engine.find('1234 no at')).toEqual([]);
+    expect(ran).toEqual([]);
+    expect(engine.find('12345 @').map((m) => m.ruleId)).toEqual([
+      'five',
+      'five',
+      'five',
+      'five',
+      'five',
+      'at',
+    ]);
+    expect(ran).toEqual(['at', 'five']);
+  });
+
+  it('remembers a header a matcher recognises and hands its columns to later lines', () => {
+    const seen: unknown[] = [];
+    const rule: PiiEngineRule = {
+      id: 'col',
+      kind: 'COL',
+      local: [
+        {
+          minDigits: 0,
+          header: (text) => (text === 'HEAD' ? { sep: ',', columns: 2, ssn: [1] } : undefined),
+          find({ tables }) {
+            seen.push(tables);
+          },
+        },
+      ],
+    };
+    const state: DetectorState = {};
+    const detector = new PiiEngine([rule]).detector(DEFAULT_CONFIG, piiSeverity);
+    expect(detector.scan([line(1, 'HEAD'), line(2, 'row')], state)).toEqual([]);
+    expect(seen).toEqual([[{ sep: ',', columns: 2, ssn: [1] }]]);
+    expect(state).toEqual({ tables: [{ sep: ',', columns: 2, ssn: [1] }] });
   });
 });

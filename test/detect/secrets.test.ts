@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findSecrets, isPlaceholder, secretDetector } from '#shared/detect/secrets';
+import { isPlaceholder } from '#shared/detect/secret-patterns';
+import { findSecrets, secretDetector } from '#shared/detect/secrets';
 import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
 
 const lines = (...texts: string[]): TranscriptLine[] =>

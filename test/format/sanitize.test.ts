@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildAlert, shrinkFinding } from '#shared/format/alert';
 import { toAsff } from '#shared/format/asff';
-import { field, oneLine, truncate } from '#shared/format/sanitize';
+import { clip, field, oneLine, truncate } from '#shared/format/sanitize';
 import { renderSlack } from '#shared/format/slack';
 import { alertSubject, renderText } from '#shared/format/text';
 import type { Finding } from '#shared/model/finding';
@@ -205,6 +205,22 @@ describe('every formatter sanitises every attacker-influenced field', () => {
         for (const s of strings(toAsff(f, ctx))) expect(unsafeCodePoint(s)).toBeUndefined();
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('clip', () => {
+  it('bounds an optional raw value like truncate, keeps undefined, and does not sanitise', () => {
+    expect(clip(undefined, 5)).toBeUndefined();
+    expect(clip('abc', 5)).toBe('abc');
+    expect(clip('abcdefgh', 5)).toBe('abcd…');
+    expect(clip('a\u001bb', 5)).toBe('a\u001bb');
+    expect(clip('abc😀def', 5)).toBe('abc…');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.integer({ min: 1, max: 50 }), (s, max) => {
+        expect(clip(s, max)).toBe(truncate(s, max));
+        expect(clip(s, max).length).toBeLessThanOrEqual(max);
+      }),
     );
   });
 });

@@ -117,7 +117,9 @@ describe('notifier handler', () => {
     await expect(run({ hello: 'world' })).rejects.toThrow(/malformed finding event/);
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
     expect(output.text()).toContain('"message":"malformed finding event"');
-    expect(output.text()).toContain('"problem":"detail.severity: Invalid option');
+    expect(output.text()).toContain(
+      '"problem":"detail.severity: expected one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL',
+    );
     expect(output.text()).toContain('"Failed"');
     expect(output.text()).not.toContain('Sup3rS3cretValue!');
   });

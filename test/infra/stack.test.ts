@@ -95,13 +95,15 @@ describe('detection rules on the default bus', () => {
     });
   });
 
-  it('matches preference-document changes by name prefix, including configured documents', () => {
+  it('matches preference-document changes by name prefix, including configured documents, and new Session documents', () => {
     expect(pattern(t, 'ssm-sentinel-preferences').detail).toEqual({
       eventSource: ['ssm.amazonaws.com'],
       eventName: ['CreateDocument', 'UpdateDocument', 'UpdateDocumentDefaultVersion', 'DeleteDocument'],
-      requestParameters: { name: [{ prefix: 'SSM-SessionManagerRunShell' }] },
+      requestParameters: {
+        $or: [{ name: [{ prefix: 'SSM-SessionManagerRunShell' }] }, { documentType: ['Session'] }],
+      },
     });
-    expect(pattern(f, 'ssm-sentinel-preferences').detail.requestParameters.name).toEqual([
+    expect(pattern(f, 'ssm-sentinel-preferences').detail.requestParameters.$or[0].name).toEqual([
       { prefix: 'SSM-SessionManagerRunShell' },
       { prefix: 'Team-ShellPreferences' },
     ]);

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type * as z from 'zod';
 import { describeError, InputError } from '#shared/errors';
-import { ConfigError, DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
+import { ConfigError, ConfigSchema, DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
 import { isRuleId } from '#shared/model/rule-ids';
 import { ALL_RULES, ruleById } from '#shared/rules/index';
 import { PLANTS } from '../session/plants';
@@ -119,5 +121,41 @@ describe('parseConfig: errors name the key and the problem, never the value', ()
     expect(c.severityOverrides).toEqual({ 'session-off-hours': 'HIGH' });
     expect(c.productionTags).toEqual({ 'aws:cloudformation:stack-name': ['prod'] });
     expect(c.pii.typeSeverity).toEqual({ CUSTOM_TYPE: 'LOW' });
+  });
+});
+
+describe('docs/CONTRACT.md documents the configuration as the schema defines it', () => {
+  const doc = readFileSync(new URL('../../docs/CONTRACT.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Configuration'), doc.indexOf('## Command line'));
+  const rows = new Map<string, unknown>();
+  for (const m of section.matchAll(/^\| `([\w.]+)` \| `([^`]+)` \|/gm)) rows.set(m[1]!, JSON.parse(m[2]!));
+
+  /** The schema's object members (through default, prefault, nullable); records and arrays are values. */
+  function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+    const def = schema._zod.def as {
+      type: string;
+      innerType?: z.core.$ZodType;
+      shape?: Record<string, z.core.$ZodType>;
+    };
+    if (def.type === 'object') return def.shape;
+    return def.innerType ? objectShape(def.innerType) : undefined;
+  }
+
+  function leaves(schema: z.core.$ZodType, value: unknown, prefix: string, out: Map<string, unknown>): void {
+    const shape = objectShape(schema);
+    if (!shape) {
+      out.set(prefix, value);
+      return;
+    }
+    for (const [key, member] of Object.entries(shape))
+      leaves(member, (value as Record<string, unknown>)[key], prefix ? `${prefix}.${key}` : key, out);
+  }
+
+  it('every key, with its default, and no key the schema does not have', () => {
+    // businessHours is null by default (rule off); its members have defaults once it is given.
+    const expected = new Map<string, unknown>([['businessHours', DEFAULT_CONFIG.businessHours]]);
+    leaves(ConfigSchema, parseConfig({ businessHours: {} }), '', expected);
+    expect(rows.size).toBeGreaterThan(30);
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(expected));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { issueLines, keyName, pathText } from '#shared/model/issues';
+import { keyName, pathText, zodMessage } from '#shared/model/issues';
 import { PLANTS } from '../session/plants';
 
 describe('keyName and pathText', () => {
@@ -25,7 +25,7 @@ describe('keyName and pathText', () => {
   });
 });
 
-describe('issueLines', () => {
+describe('zodMessage', () => {
   const Schema = z.strictObject({
     severity: z.enum(['LOW', 'HIGH']),
     flag: z.union([z.string(), z.boolean()]),
@@ -51,7 +51,7 @@ describe('issueLines', () => {
       [plant.text]: plant.text,
     });
     expect(r.success).toBe(false);
-    const lines = issueLines(r.error!.issues);
+    const lines = zodMessage(r.error!).split('; ');
     // One per member (the e-mail plant is a valid `mail`).
     expect(lines.length).toBeGreaterThanOrEqual(7);
     for (const line of lines) for (const n of plant.needles) expect(line).not.toContain(n);

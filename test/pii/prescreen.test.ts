@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalPiiDetector } from '#shared/detect/pii-local';
 import { secretDetector } from '#shared/detect/secrets';
-import { piiScanner } from '#shared/engine';
 import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
 import { PrescreenedPiiScanner } from '#shared/pii/prescreen';
 import { ComprehendPiiScanner } from '#shared/pii/scanner';
 import type { PiiDetectApi, PiiEntity } from '#shared/pii/types';
+import { piiScanner } from '#shared/pipeline/engine';
 import type { Detection, DetectorState, PiiScanner, TranscriptLine } from '#shared/transcript/types';
 import { deliveries, LabelledComprehend, sessionLabels } from './corpus';
 import { awsError, FakeComprehend } from './fake-comprehend';

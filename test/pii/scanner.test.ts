@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { comprehendError } from '#shared/aws/comprehend';
 import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
 import { ComprehendPiiScanner, type ComprehendScannerOptions } from '#shared/pii/scanner';
-import { PiiScanError } from '#shared/pii/types';
+import { type PiiDetectApi, PiiScanError } from '#shared/pii/types';
 import { piiRuleFor, piiSeverity } from '#shared/rules/pii-rules';
 import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
 import { awsError, FakeComprehend } from './fake-comprehend';
@@ -13,8 +14,18 @@ function lines(texts: string[], first = 1): TranscriptLine[] {
   return texts.map((text, i) => ({ n: first + i, text, erased: [] }));
 }
 
+/** The fake's raw SDK-shaped errors as the adapter rethrows them: classified there, not in the core. */
+function adapted(api: PiiDetectApi): PiiDetectApi {
+  return {
+    detect: (text, language) =>
+      api.detect(text, language).catch((e: unknown) => {
+        throw comprehendError(e);
+      }),
+  };
+}
+
 function scanner(api: FakeComprehend, options: ComprehendScannerOptions = {}) {
-  return new ComprehendPiiScanner(api, DEFAULT_CONFIG, { ...noWait, ...options });
+  return new ComprehendPiiScanner(adapted(api), DEFAULT_CONFIG, { ...noWait, ...options });
 }
 
 function csvRows(count: number, from = 0): string[] {
@@ -257,6 +268,19 @@ describe('ComprehendPiiScanner: errors', () => {
     expect(api.calls).toBe(1);
   });
 
+  it('knows no service errors itself: it acts on the failure the adapter put on the error', async () => {
+    const api = new FakeComprehend();
+    // A throttling-shaped error the adapter did not classify is permanent to the core.
+    api.failures.push(awsError('ThrottlingException', 'Rate exceeded', 400));
+    const raw = new ComprehendPiiScanner(api, DEFAULT_CONFIG, noWait);
+    const err = await raw.scan(lines(text), {}, SESSION, { final: true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'PiiScanError', retryable: false, causeName: 'ThrottlingException' });
+    expect(api.calls).toBe(1);
+    api.failures.push(Object.assign(new Error('busy'), { failure: 'transient' }));
+    await expect(raw.scan(lines(text), {}, SESSION, { final: true })).resolves.toHaveLength(12);
+    expect(api.calls).toBe(3);
+  });
+
   it('splits a document the service finds too large and retries the halves', async () => {
     const api = new FakeComprehend();
     api.failures.push(awsError('TextSizeLimitExceededException', 'too big', 400));
@@ -274,7 +298,7 @@ describe('ComprehendPiiScanner: errors', () => {
         throw awsError('InvalidRequestException', 'invalid', 400);
       },
     };
-    const s = new ComprehendPiiScanner(refuse, DEFAULT_CONFIG, noWait);
+    const s = new ComprehendPiiScanner(adapted(refuse), DEFAULT_CONFIG, noWait);
     const err = await s.scan(lines(text), {}, SESSION, { final: true }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'PiiScanError', retryable: false });
     expect(refuse.calls).toBeLessThanOrEqual(127);

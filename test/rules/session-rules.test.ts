@@ -1,62 +1,117 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FindingSchema } from '#shared/model/finding';
-import { SESSION_RULES } from '#shared/rules/session-rules';
-import { classifyRecord } from '#shared/session/index';
-import { type ContextSpec, makeContext } from '../session/helpers';
+import { MONITOR_RULES } from '#shared/rules/monitor-rules';
+import { PREFERENCES_RULES } from '#shared/rules/preferences-rules';
+import { SESSION_FAMILY_RULES, SESSION_RULES } from '#shared/rules/session-rules';
+import {
+  PREFERENCES_CALLS,
+  PREFERENCES_ROUTE,
+  READ_ONLY_SESSION_CALLS,
+  SESSION_CALLS,
+  SESSION_ROUTE,
+} from '#shared/session/apis';
+import { CLOUDTRAIL_FAMILIES, exampleOf, examplesOf, runExample } from '#shared/session/families';
+import { MONITOR_APIS } from '#shared/session/monitor';
+import { mayConcernSessions } from '#shared/session/normalise';
 
-interface Case {
-  name: string;
-  record?: unknown;
-  /** An EventBridge event instead of a bare record. */
-  event?: unknown;
-  context?: ContextSpec & { previous?: unknown[] };
-  expect?: string[];
-  expectNot?: string[];
-}
+/** The CloudTrail families (session, preferences, monitor): metadata, routes and every example. */
 
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const familyOf = new Map(CLOUDTRAIL_FAMILIES.flatMap((f) => f.rules.map((r) => [r.id, f] as const)));
+const all = SESSION_RULES.flatMap((rule) => [
+  ...rule.examples.match.map((name) => ({ rule, name, fires: true })),
+  ...rule.examples.noMatch.map((name) => ({ rule, name, fires: false })),
+]);
 
-function load(ruleId: string): Case[] {
-  const path = join(FIXTURES, `${ruleId}.json`);
-  if (!existsSync(path)) return [];
-  return (JSON.parse(readFileSync(path, 'utf8')) as { cases: Case[] }).cases;
-}
-
-const all = SESSION_RULES.flatMap((rule) => load(rule.id).map((c) => ({ rule: rule.id, ...c })));
-
-describe('session rule metadata', () => {
+describe('CloudTrail rule metadata', () => {
   it.each(SESSION_RULES.map((r) => [r.id, r] as const))('%s is complete', (id, rule) => {
     expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
     expect(rule.title.length).toBeGreaterThan(0);
     expect(rule.description.length).toBeGreaterThan(20);
     expect(rule.playbook.length).toBeGreaterThan(0);
+    expect(rule.routes.length).toBeGreaterThan(0);
+    expect(rule.examples.match.length).toBeGreaterThan(0);
+    expect(rule.examples.noMatch.length).toBeGreaterThan(0);
   });
 
   it('ids are unique', () => {
     expect(new Set(SESSION_RULES.map((r) => r.id)).size).toBe(SESSION_RULES.length);
   });
 
-  it.each(SESSION_RULES.map((r) => r.id))('%s has a positive and a negative fixture case', (id) => {
-    const cases = load(id);
-    expect(cases.some((c) => c.expect?.includes(id))).toBe(true);
-    expect(cases.some((c) => c.expectNot?.includes(id))).toBe(true);
+  it('the three families hold every CloudTrail rule once, in catalogue order', () => {
+    expect(CLOUDTRAIL_FAMILIES.map((f) => f.name)).toEqual(['session', 'preferences', 'monitor']);
+    expect(CLOUDTRAIL_FAMILIES.flatMap((f) => f.rules)).toEqual([...SESSION_RULES]);
+    expect(SESSION_RULES).toEqual([...SESSION_FAMILY_RULES, ...PREFERENCES_RULES, ...MONITOR_RULES]);
+  });
+
+  it.each(SESSION_RULES.map((r) => [r.id, r] as const))(
+    '%s names each example of its file once',
+    (id, rule) => {
+      const listed = [...rule.examples.match, ...rule.examples.noMatch];
+      expect(new Set(listed).size).toBe(listed.length);
+      expect([...examplesOf(id).keys()].sort()).toEqual([...listed].sort());
+    },
+  );
+
+  it('every examples file belongs to a rule', () => {
+    const files = readdirSync(new URL('../../shared/rules/examples/', import.meta.url));
+    expect(files.sort()).toEqual(SESSION_RULES.map((r) => `${r.id}.json`).sort());
   });
 });
 
-describe('session rule fixtures', () => {
-  it.each(all)('$rule: $name', async (c) => {
-    const ctx = await makeContext(c.context);
-    for (const prev of c.context?.previous ?? []) {
-      const r = await classifyRecord(prev, ctx);
-      expect(r.error).toBeUndefined();
+describe('CloudTrail rule routes', () => {
+  it('session rules need the lifecycle calls, preferences rules the preferences documents', () => {
+    for (const r of SESSION_FAMILY_RULES) {
+      const denied = r.role === 'denied';
+      expect(r.routes).toEqual(denied ? [SESSION_ROUTE, PREFERENCES_ROUTE] : [SESSION_ROUTE]);
     }
-    const result = await classifyRecord(c.event ?? c.record, ctx);
+    for (const r of PREFERENCES_RULES) expect(r.routes).toEqual([PREFERENCES_ROUTE]);
+    expect(PREFERENCES_ROUTE.resources).toEqual([
+      { key: 'name', match: ['preferences-document'] },
+      { key: 'documentType', match: ['session-document'] },
+    ]);
+  });
+
+  it('the ssm calls classified are the routed ones, plus the read-only calls whose denials count in a replay', () => {
+    const routed = new Set(
+      SESSION_RULES.flatMap((r) => r.routes)
+        .filter((route) => route.service === 'ssm')
+        .flatMap((route) => route.eventNames),
+    );
+    expect([...routed].sort()).toEqual([...SESSION_CALLS, ...PREFERENCES_CALLS].sort());
+    for (const name of routed) expect(mayConcernSessions('ssm.amazonaws.com', name)).toBe(true);
+    for (const name of READ_ONLY_SESSION_CALLS) {
+      expect(routed.has(name)).toBe(false);
+      expect(mayConcernSessions('ssm.amazonaws.com', name)).toBe(true);
+    }
+    for (const name of ['SendCommand', 'GetDocument', 'DescribeInstanceInformation'])
+      expect(mayConcernSessions('ssm.amazonaws.com', name)).toBe(false);
+  });
+
+  it('monitor rules route the MONITOR_APIS catalogue: CloudTrail on any trail, the rest on our resources', () => {
+    const [trail, resources] = MONITOR_RULES;
+    const apis = Object.values(MONITOR_APIS);
+    expect(trail?.routes).toEqual([
+      { service: 'cloudtrail', eventNames: MONITOR_APIS['cloudtrail.amazonaws.com']?.eventNames },
+    ]);
+    expect(resources?.routes).toEqual(
+      apis
+        .filter((a) => !a.anyResource)
+        .map((a) => ({ service: a.service, eventNames: a.eventNames, resources: a.resources })),
+    );
+    for (const route of resources?.routes ?? []) expect(route.resources?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('CloudTrail rule examples', () => {
+  it.each(all)('$rule.id: $name (fires: $fires)', ({ rule, name, fires }) => {
+    const example = exampleOf(rule, name);
+    const result = runExample(example);
     expect(result.error).toBeUndefined();
     for (const f of result.findings) expect(FindingSchema.safeParse(f).success).toBe(true);
+    expect(familyOf.get(rule.id)?.fires(rule, name)).toBe(fires);
     const ids = result.findings.map((f) => f.ruleId);
-    for (const id of c.expect ?? []) expect(ids).toContain(id);
-    for (const id of c.expectNot ?? []) expect(ids).not.toContain(id);
+    for (const id of example.alsoFires ?? []) expect(ids).toContain(id);
+    for (const id of example.alsoQuiet ?? []) expect(ids).not.toContain(id);
   });
 });

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryCarryOverStore } from '#cli/state';
-import { piiScanner, transcriptDetectors } from '#shared/engine';
 import { DEFAULT_CONFIG } from '#shared/model/config';
 import { FindingSchema } from '#shared/model/finding';
-import { SYSTEM_RULES } from '#shared/rules/system-rules';
+import { piiScanner, transcriptDetectors } from '#shared/pipeline/engine';
+import { SYSTEM_FAMILY, SYSTEM_RULES } from '#shared/rules/system-rules';
 import { scanTranscript } from '#shared/transcript/scan';
 import type { TranscriptCarry } from '#shared/transcript/types';
 
@@ -24,7 +23,7 @@ interface Case {
   expectCounts?: Record<string, number>;
 }
 
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const RULES = join(import.meta.dirname, '../../shared/rules');
 
 /** Text of the lines a spec stands for; `{i}` counts on across the whole case. */
 function expand(spec: LineSpec, counter: { i: number }): string[] {
@@ -41,10 +40,17 @@ describe('system rules', () => {
     expect(rule.description.length).toBeGreaterThan(20);
     expect(rule.playbook.length).toBeGreaterThan(0);
   });
+
+  it.each(SYSTEM_RULES.map((r) => [r.id, r] as const))('%s fires on its examples only', async (_id, rule) => {
+    expect(rule.examples.match.length).toBeGreaterThan(0);
+    expect(rule.examples.noMatch.length).toBeGreaterThan(0);
+    for (const o of rule.examples.match) expect(await SYSTEM_FAMILY.fires(rule, o)).toBe(true);
+    for (const o of rule.examples.noMatch) expect(await SYSTEM_FAMILY.fires(rule, o)).toBe(false);
+  });
 });
 
 describe('scan-work-capped fixtures', () => {
-  const { rule, cases } = JSON.parse(readFileSync(join(FIXTURES, 'scan-work-capped.json'), 'utf8')) as {
+  const { rule, cases } = JSON.parse(readFileSync(join(RULES, 'scan-work-capped.json'), 'utf8')) as {
     rule: string;
     cases: Case[];
   };
@@ -55,11 +61,8 @@ describe('scan-work-capped fixtures', () => {
   });
 
   it.each(cases)('$name', async (c) => {
-    const ctx = {
-      config: DEFAULT_CONFIG,
-      carry: new MemoryCarryOverStore<TranscriptCarry>(),
-      pii: piiScanner('local', DEFAULT_CONFIG),
-    };
+    const ctx = { config: DEFAULT_CONFIG, pii: piiScanner('local', DEFAULT_CONFIG) };
+    let carry: TranscriptCarry | undefined;
     const counter = { i: 0 };
     const byRule = new Map<string, ReturnType<typeof FindingSchema.parse>>();
     for (const [d, delivery] of c.deliveries.entries()) {
@@ -70,9 +73,10 @@ describe('scan-work-capped fixtures', () => {
           origin: 'fixture',
           events: [{ time: '', text, id: String(d) }],
         },
-        ctx,
+        { ...ctx, carry },
         transcriptDetectors(),
       );
+      carry = r.carry;
       expect(r.errors).toEqual([]);
       for (const f of r.findings) {
         expect(FindingSchema.safeParse(f).success).toBe(true);

@@ -1,13 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FindingSchema } from '#shared/model/finding';
-import {
-  classifyEvent,
-  classifyRecord,
-  digestPreferences,
-  normalise,
-  parseRecord,
-} from '#shared/session/index';
+import { classifyRecord } from '#shared/pipeline/record';
+import { classifyEvent, digestPreferences, normalise, parseRecord } from '#shared/session/index';
 import { CLOUDTRAIL_FIXTURES, fixtureFiles, makeContext, readJson, recordsOf } from './helpers';
 
 const role = readJson(join(CLOUDTRAIL_FIXTURES, 'attacker-cloudtrail.json')) as Record<string, unknown>;
@@ -203,7 +198,7 @@ describe('state and determinism', () => {
   it('classifyEvent works on a normalised event directly', async () => {
     const parsed = parseRecord(role);
     if (!parsed.ok) throw new Error(parsed.error);
-    const findings = await classifyEvent(normalise(parsed.record)!, await makeContext());
+    const { findings } = classifyEvent(normalise(parsed.record)!, {}, (await makeContext()).ctx);
     expect(findings.map((f) => f.ruleId)).toEqual(['session-start-shell']);
   });
 });

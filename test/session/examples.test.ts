@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type Finding, FindingSchema } from '#shared/model/finding';
-import { classifyRecord } from '#shared/session/index';
+import { classifyRecord } from '#shared/pipeline/record';
 import { makeContext } from './helpers';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');

@@ -2,7 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryPreferencesStore, MemorySessionStore, MemoryWindowStore, StaticTagSource } from '#cli/state';
 import { type ConfigInput, parseConfig } from '#shared/model/config';
-import type { ClassifyContext } from '#shared/session/index';
+import type { RecordDeps } from '#shared/pipeline/record';
+import { SESSION_RULES } from '#shared/rules/session-rules';
+import { examplesOf } from '#shared/session/families';
+import type { CloudTrailExample } from '#shared/session/types';
 
 export const CLOUDTRAIL_FIXTURES = join(import.meta.dirname, '../fixtures/cloudtrail');
 
@@ -49,20 +52,19 @@ function configOf(input: ConfigInput = {}): ReturnType<typeof parseConfig> {
   return config;
 }
 
-/** A classification context on in-memory state, as the CLI builds it. */
-export async function makeContext(spec: ContextSpec = {}): Promise<ClassifyContext> {
-  const ctx: ClassifyContext = {
-    config: configOf(spec.config),
+/** The record pipeline's dependencies on in-memory state, as the CLI builds them. */
+export async function makeContext(spec: ContextSpec = {}): Promise<RecordDeps> {
+  const deps: RecordDeps = {
+    ctx: { config: configOf(spec.config), ...(spec.ownKeys ? { ownKeys: spec.ownKeys } : {}) },
     sessions: new MemorySessionStore(),
     windows: new MemoryWindowStore(),
     tags: new StaticTagSource(spec.tags ?? {}),
   };
-  if (spec.ownKeys) ctx.ownKeys = spec.ownKeys;
   const prefs = spec.preferences;
   if (prefs) {
     const store = new MemoryPreferencesStore();
     const current = prefs.current;
-    ctx.preferences = { source: { current: async () => current }, store };
+    deps.preferences = { source: { current: async () => current }, store };
     if (prefs.before) {
       // Seed every name the cases use: the store is keyed by document name.
       for (const name of ['SSM-SessionManagerRunShell', 'Team-SessionPrefs', 'Acme-Session-Prefs']) {
@@ -70,5 +72,42 @@ export async function makeContext(spec: ContextSpec = {}): Promise<ClassifyConte
       }
     }
   }
-  return ctx;
+  return deps;
+}
+
+/** A CloudTrail rule example as a record and the in-memory context the pipeline runs it on. */
+export interface ExampleCase {
+  name: string;
+  record: Record<string, unknown>;
+  context: ContextSpec & { previous?: unknown[] };
+}
+
+/** Every example of the CloudTrail rules (shared/rules/examples), rule files by id, examples in file order. */
+export function exampleCases(): ExampleCase[] {
+  const out: ExampleCase[] = [];
+  for (const rule of [...SESSION_RULES].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    for (const [name, e] of examplesOf(rule.id)) {
+      const record = (e.record ?? e.event) as Record<string, unknown> | undefined;
+      if (record) out.push({ name: `${rule.id}.json: ${name}`, record, context: contextOf(e, record) });
+    }
+  }
+  return out;
+}
+
+/** The example's facts as stores and sources hold them: tags by target, preferences stored and current. */
+function contextOf(e: CloudTrailExample, record: Record<string, unknown>): ExampleCase['context'] {
+  const context: ExampleCase['context'] = {};
+  if (e.config) context.config = e.config;
+  if (e.ownKeys) context.ownKeys = e.ownKeys;
+  if (e.previous) context.previous = e.previous;
+  const inner = (record.detail ?? record) as { requestParameters?: { target?: unknown } };
+  const target = inner.requestParameters?.target;
+  if (e.facts?.tags && typeof target === 'string') context.tags = { [target]: e.facts.tags };
+  const prefs = e.facts?.preferences;
+  if (prefs) {
+    context.preferences = {};
+    if (prefs.stored) context.preferences.before = prefs.stored;
+    if (prefs.current) context.preferences.current = prefs.current;
+  }
+  return context;
 }

@@ -84,6 +84,13 @@ describe('parseRecord on bad input', () => {
     }
   });
 
+  it('names the first problem by its key path and counts the rest', () => {
+    const r = parseRecord({ ...panther, eventName: 7, eventSource: 8, awsRegion: 9 });
+    expect(r.ok ? 'ok' : r.error).toMatch(
+      /^invalid CloudTrail record: eventSource: expected string \(\+2 more\)$/,
+    );
+  });
+
   it('accepts a huge string where a string belongs', () => {
     const r = parseRecord({ ...panther, userAgent: 'a'.repeat(2_000_000) });
     expect(r.ok).toBe(true);

@@ -1,11 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FindingSchema } from '#shared/model/finding';
-import { classifyRecord } from '#shared/session/index';
+import { classifyRecord } from '#shared/pipeline/record';
 import type { ClassifyResult } from '#shared/session/types';
-import { CLOUDTRAIL_FIXTURES, type ContextSpec, makeContext, readJson, recordsOf } from './helpers';
+import {
+  CLOUDTRAIL_FIXTURES,
+  type ContextSpec,
+  exampleCases,
+  makeContext,
+  readJson,
+  recordsOf,
+} from './helpers';
 import {
   getAt,
   isIdentityPlant,
@@ -21,7 +27,7 @@ import {
 
 /**
  * No planted value leaves classifyRecord: a secret or piece of personal data written into any string
- * member of a real-shaped record (the rule fixtures' cases and the real records of
+ * member of a real-shaped record (the CloudTrail rules' examples and the real records of
  * test/fixtures/cloudtrail), replacing it, appended to it or as a last path segment, must not appear
  * in a finding (JSON) or the error line; classification never throws; findings stay valid; planted
  * terminal escapes never reach a finding.
@@ -31,24 +37,6 @@ interface Case {
   name: string;
   record: Json;
   context: ContextSpec & { previous?: unknown[] };
-}
-
-const RULE_FIXTURES = join(import.meta.dirname, '../rules/fixtures');
-
-function ruleCases(): Case[] {
-  const out: Case[] = [];
-  for (const file of readdirSync(RULE_FIXTURES)
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    const { cases } = JSON.parse(readFileSync(join(RULE_FIXTURES, file), 'utf8')) as {
-      cases: Array<{ name: string; record?: Json; event?: Json; context?: Case['context'] }>;
-    };
-    for (const c of cases) {
-      const record = c.record ?? c.event;
-      if (record) out.push({ name: `${file}: ${c.name}`, record, context: c.context ?? {} });
-    }
-  }
-  return out;
 }
 
 function realCases(): Case[] {
@@ -65,7 +53,7 @@ function realCases(): Case[] {
 }
 
 /** Plants go into the record and, for preferences cases, into the document GetDocument returns. */
-const CASES: readonly Case[] = [...ruleCases(), ...realCases()];
+const CASES: readonly Case[] = [...exampleCases(), ...realCases()];
 
 async function classify(c: Case, record: unknown, context = c.context): Promise<ClassifyResult> {
   const ctx = await makeContext(context);

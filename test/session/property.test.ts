@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyRecord, parseRecord, unwrapEnvelope } from '#shared/session/index';
+import { classifyRecord } from '#shared/pipeline/record';
+import { parseRecord, unwrapEnvelope } from '#shared/session/index';
 import { CLOUDTRAIL_FIXTURES, makeContext, readJson, recordsOf } from './helpers';
 
 const real = [

@@ -1,5 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CidrMatcher, diffPreferences, hasPrefix, isOffHours, parseAddress } from '#shared/session/index';
+import { parseConfig } from '#shared/model/config';
+import {
+  CidrMatcher,
+  type ClassifyContext,
+  classifyEvent,
+  diffPreferences,
+  digestPreferences,
+  factsFor,
+  hasPrefix,
+  isOffHours,
+  parseAddress,
+  readRecord,
+} from '#shared/session/index';
 import { isOwnKey, parseOwnKeys } from '#shared/session/monitor';
 
 describe('CidrMatcher', () => {
@@ -144,5 +157,130 @@ describe('parseOwnKeys', () => {
     expect(parseOwnKeys(undefined)).toEqual([]);
     expect(parseOwnKeys('')).toEqual([]);
     expect(parseOwnKeys(' a , ,b')).toEqual(['a', 'b']);
+  });
+});
+
+/**
+ * The engine without state: readRecord, factsFor and classifyEvent run on plain literal facts. Nothing
+ * of state is imported here; what a decision needs comes in as facts, what changes goes out as writes.
+ */
+describe('pure classification (no store)', () => {
+  const record = JSON.parse(
+    readFileSync(new URL('../fixtures/cloudtrail/attacker-cloudtrail.json', import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
+  const ctx: ClassifyContext = { config: parseConfig({ requireReasonOnProduction: true }) };
+  const sessionId = 'mallory-g7ob4wkz5r5f6ky4ng257scvtx';
+  const eventOf = (raw: unknown) => {
+    const r = readRecord(raw, ctx);
+    expect(r.error).toBeUndefined();
+    return r.event!;
+  };
+
+  it('a start asks for its target tags; production tags raise it and the session is a write', () => {
+    const ev = eventOf(record);
+    expect(factsFor(ev, ctx)).toEqual({ target: 'i-0e57975fb4405c6a9' });
+    const out = classifyEvent(ev, { tags: { Environment: 'prod' } }, ctx);
+    expect(out.error).toBeUndefined();
+    expect(out.findings.map((f) => [f.ruleId, f.severity])).toEqual([
+      ['session-start-shell', 'MEDIUM'],
+      ['session-production-target', 'LOW'],
+      ['session-missing-reason', 'MEDIUM'],
+    ]);
+    expect(out.writes).toEqual([
+      {
+        type: 'session',
+        record: expect.objectContaining({
+          sessionId,
+          target: 'i-0e57975fb4405c6a9',
+          sourceIp: '203.0.113.149',
+        }),
+      },
+    ]);
+    // Unknown tags: the shell alone.
+    expect(classifyEvent(ev, {}, ctx).findings.map((f) => f.ruleId)).toEqual(['session-start-shell']);
+  });
+
+  it('a resume asks for its session and compares the start address from the facts', () => {
+    const ev = eventOf({
+      ...record,
+      eventName: 'ResumeSession',
+      eventID: 'resume-1',
+      sourceIPAddress: '198.51.100.7',
+      requestParameters: { sessionId },
+    });
+    expect(factsFor(ev, ctx)).toEqual({ sessionId });
+    const session = {
+      sessionId,
+      startTime: '2026-11-22T02:03:28Z',
+      sourceIp: '203.0.113.149',
+      target: 'i-1',
+    };
+    const out = classifyEvent(ev, { session }, ctx);
+    expect(out.findings).toEqual([
+      expect.objectContaining({
+        ruleId: 'session-resumed-new-ip',
+        target: 'i-1',
+        reasons: ['resumed from 198.51.100.7, started from 203.0.113.149'],
+      }),
+    ]);
+    expect(out.writes).toEqual([]);
+    expect(classifyEvent(ev, {}, ctx).findings).toEqual([]);
+  });
+
+  it('a denied call asks for its window; windowCount + 1 makes the burst, the hit is a write', () => {
+    const ev = eventOf({ ...record, errorCode: 'AccessDenied', responseElements: null });
+    const q = factsFor(ev, ctx);
+    expect(q).toEqual({
+      window: {
+        key: expect.any(String),
+        eventId: expect.any(String),
+        timeMs: Date.parse(ev.time),
+        windowMs: 600_000,
+      },
+    });
+    expect(JSON.stringify(q)).not.toContain('mallory');
+    const quiet = classifyEvent(ev, { windowCount: 3 }, ctx);
+    expect(quiet.findings.map((f) => f.ruleId)).toEqual(['session-access-denied']);
+    const burst = classifyEvent(ev, { windowCount: 4 }, ctx);
+    expect(burst.findings).toEqual([
+      expect.objectContaining({ ruleId: 'session-access-denied-burst', count: 5 }),
+    ]);
+    expect(burst.writes).toEqual([{ type: 'window', ...q.window }]);
+  });
+
+  it('a preferences change asks for its document; the digest of the new content is the write', () => {
+    const ev = eventOf({
+      ...record,
+      eventName: 'UpdateDocument',
+      requestParameters: { name: 'SSM-SessionManagerRunShell', content: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+      responseElements: null,
+    });
+    expect(factsFor(ev, ctx)).toEqual({ preferencesDocument: 'SSM-SessionManagerRunShell' });
+    const stored = digestPreferences({ s3BucketName: 'corp-session-logs', cloudWatchStreamingEnabled: true });
+    const current = { inputs: { s3BucketName: '', cloudWatchStreamingEnabled: false } };
+    const out = classifyEvent(ev, { preferences: { stored, current } }, ctx);
+    expect(out.findings.map((f) => f.ruleId)).toEqual(['session-preferences-protection-disabled']);
+    expect(out.writes).toEqual([
+      {
+        type: 'preferences',
+        document: 'SSM-SessionManagerRunShell',
+        preferences: digestPreferences(current),
+      },
+    ]);
+    expect(JSON.stringify(out)).not.toContain('corp-session-logs');
+    // No preferences facts: the content is unknown, nothing to store.
+    const unknown = classifyEvent(ev, {}, ctx);
+    expect(unknown.findings.map((f) => f.ruleId)).toEqual(['session-preferences-changed']);
+    expect(unknown.writes).toEqual([]);
+  });
+
+  it('a terminate is only a write; an irrelevant record is nothing', () => {
+    const ev = eventOf({ ...record, eventName: 'TerminateSession', requestParameters: { sessionId } });
+    expect(factsFor(ev, ctx)).toEqual({});
+    expect(classifyEvent(ev, {}, ctx)).toEqual({
+      findings: [],
+      writes: [{ type: 'session-ended', sessionId, time: ev.time }],
+    });
+    expect(readRecord({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances' }, ctx)).toEqual({});
   });
 });

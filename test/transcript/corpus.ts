@@ -1,17 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryCarryOverStore } from '#cli/state';
 import { DEFAULT_CONFIG } from '#shared/model/config';
 import type { Finding } from '#shared/model/finding';
 import { readTranscriptFile } from '#shared/transcript/read';
-import { scanTranscript } from '#shared/transcript/scan';
-import type {
-  Detector,
-  ItemError,
-  PiiScanner,
-  TranscriptCarry,
-  TranscriptContext,
-} from '#shared/transcript/types';
+import type { Detector, ItemError, PiiScanner } from '#shared/transcript/types';
+import { type CarriedContext, carried, scan } from './carried';
 
 /** The copied session corpus (see PROVENANCE.md there). */
 export const CORPUS = join(import.meta.dirname, '../fixtures/sessions');
@@ -86,7 +79,7 @@ export function labelShapes(label: Label, available: Shape[]): Shape[] {
 }
 
 /**
- * Read and scan every file of a shape through one carry-over store, as the Lambda (deliveries) or
+ * Read and scan every file of a shape with one carried state per session, as the Lambda (deliveries) or
  * the CLI (files) would. Findings re-emitted by later deliveries replace earlier ones (same id).
  */
 export async function scanShape(
@@ -95,19 +88,15 @@ export async function scanShape(
   detectors: Detector[],
   pii?: PiiScanner,
   variant: Variant = 'decorated',
-): Promise<{ findings: Finding[]; errors: ItemError[]; ctx: TranscriptContext }> {
-  const ctx: TranscriptContext = {
-    config: DEFAULT_CONFIG,
-    carry: new MemoryCarryOverStore<TranscriptCarry>(),
-    pii,
-  };
+): Promise<{ findings: Finding[]; errors: ItemError[]; ctx: CarriedContext }> {
+  const ctx = carried({ config: DEFAULT_CONFIG, pii });
   const byId = new Map<string, Finding>();
   const errors: ItemError[] = [];
   for (const file of shapeFiles(scenario, shape, variant)) {
     const read = readTranscriptFile(readFileSync(file), file);
     errors.push(...read.errors);
     for (const chunk of read.chunks) {
-      const r = await scanTranscript(chunk, ctx, detectors);
+      const r = await scan(chunk, ctx, detectors);
       errors.push(...r.errors);
       for (const f of r.findings) byId.set(f.id, f);
     }

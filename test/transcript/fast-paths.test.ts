@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCarryOverStore } from '#cli/state';
 import { DEFAULT_CONFIG } from '#shared/model/config';
 import { COMMAND_RULES, type CommandRule } from '#shared/rules/command-rules';
 import { createCommandDetector } from '#shared/transcript/commands';
@@ -80,26 +79,21 @@ describe('scan dedupe by line (no key string per detection)', () => {
           ),
         ),
     };
-    const ctx = {
-      config: DEFAULT_CONFIG,
-      carry: new MemoryCarryOverStore<TranscriptCarry>(),
-      pii: undefined,
-    };
+    const ctx = { config: DEFAULT_CONFIG, pii: undefined };
     const chunk = { sessionId: 's-1', origin: 't', final: true, events: [{ time: 't', text: 'one line' }] };
     const { findings } = await scanTranscript(chunk, ctx, [noisy]);
     expect(findings).toHaveLength(1);
     expect(findings[0]!.count).toBe(40);
   });
 
-  it('keeps a carried detector memo separate from the stored one until the scan saves', async () => {
-    const carry = new MemoryCarryOverStore<TranscriptCarry>();
-    const stored: TranscriptCarry = {
+  it('keeps a carried detector memo separate from the one passed in', async () => {
+    const memo = '{"__proto__":{"x":1},"list":[1,{"a":2}]}';
+    const prior: TranscriptCarry = {
       nextLine: 1,
       tail: '',
       counts: {},
-      detectors: { memo: JSON.parse('{"__proto__":{"x":1},"list":[1,{"a":2}]}') },
+      detectors: { memo: JSON.parse(memo) },
     };
-    await carry.put('s-2', stored);
     const seen: unknown[] = [];
     const memoDetector: Detector = {
       name: 'memo',
@@ -109,21 +103,15 @@ describe('scan dedupe by line (no key string per detection)', () => {
         throw new Error('boom');
       },
     };
-    const failing = {
-      ...carry,
-      get: (id: string) => carry.get(id),
-      put: async () => {
-        throw new Error('store down');
-      },
-    };
-    const ctx = { config: DEFAULT_CONFIG, carry: failing, pii: undefined };
-    await scanTranscript({ sessionId: 's-2', origin: 't', events: [{ time: 't', text: 'x\n' }] }, ctx, [
-      memoDetector,
-    ]);
-    expect(seen).toEqual([true, ['__proto__', 'list']]);
-    expect((await carry.get('s-2'))!.detectors.memo).toEqual(
-      JSON.parse('{"__proto__":{"x":1},"list":[1,{"a":2}]}'),
+    const ctx = { config: DEFAULT_CONFIG, pii: undefined, carry: prior };
+    const r = await scanTranscript(
+      { sessionId: 's-2', origin: 't', events: [{ time: 't', text: 'x\n' }] },
+      ctx,
+      [memoDetector],
     );
+    expect(seen).toEqual([true, ['__proto__', 'list']]);
+    expect(prior.detectors.memo).toEqual(JSON.parse(memo));
+    expect(r.carry!.detectors.memo).toEqual(JSON.parse('{"__proto__":{"x":1},"list":[1,{"a":2},3]}'));
   });
 });
 

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryCarryOverStore } from '#cli/state';
-import { piiScanner, transcriptDetectors } from '#shared/engine';
 import { DEFAULT_CONFIG } from '#shared/model/config';
+import { piiScanner, transcriptDetectors } from '#shared/pipeline/engine';
 import { annotateCommands, createCommandDetector } from '#shared/transcript/commands';
 import {
   detectTranscriptShape,
@@ -14,7 +13,7 @@ import {
 } from '#shared/transcript/read';
 import { scanTranscript } from '#shared/transcript/scan';
 import { normaliseLines } from '#shared/transcript/terminal';
-import type { TranscriptCarry, TranscriptLine } from '#shared/transcript/types';
+import type { TranscriptLine } from '#shared/transcript/types';
 import { cpuNow } from '../helpers/timing';
 
 /** Terminal-looking text: escape-sequence fragments, controls, prompts and plain words mixed. */
@@ -119,11 +118,7 @@ describe('never throws on arbitrary input', () => {
         fc.array(terminalText, { minLength: 1, maxLength: 4 }),
         fc.boolean(),
         async (texts, final) => {
-          const ctx = {
-            config: DEFAULT_CONFIG,
-            carry: new MemoryCarryOverStore<TranscriptCarry>(),
-            pii: undefined,
-          };
+          const ctx = { config: DEFAULT_CONFIG, pii: undefined };
           const chunk = {
             sessionId: 's',
             origin: 'p',
@@ -147,11 +142,7 @@ describe('linear time on hostile input (whole scan: commands, secrets, local PII
   async function msPerScan(text: string): Promise<number> {
     const detectors = transcriptDetectors();
     const once = async () => {
-      const ctx = {
-        config: DEFAULT_CONFIG,
-        carry: new MemoryCarryOverStore<TranscriptCarry>(),
-        pii: piiScanner('local', DEFAULT_CONFIG),
-      };
+      const ctx = { config: DEFAULT_CONFIG, pii: piiScanner('local', DEFAULT_CONFIG) };
       const chunk = {
         sessionId: 'u-0123456789abcdef0',
         origin: 't',
@@ -253,11 +244,7 @@ describe('linear time on hostile input (whole scan: commands, secrets, local PII
     };
     const time = async (text: string) => {
       const start = cpuNow();
-      const ctx = {
-        config: DEFAULT_CONFIG,
-        carry: new MemoryCarryOverStore<TranscriptCarry>(),
-        pii: undefined,
-      };
+      const ctx = { config: DEFAULT_CONFIG, pii: undefined };
       await scanTranscript({ sessionId: 'q', origin: 't', final: true, events: [{ time: '', text }] }, ctx, [
         detector,
       ]);

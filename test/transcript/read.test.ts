@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryCarryOverStore } from '#cli/state';
 import { DEFAULT_CONFIG } from '#shared/model/config';
 import {
   detectTranscriptShape,
@@ -19,8 +18,8 @@ import {
   SessionEventBatcher,
   sessionIdFromFileName,
 } from '#shared/transcript/read';
-import { scanTranscript } from '#shared/transcript/scan';
-import type { Detector, TranscriptCarry, TranscriptChunk, TranscriptContext } from '#shared/transcript/types';
+import type { Detector, TranscriptChunk } from '#shared/transcript/types';
+import { carried, scan } from './carried';
 import { scenarios, shapeFiles, shapesOf } from './corpus';
 
 const all = scenarios();
@@ -224,12 +223,8 @@ async function scannedLines(chunks: TranscriptChunk[]): Promise<Array<[number, s
       return [];
     },
   };
-  const ctx: TranscriptContext = {
-    config: DEFAULT_CONFIG,
-    carry: new MemoryCarryOverStore<TranscriptCarry>(),
-    pii: undefined,
-  };
-  for (const c of chunks) await scanTranscript(c, ctx, [recorder]);
+  const ctx = carried({ config: DEFAULT_CONFIG, pii: undefined });
+  for (const c of chunks) await scan(c, ctx, [recorder]);
   return seen;
 }
 

@@ -2,19 +2,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ConfigInput } from '#shared/model/config';
+import { SESSION_RULES } from '#shared/rules/session-rules';
+import { examplesOf } from '#shared/session/families';
 import { pathText, stringPaths, withAt } from './json-paths';
 import { type PlantMode, plantInto } from './plant';
 
 /**
  * Real-shaped inputs for the fuzz suite, from fixtures already in the repository: CloudTrail records
- * (test/fixtures/cloudtrail, test/rules/fixtures), session logs (test/fixtures/sessions) and the
+ * (test/fixtures/cloudtrail, shared/rules/examples), session logs (test/fixtures/sessions) and the
  * sample Lambda events (tools/invoke-events).
  */
 
 const ROOT = join(import.meta.dirname, '../../..');
 export const CLOUDTRAIL = join(ROOT, 'test/fixtures/cloudtrail');
 export const SESSIONS = join(ROOT, 'test/fixtures/sessions');
-const RULE_FIXTURES = join(ROOT, 'test/rules/fixtures');
 const INVOKE_EVENTS = join(ROOT, 'tools/invoke-events');
 
 export type Json = Record<string, unknown>;
@@ -40,30 +41,35 @@ export interface RuleCase {
 }
 
 /**
- * Positive cases of the rule fixtures that need no earlier events or preferences state: each gives
- * its findings from the record alone (with its configuration and target tags, which replay takes too).
+ * Cases of the CloudTrail rule examples (shared/rules/examples) that fire some rule and need no earlier
+ * events or preferences state: each gives its findings from the record alone (with its configuration
+ * and target tags, which replay takes too).
  */
 export function ruleCases(): RuleCase[] {
   const out: RuleCase[] = [];
-  for (const file of readdirSync(RULE_FIXTURES)
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    const { cases } = readJson<{ cases: Array<Json & { context?: Json }> }>(join(RULE_FIXTURES, file));
-    for (const c of cases) {
-      const ctx = (c.context ?? {}) as { config?: ConfigInput; tags?: RuleCase['tags']; previous?: unknown };
-      const expect = (c.expect as string[] | undefined) ?? [];
-      const record = (c.record ?? c.event) as Json | undefined;
-      if (!record || expect.length === 0 || ctx.previous || 'preferences' in ctx) continue;
+  for (const rule of [...SESSION_RULES].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    for (const [name, e] of examplesOf(rule.id)) {
+      const expect = [...(rule.examples.match.includes(name) ? [rule.id] : []), ...(e.alsoFires ?? [])];
+      const record = (e.record ?? e.event) as Json | undefined;
+      if (!record || expect.length === 0 || e.previous || e.facts?.preferences) continue;
+      const target = requestTarget(record);
       out.push({
-        name: `${file.replace(/\.json$/, '')}: ${c.name}`,
+        name: `${rule.id}: ${name}`,
         record,
-        config: ctx.config,
-        tags: ctx.tags,
+        config: e.config,
+        tags: e.facts?.tags && target ? { [target]: e.facts.tags } : undefined,
         expect,
       });
     }
   }
   return out;
+}
+
+/** `requestParameters.target` of a bare record or an EventBridge event. */
+function requestTarget(record: Json): string | undefined {
+  const inner = (record.detail ?? record) as { requestParameters?: { target?: unknown } };
+  const t = inner.requestParameters?.target;
+  return typeof t === 'string' ? t : undefined;
 }
 
 /** Lines of a scenario's streaming session log, parsed. */

@@ -1,0 +1,117 @@
+import { describeError } from '#shared/errors';
+import type { Finding } from '#shared/model/finding';
+import { classifyEvent, factsFor, readRecord } from '#shared/session/classify';
+import type {
+  ClassifyContext,
+  ClassifyResult,
+  FactQuery,
+  Facts,
+  PreferencesSource,
+  StateWrite,
+} from '#shared/session/types';
+import type { PreferencesStore, SessionStore, TargetTagSource, WindowStore } from '#shared/state/types';
+
+/** State and enrichment behind one CloudTrail record: in memory for the CLI, DynamoDB/EC2/SSM in the Lambda. */
+export interface RecordDeps {
+  ctx: ClassifyContext;
+  sessions: SessionStore;
+  windows: WindowStore;
+  tags: TargetTagSource;
+  /** Optional: without it a preferences change stays HIGH (content unknown). */
+  preferences?: { source: PreferencesSource; store: PreferencesStore };
+}
+
+/**
+ * The one pipeline for a CloudTrail record (bare or in an EventBridge envelope), for the CLI and the
+ * session-events Lambda: read → gather the facts the decision needs → classify (pure) → publish the
+ * findings → apply the state writes. Writes come after publishing, so a failed publish leaves state
+ * untouched and a retry finds the same findings again. Never throws but for `publish`: unusable input
+ * or a failing store becomes `error`, a one-line reason, and `findings` is then empty.
+ */
+export async function processRecord(
+  raw: unknown,
+  deps: RecordDeps,
+  publish: (findings: Finding[]) => Promise<void>,
+): Promise<ClassifyResult> {
+  const read = readRecord(raw, deps.ctx);
+  if (read.error !== undefined) return { findings: [], error: read.error };
+  if (!read.event) return { findings: [] };
+  let out: ReturnType<typeof classifyEvent>;
+  try {
+    out = classifyEvent(read.event, await gatherFacts(factsFor(read.event, deps.ctx), deps), deps.ctx);
+  } catch (e) {
+    return failed(e);
+  }
+  if (out.error !== undefined) return { findings: [], error: out.error };
+  if (out.findings.length > 0) await publish(out.findings);
+  try {
+    for (const w of out.writes) await applyWrite(w, deps);
+  } catch (e) {
+    return failed(e);
+  }
+  return { findings: out.findings };
+}
+
+/** {@link processRecord} without publishing: the findings are only returned (tests, benchmarks). */
+export function classifyRecord(raw: unknown, deps: RecordDeps): Promise<ClassifyResult> {
+  return processRecord(raw, deps, async () => undefined);
+}
+
+function failed(e: unknown): ClassifyResult {
+  return { findings: [], error: `classification failed: ${describeError(e)}` };
+}
+
+/** Answers a fact query from the stores; enrichment that fails is unknown, a failing store throws. */
+export async function gatherFacts(q: FactQuery, deps: RecordDeps): Promise<Facts> {
+  const facts: Facts = {};
+  if (q.sessionId !== undefined) facts.session = await deps.sessions.get(q.sessionId);
+  if (q.target !== undefined) facts.tags = await tagsOf(deps.tags, q.target);
+  if (q.window) {
+    const { key, eventId, timeMs, windowMs } = q.window;
+    facts.windowCount = await deps.windows.count(key, eventId, timeMs, windowMs);
+  }
+  if (q.preferencesDocument !== undefined && deps.preferences) {
+    const { source, store } = deps.preferences;
+    const current = await currentPreferences(source, q.preferencesDocument);
+    // Only a readable document is compared: the stored digest is not needed otherwise.
+    const stored = current === undefined ? undefined : await store.get(q.preferencesDocument);
+    facts.preferences = { current, stored };
+  }
+  return facts;
+}
+
+async function tagsOf(source: TargetTagSource, target: string): Promise<Record<string, string> | undefined> {
+  try {
+    return await source.tags(target);
+  } catch {
+    // The contract says tag sources never throw; an adapter that does still must not cost the finding.
+    return undefined;
+  }
+}
+
+async function currentPreferences(
+  source: PreferencesSource,
+  name: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await source.current(name);
+  } catch {
+    // An unreadable document leaves the change at HIGH instead of losing the finding.
+    return undefined;
+  }
+}
+
+/** One state write, through the store it belongs to. */
+export async function applyWrite(w: StateWrite, deps: RecordDeps): Promise<void> {
+  switch (w.type) {
+    case 'session':
+      return deps.sessions.put(w.record);
+    case 'session-ended':
+      return deps.sessions.markEnded(w.sessionId, w.time);
+    case 'window':
+      await deps.windows.hit(w.key, w.eventId, w.timeMs, w.windowMs);
+      return;
+    case 'preferences':
+      return deps.preferences?.store.put(w.document, w.preferences);
+  }
+}

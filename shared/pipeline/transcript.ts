@@ -1,0 +1,89 @@
+import type { Config } from '../model/config';
+import type { Finding } from '../model/finding';
+import type { CarryOverStore, SessionStore } from '../state/types';
+import { scanTranscript, shortError, WORK_CAPPED_RULE } from '../transcript/scan';
+import type {
+  Detector,
+  ItemError,
+  PiiScanner,
+  ScanResult,
+  TranscriptCarry,
+  TranscriptChunk,
+} from '../transcript/types';
+
+/** What processing a transcript chunk needs: stores, the PII scanner and the detectors. */
+export interface ChunkDeps {
+  config: Config;
+  sessions: SessionStore;
+  carry: CarryOverStore<TranscriptCarry>;
+  pii: PiiScanner | undefined;
+  detectors: Detector[];
+}
+
+/**
+ * One delivery of one session, for the transcripts Lambda and the CLI alike: gather the session's
+ * start record and carry-over, scan (no I/O), publish the findings, then save the new carry-over.
+ * Saving only after `publish` resolved means a failed publish (it throws out of here) leaves the
+ * state as it was, so the retried delivery finds and publishes the same findings again.
+ */
+export async function processChunk(
+  chunk: TranscriptChunk,
+  deps: ChunkDeps,
+  publish: (findings: Finding[]) => Promise<void>,
+): Promise<ScanResult> {
+  const errors: ItemError[] = [];
+  const session = await deps.sessions.get(chunk.sessionId);
+  let prior: TranscriptCarry | undefined;
+  try {
+    prior = await deps.carry.get(chunk.sessionId);
+  } catch (e) {
+    errors.push({
+      origin: chunk.origin,
+      message: `carry-over not loaded, scanning without it: ${shortError(e)}`,
+    });
+  }
+  const result = await scanTranscript(
+    chunk,
+    { config: deps.config, pii: deps.pii, session, carry: prior },
+    deps.detectors,
+  );
+  errors.push(...result.errors);
+  if (result.findings.length) await publish(result.findings);
+  if (result.carry) {
+    try {
+      await deps.carry.put(chunk.sessionId, result.carry);
+    } catch (e) {
+      errors.push({ origin: chunk.origin, message: `carry-over not saved: ${shortError(e)}` });
+      return { ...result, errors, retry: true };
+    }
+  }
+  return { ...result, errors };
+}
+
+/**
+ * What published findings say for the metrics, by evidence kind: personal data and secrets seen
+ * (with their counts) and the work caps that cut the scan (one each: a `scan-work-capped` count adds
+ * up over the session, so it would count earlier deliveries again).
+ */
+export function evidenceKinds(findings: readonly Finding[]): {
+  pii: Map<string, number>;
+  secret: Map<string, number>;
+  capped: Map<string, number>;
+} {
+  const out = {
+    pii: new Map<string, number>(),
+    secret: new Map<string, number>(),
+    capped: new Map<string, number>(),
+  };
+  for (const f of findings) {
+    const capped = f.ruleId === WORK_CAPPED_RULE;
+    const kinds = capped
+      ? out.capped
+      : f.category === 'pii' || f.category === 'secret'
+        ? out[f.category]
+        : undefined;
+    if (!kinds) continue;
+    for (const e of f.evidence) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + (capped ? 1 : (e.count ?? 1)));
+  }
+  return out;
+}
