@@ -1,4 +1,4 @@
-import { type Config, DEFAULT_CONFIG } from '../model/config';
+import type { Config } from '../model/config';
 import { LOCAL_PII_RULES, piiSeverity } from '../rules/pii-rules';
 import type { Detector, PiiScanner } from '../transcript/types';
 import { PiiEngine, type PiiMatch, type SsnColumns } from './pii-engine';
@@ -23,18 +23,15 @@ export function findLocalPii(text: string, ssnColumns: readonly SsnColumns[] = [
 }
 
 /** Offline PII detector; severities and the score threshold come from `config.pii`. */
-export function createLocalPiiDetector(config: Config = DEFAULT_CONFIG): Detector {
+export function createLocalPiiDetector(config: Config): Detector {
   return ENGINE.detector(config, piiSeverity);
 }
 
 /** Same detector as a {@link PiiScanner} (the `--pii local` choice). */
-export function createLocalPiiScanner(config: Config = DEFAULT_CONFIG): PiiScanner {
+export function createLocalPiiScanner(config: Config): PiiScanner {
   const detector = createLocalPiiDetector(config);
   return {
     name: 'pii-local',
     scan: async (lines, state) => detector.scan(lines, state),
   };
 }
-
-export const localPiiDetector: Detector = createLocalPiiDetector();
-export const localPiiScanner: PiiScanner = createLocalPiiScanner();

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { SeveritySchema } from './finding';
 import { InputError } from './input-error';
 import { zodMessage } from './issues';
+import { DEFAULT_PII_SEVERITY, DEFAULT_PII_TYPE_SEVERITY } from './pii-severity';
 import { isRuleId } from './rule-ids';
 
 /**
@@ -29,20 +30,9 @@ const BusinessHours = z
 
 const Pii = z.strictObject({
   minScore: z.number().min(0).max(1).default(0.8),
-  typeSeverity: z.record(z.string(), SeveritySchema).default({
-    SSN: 'HIGH',
-    CREDIT_DEBIT_NUMBER: 'HIGH',
-    BANK_ACCOUNT_NUMBER: 'HIGH',
-    IBAN: 'HIGH',
-    PASSPORT_NUMBER: 'HIGH',
-    DRIVER_ID: 'MEDIUM',
-    EMAIL: 'LOW',
-    PHONE: 'LOW',
-    NAME: 'LOW',
-    ADDRESS: 'LOW',
-  }),
+  typeSeverity: z.record(z.string(), SeveritySchema).default({ ...DEFAULT_PII_TYPE_SEVERITY }),
   /** Severity for entity types not listed in typeSeverity. */
-  defaultSeverity: SeveritySchema.default('MEDIUM'),
+  defaultSeverity: SeveritySchema.default(DEFAULT_PII_SEVERITY),
   languageCode: z.enum(['en', 'es']).default('en'),
   /** Run the offline detector first and only send Comprehend what it cannot classify itself. */
   localPrescreen: z.boolean().default(true),

@@ -1,6 +1,6 @@
-import { describeError } from '#shared/errors';
-import type { Finding } from '#shared/model/finding';
-import { classifyEvent, factsFor, readRecord } from '#shared/session/classify';
+import { describeError } from '../errors';
+import type { Finding } from '../model/finding';
+import { classifyEvent, factsFor, readRecord } from '../session/classify';
 import type {
   ClassifyContext,
   ClassifyResult,
@@ -8,8 +8,8 @@ import type {
   Facts,
   PreferencesSource,
   StateWrite,
-} from '#shared/session/types';
-import type { PreferencesStore, SessionStore, TargetTagSource, WindowStore } from '#shared/state/types';
+} from '../session/types';
+import type { PreferencesStore, SessionStore, TargetTagSource, WindowStore } from '../state/types';
 
 /** State and enrichment behind one CloudTrail record: in memory for the CLI, DynamoDB/EC2/SSM in the Lambda. */
 export interface RecordDeps {

@@ -1,7 +1,16 @@
+import { PiiEngine } from '../detect/pii-engine';
+import { DEFAULT_CONFIG } from '../model/config';
 import { MONITOR_FAMILY, PREFERENCES_FAMILY, SESSION_FAMILY } from '../session/families';
 import { annotateCommands, createCommandDetector } from '../transcript/commands';
 import { COMMAND_RULES, type CommandRule } from './command-rules';
-import { PII_FAMILY } from './pii-rules';
+import {
+  LOCAL_PII_RULES,
+  type LocalPiiRule,
+  PII_RULES,
+  type PiiExample,
+  type PiiRule,
+  piiSeverity,
+} from './pii-rules';
 import { SECRET_FAMILY } from './secret-rules';
 import { SYSTEM_FAMILY } from './system-rules';
 import type { CatalogueRule, RuleFamily } from './types';
@@ -11,8 +20,9 @@ import type { CatalogueRule, RuleFamily } from './types';
  * walks and what the stack's EventBridge patterns are generated from (the families' `routes`,
  * infra/patterns.ts). `ssm-sentinel rules` and the README list ALL_RULES (index.ts), the same rules.
  *
- * The command runner lives here, not in command-rules.ts: the command detector reads the rules, so
- * the rules file importing the detector would be an import cycle.
+ * The command and PII runners live here, not next to their rules: the command detector reads the
+ * rules, and the PII runner needs the default configuration, which validates rule ids against the
+ * catalogue; either import from the rules file would be an import cycle.
  */
 
 /** One command line as it appears after a bash prompt, through the real detector. */
@@ -28,6 +38,27 @@ export const COMMAND_FAMILY: RuleFamily<CommandRule, string> = {
   name: 'command',
   rules: COMMAND_RULES,
   fires: commandFires,
+};
+
+let engine: PiiEngine | undefined;
+
+/** One line through the real offline detector, at the default threshold. */
+function localFires(rule: LocalPiiRule, line: string): boolean {
+  engine ??= new PiiEngine(LOCAL_PII_RULES);
+  return engine
+    .detector(DEFAULT_CONFIG, piiSeverity)
+    .scan([{ n: 1, text: line, erased: [] }], {})
+    .some((d) => d.ruleId === rule.id);
+}
+
+/** PII rules: a line through the offline engine, an entity through the rule's entity matcher. */
+export const PII_FAMILY: RuleFamily<PiiRule, PiiExample> = {
+  name: 'pii',
+  rules: PII_RULES,
+  fires(rule, example) {
+    if (typeof example === 'string') return rule.local !== undefined && localFires(rule, example);
+    return rule.entity(example, DEFAULT_CONFIG);
+  },
 };
 
 /** A family of any example type (`fires` is a method: its parameters compare both ways). */

@@ -1,7 +1,7 @@
-import type { Config } from '#shared/model/config';
-import type { Evidence } from '#shared/model/finding';
-import { baseEventName, MONITOR_APIS } from '#shared/session/monitor';
-import type { CloudTrailRule, Hit, SessionEvent } from '#shared/session/types';
+import type { Config } from '../model/config';
+import type { Evidence } from '../model/finding';
+import { baseEventName, MONITOR_APIS } from '../session/monitor';
+import type { CloudTrailRule, Hit, SessionEvent } from '../session/types';
 import type { Route } from './types';
 
 /**

@@ -1,12 +1,12 @@
 import { fieldAt, tableHeader } from '../detect/columns';
 import { intlPhoneSpans } from '../detect/intl-phone';
-import { type LocalPiiMatcher, lazyTest, PiiEngine, type PiiLine } from '../detect/pii-engine';
+import { type LocalPiiMatcher, lazyTest, type PiiLine } from '../detect/pii-engine';
 import { callingCodeLength, cardValid, execAll, execNear, ibanPrefix, ssnValid } from '../detect/validators';
 import type { Config } from '../model/config';
-import { DEFAULT_CONFIG } from '../model/config';
 import type { Severity } from '../model/finding';
+import { DEFAULT_PII_SEVERITY, DEFAULT_PII_TYPE_SEVERITY } from '../model/pii-severity';
 import type { PiiEntity } from '../pii/types';
-import type { CatalogueRule, RuleFamily, RuleMeta } from './types';
+import type { CatalogueRule, RuleMeta } from './types';
 
 /**
  * Personal-data rules, one per entity type. Kinds are Amazon Comprehend's `DetectPiiEntities` type
@@ -78,7 +78,7 @@ type Derived = 'category' | 'severity' | 'playbook' | 'entity';
 function derived(kind: string, self: () => PiiRule): Pick<PiiRule, Derived> {
   return {
     category: 'pii',
-    severity: piiSeverity(kind, DEFAULT_CONFIG),
+    severity: defaultSeverity(kind),
     playbook,
     entity: (entity, config) => piiEntityCounts(entity, config) && piiRuleFor(entity.Type) === self(),
   };
@@ -466,7 +466,7 @@ export function piiRuleFor(entityType: string): RuleMeta {
         .replace(/^-|-$/g, '') || 'unknown'
     }`,
     category: 'pii',
-    severity: DEFAULT_CONFIG.pii.typeSeverity[type] ?? DEFAULT_CONFIG.pii.defaultSeverity,
+    severity: DEFAULT_PII_TYPE_SEVERITY[type] ?? DEFAULT_PII_SEVERITY,
     title: `Personal data (${readable}) shown in a session`,
     description: `Amazon Comprehend found personal data of type ${type} in the session log.`,
     playbook,
@@ -475,30 +475,18 @@ export function piiRuleFor(entityType: string): RuleMeta {
 
 /** Severity of an entity type: `config.pii.typeSeverity` (also under its alias), else the default. */
 export function piiSeverity(type: string, config: Config): Severity {
+  return severityIn(type, config.pii.typeSeverity, config.pii.defaultSeverity);
+}
+
+/** The default configuration's severity, read without the configuration module (see pii-severity.ts). */
+function defaultSeverity(type: string): Severity {
+  return severityIn(type, DEFAULT_PII_TYPE_SEVERITY, DEFAULT_PII_SEVERITY);
+}
+
+function severityIn(type: string, map: Readonly<Record<string, Severity>>, fallback: Severity): Severity {
   const t = type.trim().toUpperCase();
-  const map = config.pii.typeSeverity;
-  return map[t] ?? map[TYPE_ALIASES[t] ?? ''] ?? config.pii.defaultSeverity;
+  return map[t] ?? map[TYPE_ALIASES[t] ?? ''] ?? fallback;
 }
 
 /** A transcript line (local rules) or a Comprehend entity. */
 export type PiiExample = string | ComprehendEntity;
-
-let engine: PiiEngine | undefined;
-
-/** One line through the real offline detector, at the default threshold. */
-function localFires(rule: LocalPiiRule, line: string): boolean {
-  engine ??= new PiiEngine(LOCAL_PII_RULES);
-  return engine
-    .detector(DEFAULT_CONFIG, piiSeverity)
-    .scan([{ n: 1, text: line, erased: [] }], {})
-    .some((d) => d.ruleId === rule.id);
-}
-
-export const PII_FAMILY: RuleFamily<PiiRule, PiiExample> = {
-  name: 'pii',
-  rules: PII_RULES,
-  fires(rule, example) {
-    if (typeof example === 'string') return rule.local !== undefined && localFires(rule, example);
-    return rule.entity(example, DEFAULT_CONFIG);
-  },
-};

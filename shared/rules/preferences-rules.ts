@@ -1,13 +1,13 @@
-import { redactField } from '#shared/format/redact';
-import type { Evidence } from '#shared/model/finding';
-import { PREFERENCES_ROUTE } from '#shared/session/apis';
+import { redactField } from '../format/redact';
+import type { Evidence } from '../model/finding';
+import { PREFERENCES_ROUTE } from '../session/apis';
 import {
   diffPreferences,
   digestPreferences,
   type Protection,
   preferenceInputs,
-} from '#shared/session/preferences';
-import type { CloudTrailRule, Facts, Hit, SessionEvent } from '#shared/session/types';
+} from '../session/preferences';
+import type { CloudTrailRule, Facts, Hit, SessionEvent } from '../session/types';
 
 /**
  * The preferences family: changes to the Session Manager preferences documents. CloudTrail redacts

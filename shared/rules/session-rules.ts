@@ -1,11 +1,11 @@
-import { redactField } from '#shared/format/redact';
-import { stableId } from '#shared/ids';
-import type { Config } from '#shared/model/config';
-import type { Evidence } from '#shared/model/finding';
-import { PREFERENCES_ROUTE, SESSION_ROUTE } from '#shared/session/apis';
-import { isOffHours } from '#shared/session/hours';
-import { CidrMatcher } from '#shared/session/network';
-import type { CloudTrailRule, Facts, Hit, SessionEvent, SessionKind } from '#shared/session/types';
+import { redactField } from '../format/redact';
+import { stableId } from '../ids';
+import type { Config } from '../model/config';
+import type { Evidence } from '../model/finding';
+import { PREFERENCES_ROUTE, SESSION_ROUTE } from '../session/apis';
+import { isOffHours } from '../session/hours';
+import { CidrMatcher } from '../session/network';
+import type { CloudTrailRule, Facts, Hit, SessionEvent, SessionKind } from '../session/types';
 import { MONITOR_RULES } from './monitor-rules';
 import { PREFERENCES_RULES } from './preferences-rules';
 

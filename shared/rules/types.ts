@@ -1,4 +1,4 @@
-import type { Category, Severity } from '#shared/model/finding';
+import type { Category, Severity } from '../model/finding';
 
 /**
  * The one rule shape of every family (session, monitor, preferences, command, secret, PII, system):

@@ -1,4 +1,4 @@
-import type { Route } from '#shared/rules/types';
+import type { Route } from '../rules/types';
 
 /**
  * The Systems Manager calls session classification handles, in one place: the rules' routes

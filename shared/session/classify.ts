@@ -1,17 +1,11 @@
-import { describeError } from '#shared/errors';
-import { redactField } from '#shared/format/redact';
-import { stableId } from '#shared/ids';
-import type { Config } from '#shared/model/config';
-import {
-  type Evidence,
-  type Finding,
-  maxSeverity,
-  type Severity,
-  shiftSeverity,
-} from '#shared/model/finding';
-import { currentDigest } from '#shared/rules/preferences-rules';
-import { deniedWindow, SESSION_RULES, SESSION_RULES_BY_ID } from '#shared/rules/session-rules';
-import type { SessionRecord } from '#shared/state/types';
+import { describeError } from '../errors';
+import { redactField } from '../format/redact';
+import { stableId } from '../ids';
+import type { Config } from '../model/config';
+import { type Evidence, type Finding, maxSeverity, type Severity, shiftSeverity } from '../model/finding';
+import { currentDigest } from '../rules/preferences-rules';
+import { deniedWindow, SESSION_RULES, SESSION_RULES_BY_ID } from '../rules/session-rules';
+import type { SessionRecord } from '../state/types';
 import { mayConcernSessions, normalise } from './normalise';
 import { parseRecord, unwrapEnvelope } from './parse';
 import type {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { type Config, type ConfigInput, parseConfig } from '#shared/model/config';
-import { MONITOR_RULES } from '#shared/rules/monitor-rules';
-import { PREFERENCES_RULES } from '#shared/rules/preferences-rules';
-import { SESSION_FAMILY_RULES } from '#shared/rules/session-rules';
-import type { RuleFamily } from '#shared/rules/types';
-import { type SessionRecord, storableSession } from '#shared/state/types';
+import { type Config, type ConfigInput, parseConfig } from '../model/config';
+import { MONITOR_RULES } from '../rules/monitor-rules';
+import { PREFERENCES_RULES } from '../rules/preferences-rules';
+import { SESSION_FAMILY_RULES } from '../rules/session-rules';
+import type { RuleFamily } from '../rules/types';
+import { type SessionRecord, storableSession } from '../state/types';
 import { classifyEvent, factsFor, readRecord } from './classify';
 import type {
   ClassifyContext,

@@ -8,9 +8,9 @@
  * `configChange` APIs are also what a deploy does: made through CloudFormation they are not tampering.
  */
 
-import type { ResourceKey } from '#shared/rules/types';
+import type { ResourceKey } from '../rules/types';
 
-export type { ResourceKey, ResourceMatch } from '#shared/rules/types';
+export type { ResourceKey, ResourceMatch } from '../rules/types';
 
 export interface MonitorApiSpec {
   /** `lambda` → eventSource `lambda.amazonaws.com`, EventBridge source `aws.lambda`. */

@@ -1,7 +1,7 @@
-import type { Config, ConfigInput } from '#shared/model/config';
-import type { Evidence, Finding } from '#shared/model/finding';
-import type { CatalogueRule, Route } from '#shared/rules/types';
-import type { ReasonSummary, SessionRecord } from '#shared/state/types';
+import type { Config, ConfigInput } from '../model/config';
+import type { Evidence, Finding } from '../model/finding';
+import type { CatalogueRule, Route } from '../rules/types';
+import type { ReasonSummary, SessionRecord } from '../state/types';
 
 export type { ReasonSummary };
 

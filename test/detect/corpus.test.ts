@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localPiiDetector } from '#shared/detect/pii-local';
+import { createLocalPiiDetector } from '#shared/detect/pii-local';
+import { DEFAULT_CONFIG } from '#shared/model/config';
+
+const localPiiDetector = createLocalPiiDetector(DEFAULT_CONFIG);
+
 import { secretDetector } from '#shared/detect/secrets';
 import { mask, maskCommand } from '#shared/mask';
 import { annotateCommands } from '#shared/transcript/commands';

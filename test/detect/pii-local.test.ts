@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type LocalPiiMatcher, PiiEngine, type PiiEngineRule } from '#shared/detect/pii-engine';
-import {
-  createLocalPiiDetector,
-  findLocalPii,
-  localPiiDetector,
-  localPiiScanner,
-} from '#shared/detect/pii-local';
+import { createLocalPiiDetector, createLocalPiiScanner, findLocalPii } from '#shared/detect/pii-local';
 import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
 import { LOCAL_PII_RULES, piiSeverity } from '#shared/rules/pii-rules';
 import type { DetectorState, TranscriptLine } from '#shared/transcript/types';
+
+const localPiiDetector = createLocalPiiDetector(DEFAULT_CONFIG);
+const localPiiScanner = createLocalPiiScanner(DEFAULT_CONFIG);
 
 const line = (n: number, text: string, extra: Partial<TranscriptLine> = {}): TranscriptLine => ({
   n,

@@ -8,7 +8,6 @@ import { RESPONDER_RULE_ID } from '#shared/respond/respond';
 import { FAMILIES } from '#shared/rules/families';
 import { ALL_RULES, ruleById } from '#shared/rules/index';
 import { PII_UNAVAILABLE_RULE } from '#shared/transcript/scan';
-import { namedRuleIds } from '#tools/rules-table';
 
 const REGENERATE = 'out of date: run `npm run rules:table` and commit the result';
 const CLOUDTRAIL_FAMILIES = new Set(['session', 'preferences', 'monitor']);
@@ -114,7 +113,8 @@ describe('generated from the catalogue', () => {
     expect(updated === readme, `README.md rule table is ${REGENERATE}`).toBe(true);
   });
 
-  it('the configuration knows exactly the named rule ids', () => {
-    expect([...RULE_IDS], `shared/model/rule-ids.ts is ${REGENERATE}`).toEqual(namedRuleIds(ALL_RULES));
+  it('the configuration knows exactly the named rule ids (PII ids go by their pii-<type> form)', () => {
+    const named = ALL_RULES.map((r) => r.id).filter((id) => !id.startsWith('pii-'));
+    expect([...RULE_IDS].sort()).toEqual(named.sort());
   });
 });

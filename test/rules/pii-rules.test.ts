@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalPiiDetector } from '#shared/detect/pii-local';
 import { parseConfig } from '#shared/model/config';
+import { PII_FAMILY } from '#shared/rules/families';
 import {
   LOCAL_PII_RULES,
   type LocalPiiRule,
-  PII_FAMILY,
   PII_RULES,
   piiEntityCounts,
   piiRuleFor,

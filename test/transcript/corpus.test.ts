@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { localPiiScanner } from '#shared/detect/pii-local';
+import { createLocalPiiScanner } from '#shared/detect/pii-local';
 import { secretDetector } from '#shared/detect/secrets';
+import { DEFAULT_CONFIG } from '#shared/model/config';
 import { atLeast } from '#shared/model/finding';
 import { createCommandDetector } from '#shared/transcript/commands';
 import { readTranscriptFile } from '#shared/transcript/read';
@@ -142,7 +143,7 @@ describe.each(VARIANTS)('full pipeline output stays masked (%s prompts)', (varia
         scenario,
         shape,
         [createCommandDetector(), secretDetector],
-        localPiiScanner,
+        createLocalPiiScanner(DEFAULT_CONFIG),
         variant,
       );
       const out = JSON.stringify({ findings, errors });

