@@ -5,8 +5,7 @@ import type { CatalogueRule, RuleFamily } from './types';
  * Findings about the monitor's own work rather than about a session's content. Each rule's matcher
  * reads the outcome of the step that emits it: the transcript scan (shared/transcript/scan.ts) or
  * the responder (shared/respond/respond.ts), which emit the finding exactly when it matches.
- * End-to-end cases of scan-work-capped, through the real scan: scan-work-capped.json (next to this
- * file; examples/ holds the CloudTrail rules' records).
+ * End-to-end cases of scan-work-capped, through the real scan: examples/scan-work-capped.json.
  */
 
 /** What one delivery's transcript scan ran into. */

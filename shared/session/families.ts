@@ -50,7 +50,8 @@ export function exampleOf(rule: CloudTrailRule, name: string): CloudTrailExample
 
 const configs = new Map<string, Config>();
 
-function configOf(input: ConfigInput = {}): Config {
+/** An example's configuration, parsed once per distinct input (examples share a few). */
+export function configOf(input: ConfigInput = {}): Config {
   const key = JSON.stringify(input);
   let config = configs.get(key);
   if (!config) {

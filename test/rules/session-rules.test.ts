@@ -53,9 +53,11 @@ describe('CloudTrail rule metadata', () => {
     },
   );
 
-  it('every examples file belongs to a rule', () => {
+  it('every examples file belongs to a rule (the CloudTrail rules, and scan-work-capped end to end)', () => {
     const files = readdirSync(new URL('../../shared/rules/examples/', import.meta.url));
-    expect(files.sort()).toEqual(SESSION_RULES.map((r) => `${r.id}.json`).sort());
+    expect(files.sort()).toEqual(
+      [...SESSION_RULES.map((r) => `${r.id}.json`), 'scan-work-capped.json'].sort(),
+    );
   });
 });
 

@@ -50,7 +50,7 @@ describe('system rules', () => {
 });
 
 describe('scan-work-capped fixtures', () => {
-  const { rule, cases } = JSON.parse(readFileSync(join(RULES, 'scan-work-capped.json'), 'utf8')) as {
+  const { rule, cases } = JSON.parse(readFileSync(join(RULES, 'examples/scan-work-capped.json'), 'utf8')) as {
     rule: string;
     cases: Case[];
   };

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryPreferencesStore, MemorySessionStore, MemoryWindowStore, StaticTagSource } from '#cli/state';
-import { type ConfigInput, parseConfig } from '#shared/model/config';
+import type { ConfigInput } from '#shared/model/config';
 import type { RecordDeps } from '#shared/pipeline/record';
 import { SESSION_RULES } from '#shared/rules/session-rules';
-import { examplesOf } from '#shared/session/families';
+import { configOf, examplesOf } from '#shared/session/families';
 import type { CloudTrailExample } from '#shared/session/types';
 
 export const CLOUDTRAIL_FIXTURES = join(import.meta.dirname, '../fixtures/cloudtrail');
@@ -37,19 +37,6 @@ export interface ContextSpec {
   preferences?: { before?: Record<string, unknown>; current?: Record<string, unknown> };
   /** The stack's KMS key refs, as session-events reads them from OWN_KEYS (the CLI has none). */
   ownKeys?: string[];
-}
-
-const configs = new Map<string, ReturnType<typeof parseConfig>>();
-
-/** Parsed once per distinct input: property tests build thousands of contexts from a few configs. */
-function configOf(input: ConfigInput = {}): ReturnType<typeof parseConfig> {
-  const key = JSON.stringify(input);
-  let config = configs.get(key);
-  if (!config) {
-    config = parseConfig(input);
-    configs.set(key, config);
-  }
-  return config;
 }
 
 /** The record pipeline's dependencies on in-memory state, as the CLI builds them. */
