@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describeError } from '#shared/errors';
 import { type Config, ConfigError, mergeConfig, parseConfig } from '#shared/model/config';
 
-/** Where the CDK app found its configuration (context keys of DESIGN.md). */
+/** Where the CDK app found its configuration (context keys: README, Configure). */
 export interface ConfigSources {
   /** Context `config`: a JSON string (from `-c config='…'`) or an object (from cdk.json). */
   config?: unknown;

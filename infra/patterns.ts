@@ -7,7 +7,7 @@ import type { ResourceKey, ResourceMatch, Route } from '#shared/rules/types';
 /**
  * EventBridge patterns of the stack, as plain data so tests and the README can show them exactly.
  * All rules on the default bus match CloudTrail API calls, which EventBridge only receives while a
- * trail is logging (DESIGN.md).
+ * trail is logging.
  */
 export type Pattern = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
  *
  * found by a backtracking search in the same priority order with memoised failures. Hand-written
  * because the regex splits a digit run into 1–5-digit groups every possible way before it gives up:
- * `+2` and 29 digits followed by a letter cost ~50 000 steps, a line of them 3 s per 64 KiB. Here
+ * `+2` and 29 digits followed by a letter cost tens of thousands of steps. Here
  * each (position, groups so far) is explored once: a few hundred steps per `+` at most.
  */
 
@@ -18,7 +18,7 @@ const MAX_SPAN = 1 + 3 + MAX_GROUPS * (1 + 1 + MAX_GROUP_DIGITS + 1);
 
 /**
  * Memo of `groups` by (offset from the `+`, groups done), valid for the `+` whose stamp it carries:
- * reused across candidates instead of a Map per `+` (intl-heavy lines 3x faster).
+ * reused across candidates instead of a Map per `+` (bench: the intl phone long line).
  */
 const memoEnd = new Int32Array((MAX_SPAN + 1) * (MAX_GROUPS + 1));
 const memoStamp = new Uint32Array(memoEnd.length);

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
 /**
- * CloudTrail records as they really are (DESIGN.md "Facts about the real formats"): almost every
+ * CloudTrail records as they really are (the real records in test/fixtures/cloudtrail): almost every
  * member optional, unknown members kept (`looseObject`), `mfaAuthenticated` a string, failed calls
  * with `responseElements: null`. Only the members the classifier reads are typed; the rest pass through.
  */

@@ -44,7 +44,7 @@ export interface ComprehendPiiRule extends PiiRuleBase, CatalogueRule<Comprehend
 
 export type PiiRule = LocalPiiRule | ComprehendPiiRule;
 
-/** Config keys that name a type differently from Comprehend (DESIGN.md uses `IBAN`). */
+/** Config keys that name a type differently from Comprehend (the configuration uses `IBAN`). */
 const TYPE_ALIASES: Readonly<Record<string, string>> = {
   IBAN: 'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
   INTERNATIONAL_BANK_ACCOUNT_NUMBER: 'IBAN',

@@ -14,7 +14,7 @@ import { secretDetector } from '../detect/secrets';
 import { charClasses, githubChecksumValid, jwtHeaderValid } from '../detect/validators';
 import type { CatalogueRule, RuleFamily } from './types';
 
-/** Evidence kinds of category `secret` (DESIGN.md contract). */
+/** Evidence kinds of category `secret` (docs/CONTRACT.md, Finding). */
 export const SECRET_KINDS = [
   'AWS_ACCESS_KEY',
   'AWS_SECRET_KEY',

@@ -36,7 +36,7 @@ describe('command rules', () => {
     }
   });
 
-  it('cover every command kind of DESIGN.md', () => {
+  it('cover every command kind of the Finding contract', () => {
     const kinds = new Set(COMMAND_RULES.map((r) => r.kind));
     for (const k of [
       'REVERSE_SHELL',

@@ -1,7 +1,7 @@
 import { fieldMatcher } from './leaks';
 
 /**
- * Input fields whose value a finding carries as is by contract (DESIGN.md Finding: account, region,
+ * Input fields whose value a finding carries as is by contract (docs/CONTRACT.md Finding: account, region,
  * sessionId, target, principal, sourceIp, documentName): a planted value there reaching a finding, an
  * alert or the session record is the debated case (e.g. an e-mail-shaped role session name in a
  * principal ARN), reported separately, never asserted either way. Everything else is strict.

@@ -16,7 +16,7 @@ import { crashTrace, ESCAPES, MODES, PLANTS, plantInto, unsafeCharAt } from '../
  * each leaf × 9 hostile values ≈ 340; 200 random configurations (fast-check); a few named ones.
  */
 
-/** Every key of DESIGN.md's configuration, with valid values, so each leaf can be spoiled in turn. */
+/** Every key of the configuration (docs/CONTRACT.md), with valid values, so each leaf can be spoiled in turn. */
 const FULL: ConfigInput = {
   trustedCidrs: ['10.0.0.0/8', '2001:db8::/32'],
   businessHours: { timezone: 'Europe/Berlin', days: ['Mon', 'Tue'], start: '08:00', end: '19:00' },
