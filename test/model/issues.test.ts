@@ -18,6 +18,14 @@ describe('keyName and pathText', () => {
     expect(keyName(plant.text)).toBe('<key>');
   });
 
+  it('hide an AWS access key id whatever its letters and digits (the documentation example too)', () => {
+    for (const id of ['AKIAIOSFODNN7EXAMPLE', 'ASIAABCDEFGHIJKLMNOP', 'AKIA3BILSUPZXF3NVVPJ'])
+      expect(keyName(id)).toBe('<key>');
+    expect(keyName('AKIA-ROLE-NAME')).toBe('AKIA-ROLE-NAME');
+    const r = z.record(z.string(), z.number()).safeParse({ AKIAIOSFODNN7EXAMPLE: 'x' });
+    expect(zodMessage(r.error!)).toBe('<key>: expected number');
+  });
+
   it('hide keys with control characters or of unusual length', () => {
     expect(keyName('a\u001b[2Jb')).toBe('<key>');
     expect(keyName('x'.repeat(81))).toBe('<key>');
