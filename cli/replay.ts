@@ -6,9 +6,12 @@ import type { Config } from '#shared/model/config';
 import { atLeast, compareFindings, type Finding, type Severity } from '#shared/model/finding';
 import { type PiiMode, piiScanner, transcriptDetectors, withLocalFallback } from '#shared/pipeline/engine';
 import { processRecord, type RecordDeps } from '#shared/pipeline/record';
+import { sweepSilence } from '#shared/pipeline/silence';
 import { type ChunkDeps, processChunk } from '#shared/pipeline/transcript';
+import { mayConcernSessions } from '#shared/session/normalise';
 import {
   detectTranscriptShape,
+  looksLikeCloudTrailDelivery,
   MAX_GUNZIP_BYTES,
   RawLogReader,
   type ReadResult,
@@ -19,7 +22,15 @@ import {
 } from '#shared/transcript/read';
 import type { ItemError, PiiScanner, TranscriptCarry, TranscriptChunk } from '#shared/transcript/types';
 import { decodedBytes, type InputItem, listInputs, peek, readItems, type Source } from './input';
-import { MemoryCarryOverStore, MemorySessionStore, MemoryWindowStore, StaticTagSource } from './state';
+import { recordTime, TimeOrder } from './order';
+import {
+  MemoryCarryOverStore,
+  MemorySeenStore,
+  MemorySessionStore,
+  MemoryTranscriptWatch,
+  MemoryWindowStore,
+  StaticTagSource,
+} from './state';
 import { formatTable, severityCounts } from './table';
 
 export type { PiiMode };
@@ -112,8 +123,12 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
     else if ('note' in entry) io.err(`note: ${field(entry.name)}: ${entry.note}\n`);
     else await run.read(entry.source, transcripts);
   }
+  // Held CloudTrail records first: transcripts are enriched from the starts they follow.
+  await run.drainRecords();
   for (const source of transcripts) await run.read(source);
+  await run.drainRecords();
   await run.flushSessions();
+  await run.judgeSilence();
   run.endProgress();
   // A gate must not pass on nothing: no readable input is an error, never "No findings.".
   if (run.inputsRead === 0) run.error(undefined, 'no input could be read');
@@ -140,6 +155,21 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
   };
 }
 
+/** A CloudTrail record waiting for its turn in event-time order, with where it came from. */
+interface HeldRecord {
+  file: FileRead;
+  raw: unknown;
+  at: string | undefined;
+}
+
+/** Whether a raw record (bare or in an envelope) may concern sessions: only those wait to be ordered. */
+function concernsSessions(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const r = raw as Record<string, unknown>;
+  const d = typeof r.detail === 'object' && r.detail !== null ? (r.detail as Record<string, unknown>) : r;
+  return typeof d.eventSource === 'string' && mayConcernSessions(d.eventSource, d.eventName);
+}
+
 /** What one input has cost so far (limits are per file). */
 class FileRead {
   records = 0;
@@ -163,6 +193,11 @@ class Run {
   deliveries = 0;
   maxSeverity: Severity | undefined;
   private readonly sessions = new MemorySessionStore(MAX_SESSIONS);
+  private readonly watch = new MemoryTranscriptWatch(MAX_SESSIONS);
+  /** Session records are classified in event-time order (fan-out, first seen learn from the order). */
+  private readonly order = new TimeOrder<HeldRecord>();
+  /** The latest event time classified: "now" when the missing transcripts are judged. */
+  private latestMs: number | undefined;
   private readonly recordDeps: RecordDeps;
   private readonly chunkDeps: ChunkDeps;
   /** Transcript findings by id: later deliveries update counts of the same finding. */
@@ -183,6 +218,8 @@ class Run {
       sessions: this.sessions,
       windows: new MemoryWindowStore(),
       tags: new StaticTagSource(opts.targetTags),
+      seen: new MemorySeenStore(),
+      watch: this.watch,
     };
     this.chunkDeps = {
       config: opts.config,
@@ -190,6 +227,7 @@ class Run {
       carry: new MemoryCarryOverStore<TranscriptCarry>(),
       pii: undefined,
       detectors: transcriptDetectors(),
+      watch: this.watch,
     };
   }
 
@@ -236,7 +274,13 @@ class Run {
     try {
       bytes = decodedBytes(source.open(), this.limits.gunzipBytes);
       const { head, all } = await peek(bytes);
-      if (transcripts && source.reopenable && detectTranscriptShape(head) !== undefined) {
+      // A trail delivered through CloudWatch Logs has the shape of a session log: read with CloudTrail.
+      if (
+        transcripts &&
+        source.reopenable &&
+        detectTranscriptShape(head) !== undefined &&
+        !looksLikeCloudTrailDelivery(head)
+      ) {
         this.files--;
         transcripts.push(source);
         return;
@@ -314,8 +358,8 @@ class Run {
     }
     const shape = detectTranscriptShape(o);
     const origin = labelOf(file, at);
-    if (shape === 'subscription') return this.readResult(file, readSubscription(o, origin));
-    if (shape === 'data-message') return this.readResult(file, readDataMessage(o, origin));
+    if (shape === 'subscription') return this.readResult(file, readSubscription(o, origin), at);
+    if (shape === 'data-message') return this.readResult(file, readDataMessage(o, origin), at);
     if (shape === 'streaming-jsonl') {
       const r = events().add(o);
       if ('error' in r) return this.fileError(file, r.error, labelOf(file, at));
@@ -332,14 +376,53 @@ class Run {
       return false;
     }
     this.records++;
-    const { error } = await processRecord(raw, this.recordDeps, this.emitAll);
-    if (error && !this.fileError(file, error, labelOf(file, at))) return false;
+    const due = concernsSessions(raw)
+      ? this.order.push({ file, raw, at }, recordTime(raw))
+      : [{ file, raw, at }];
+    for (const held of due) await this.classify(held);
     this.progress(file.name);
-    return true;
+    return !file.stopped;
   }
 
-  private async readResult(file: FileRead, result: ReadResult): Promise<boolean> {
+  /** One record through the pipeline; its error counts against the file it came from. */
+  private async classify({ file, raw, at }: HeldRecord) {
+    const t = recordTime(raw);
+    if (t !== undefined && (this.latestMs === undefined || t > this.latestMs)) this.latestMs = t;
+    const { error } = await processRecord(raw, this.recordDeps, this.emitAll);
+    if (error) this.fileError(file, error, labelOf(file, at));
+  }
+
+  /** Every record still held for ordering, oldest first. */
+  async drainRecords() {
+    for (const held of this.order.drain()) await this.classify(held);
+  }
+
+  /**
+   * End of input: shell sessions without a transcript are judged as the sweep judges them, as of the
+   * latest event read, and only where transcripts are part of the input: an account and Region count
+   * as streaming when a session of theirs has a transcript here (a CloudTrail archive alone says
+   * nothing about transcripts and stays quiet).
+   */
+  async judgeSilence() {
+    if (!this.opts.config.missingTranscript.enabled || this.latestMs === undefined) return;
+    const now = this.latestMs + 1;
+    for (const id of this.sessionOrigins.keys()) {
+      const record = await this.sessions.get(id);
+      if (!record?.account || !record.region) continue;
+      await this.watch.arrived(id, now, { account: record.account, region: record.region });
+    }
+    await sweepSilence(
+      { config: this.opts.config, sessions: this.sessions, watch: this.watch },
+      now,
+      this.emitAll,
+      { fromMs: Number.NEGATIVE_INFINITY },
+    );
+  }
+
+  private async readResult(file: FileRead, result: ReadResult, at: string | undefined): Promise<boolean> {
     for (const e of result.errors) if (!this.fileError(file, e.message, itemLabel(e))) return false;
+    // CloudTrail delivered through CloudWatch Logs: records like an archive's, never transcript text.
+    for (const r of result.cloudTrail ?? []) if (!(await this.record(file, r, at))) return false;
     for (const chunk of result.chunks) await this.scan(chunk);
     return true;
   }

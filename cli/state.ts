@@ -2,10 +2,13 @@ import type {
   AggregationStore,
   CarryOverStore,
   PreferencesStore,
+  SeenStore,
   SessionRecord,
   SessionStore,
   TargetTagSource,
   TerminationGuard,
+  TranscriptScope,
+  TranscriptWatch,
   WindowStore,
 } from '#shared/state/types';
 import { storableSession } from '#shared/state/types';
@@ -45,48 +48,116 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
+/** Times kept per id: one target hammered all window long stays cheap. */
+const MAX_TIMES_PER_ID = 8;
+
+/**
+ * Per key, the recorded (event id, time) pairs sorted by time, forgetting those more than two windows
+ * behind the newest. An id recorded at several times (a fan-out target reached again) counts once and
+ * keeps its MAX_TIMES_PER_ID latest times: a query at or after an id's latest time (a replay in time
+ * order) is exact; one far back between an id's forgotten times may miss it.
+ */
+interface Window {
+  /** Live from index `head` on: forgetting advances it, the arrays are compacted now and then. */
+  head: number;
+  times: number[];
+  /** The id of each entry of `times`. */
+  ids: string[];
+  /** Times recorded per id. */
+  at: Map<string, number[]>;
+  /** Entries whose id has an earlier entry too: while none, a count is two binary searches. */
+  repeats: number;
+}
+
 export class MemoryWindowStore implements WindowStore {
-  /** Per key: event ids seen, and their times kept sorted so a count is two binary searches. */
-  private readonly windows = new Map<string, { ids: Map<string, number>; times: number[] }>();
+  private readonly windows = new Map<string, Window>();
 
   async hit(key: string, eventId: string, timeMs: number, windowMs: number) {
     let w = this.windows.get(key);
     if (!w) {
-      w = { ids: new Map(), times: [] };
+      w = { head: 0, times: [], ids: [], at: new Map(), repeats: 0 };
       this.windows.set(key, w);
     }
-    if (!w.ids.has(eventId)) {
-      w.ids.set(eventId, timeMs);
-      w.times.splice(upperBound(w.times, timeMs), 0, timeMs);
+    const times = w.at.get(eventId);
+    const full = times !== undefined && times.length >= MAX_TIMES_PER_ID;
+    // A full id takes a new time only if it is later than its earliest kept one, which it replaces.
+    if (!times?.includes(timeMs) && !(full && timeMs < Math.min(...times))) {
+      if (full) forgetEarliest(w, eventId, times);
+      const i = upperBound(w.times, timeMs, w.head);
+      w.times.splice(i, 0, timeMs);
+      w.ids.splice(i, 0, eventId);
+      if (times) {
+        times.push(timeMs);
+        w.repeats++;
+      } else w.at.set(eventId, [timeMs]);
       // Forget what lies far behind the newest event, so a long replay stays small.
-      const newest = w.times[w.times.length - 1]!;
-      const drop = lowerBound(w.times, newest - 2 * windowMs);
-      if (drop > 0) {
-        const cutoff = w.times[drop]!;
-        w.times.splice(0, drop);
-        // Ids are in arrival order, which is time order for a replayed trail: stop at the first kept.
-        for (const [id, t] of w.ids) {
-          if (t >= cutoff) break;
-          w.ids.delete(id);
-        }
-      }
+      forgetBefore(w, w.times[w.times.length - 1]! - 2 * windowMs);
     }
-    return upperBound(w.times, timeMs) - lowerBound(w.times, timeMs - windowMs);
+    return distinct(w, timeMs, windowMs).size;
   }
 
   async count(key: string, eventId: string, timeMs: number, windowMs: number) {
     const w = this.windows.get(key);
     if (!w) return 0;
-    const all = upperBound(w.times, timeMs) - lowerBound(w.times, timeMs - windowMs);
-    const t = w.ids.get(eventId);
-    const self = t !== undefined && t >= timeMs - windowMs && t <= timeMs ? 1 : 0;
-    return all - self;
+    const found = distinct(w, timeMs, windowMs);
+    return found.size - (found.has(eventId) ? 1 : 0);
+  }
+
+  async members(key: string, timeMs: number, windowMs: number) {
+    const w = this.windows.get(key);
+    return w ? distinct(w, timeMs, windowMs).ids() : new Set<string>();
   }
 }
 
-/** First index whose value is ≥ x. */
-function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
+/** The distinct ids of `w` within [timeMs - windowMs, timeMs]; counted without a set while no id repeats. */
+function distinct(w: Window, timeMs: number, windowMs: number) {
+  const lo = lowerBound(w.times, timeMs - windowMs, w.head);
+  const hi = upperBound(w.times, timeMs, w.head);
+  const ids = () => new Set(w.ids.slice(lo, hi));
+  if (w.repeats > 0) {
+    const set = ids();
+    return { size: set.size, has: (id: string) => set.has(id), ids: () => set };
+  }
+  const inRange = (id: string) => (w.at.get(id) ?? []).some((t) => t >= timeMs - windowMs && t <= timeMs);
+  return { size: hi - lo, has: inRange, ids };
+}
+
+/** The earliest time of `id` out of `w` (and out of `times`, the id's own list). */
+function forgetEarliest(w: Window, id: string, times: number[]): void {
+  const t = Math.min(...times);
+  times.splice(times.indexOf(t), 1);
+  w.repeats--;
+  for (let i = lowerBound(w.times, t, w.head); i < w.times.length && w.times[i] === t; i++) {
+    if (w.ids[i] !== id) continue;
+    w.times.splice(i, 1);
+    w.ids.splice(i, 1);
+    return;
+  }
+}
+
+function forgetBefore(w: Window, cutoff: number): void {
+  const drop = lowerBound(w.times, cutoff, w.head);
+  for (let i = w.head; i < drop; i++) {
+    const id = w.ids[i]!;
+    const times = w.at.get(id) ?? [];
+    const left = times.filter((t) => t !== w.times[i]);
+    if (left.length === 0) w.at.delete(id);
+    else {
+      w.at.set(id, left);
+      w.repeats--;
+    }
+  }
+  w.head = drop;
+  if (w.head > 1024 && w.head * 2 > w.times.length) {
+    w.times = w.times.slice(w.head);
+    w.ids = w.ids.slice(w.head);
+    w.head = 0;
+  }
+}
+
+/** First index (from `from` on) whose value is ≥ x. */
+function lowerBound(xs: readonly number[], x: number, from = 0): number {
+  let lo = from;
   let hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -96,9 +167,9 @@ function lowerBound(xs: readonly number[], x: number): number {
   return lo;
 }
 
-/** First index whose value is > x. */
-function upperBound(xs: readonly number[], x: number): number {
-  let lo = 0;
+/** First index (from `from` on) whose value is > x. */
+function upperBound(xs: readonly number[], x: number, from = 0): number {
+  let lo = from;
   let hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -159,5 +230,150 @@ export class MemoryTerminationGuard implements TerminationGuard {
     this.perHour.set(hourKey, used + 1);
     this.sessions.add(sessionId);
     return 'claimed' as const;
+  }
+}
+
+/**
+ * Last time per key (first seen). Holds at most `maxKeys` keys, forgetting the least recently marked:
+ * a forgotten principal looks new again (a LOW first-seen finding), never the reverse. No TTL: the
+ * first-seen rule judges the age of the time kept.
+ */
+export class MemorySeenStore implements SeenStore {
+  private readonly times = new Map<string, number>();
+  private start: number | undefined;
+
+  async since() {
+    return this.start;
+  }
+
+  async begin(timeMs: number) {
+    if (Number.isFinite(timeMs) && (this.start === undefined || timeMs < this.start)) this.start = timeMs;
+  }
+
+  constructor(private readonly maxKeys = 100_000) {}
+
+  async last(key: string) {
+    return this.times.get(key);
+  }
+
+  async mark(key: string, timeMs: number, _ttlDays: number) {
+    const kept = this.times.get(key);
+    this.times.delete(key);
+    this.times.set(key, kept === undefined ? timeMs : Math.max(kept, timeMs));
+    dropOldest(this.times, this.maxKeys);
+  }
+}
+
+/** Scopes (account and Region pairs) kept by MemoryTranscriptWatch. */
+const MAX_SCOPES = 10_000;
+
+/**
+ * The missing-transcript timer's state in memory, same contract as DynamoTranscriptWatch (due times
+ * exact to the millisecond, ids in due order, the streaming answer from the latest arrival). Bounded:
+ * at most `maxEntries` expectations (the earliest due dropped first: never judged) and `maxEntries`
+ * sessions with a transcript (the least recently arrived forgotten: such a session, if still due,
+ * could be judged silent), and MAX_SCOPES streaming scopes.
+ */
+export class MemoryTranscriptWatch implements TranscriptWatch {
+  /** Expectations sorted by (due time, id), live from index `head` on. */
+  private dues: number[] = [];
+  private ids: string[] = [];
+  private head = 0;
+  private readonly expected = new Set<string>();
+  private readonly transcripts = new Set<string>();
+  private readonly scopes = new Map<string, number>();
+  private swept: number | undefined;
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  async expect(sessionId: string, dueMs: number) {
+    const key = `${sessionId}@${dueMs}`;
+    if (!Number.isFinite(dueMs) || this.expected.has(key)) return;
+    this.expected.add(key);
+    // Usually appended: a replay meets starts in time order.
+    const last = this.dues.length - 1;
+    const append = last < this.head || byDue(this.dues[last]!, this.ids[last]!, dueMs, sessionId) <= 0;
+    const i = append ? this.dues.length : this.bound(dueMs, sessionId);
+    this.dues.splice(i, 0, dueMs);
+    this.ids.splice(i, 0, sessionId);
+    if (this.dues.length - this.head > this.maxEntries) {
+      this.expected.delete(`${this.ids[this.head]}@${this.dues[this.head]}`);
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.dues.length) {
+        this.dues = this.dues.slice(this.head);
+        this.ids = this.ids.slice(this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  async arrived(sessionId: string, timeMs: number, scope?: TranscriptScope) {
+    this.transcripts.delete(sessionId);
+    this.transcripts.add(sessionId);
+    if (this.transcripts.size > this.maxEntries) {
+      const oldest = this.transcripts.values().next().value;
+      if (oldest !== undefined) this.transcripts.delete(oldest);
+    }
+    const key = scopeKey(scope);
+    if (key === undefined || !Number.isFinite(timeMs)) return;
+    const last = this.scopes.get(key);
+    this.scopes.delete(key);
+    this.scopes.set(key, last === undefined ? timeMs : Math.max(last, timeMs));
+    dropOldest(this.scopes, MAX_SCOPES);
+  }
+
+  async due(fromMs: number, toMs: number) {
+    if (!(toMs > fromMs)) return [];
+    const lo = lowerBound(this.dues, fromMs, this.head);
+    const hi = lowerBound(this.dues, toMs, this.head);
+    return [...new Set(this.ids.slice(lo, hi))];
+  }
+
+  async transcriptSeen(sessionId: string) {
+    return this.transcripts.has(sessionId);
+  }
+
+  /** The latest arrival is at or after atMs - withinMs; a scope without account or Region matches nothing. */
+  async streaming(scope: TranscriptScope, atMs: number, withinMs: number) {
+    const key = scopeKey(scope);
+    const last = key === undefined ? undefined : this.scopes.get(key);
+    return last !== undefined && last >= atMs - withinMs;
+  }
+
+  async cursor() {
+    return this.swept;
+  }
+
+  async advance(toMs: number) {
+    if (this.swept === undefined || toMs > this.swept) this.swept = toMs;
+  }
+
+  /** First live index whose (due, id) comes after (dueMs, id). */
+  private bound(dueMs: number, id: string): number {
+    let lo = this.head;
+    let hi = this.dues.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (byDue(this.dues[mid]!, this.ids[mid]!, dueMs, id) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function byDue(aMs: number, aId: string, bMs: number, bId: string): number {
+  return aMs - bMs || (aId < bId ? -1 : aId > bId ? 1 : 0);
+}
+
+function scopeKey(scope: TranscriptScope | undefined): string | undefined {
+  return scope?.account && scope.region ? `${scope.account}#${scope.region}` : undefined;
+}
+
+/** Drop the first-inserted keys of `map` beyond `max` (callers re-insert to refresh a key). */
+function dropOldest<K, V>(map: Map<K, V>, max: number): void {
+  while (map.size > max) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) return;
+    map.delete(oldest);
   }
 }

@@ -204,6 +204,8 @@ function resourceMatchers(
     alias: () => alias,
     'preferences-document': () => preferencesDocuments(config).map((n) => ({ prefix: n })),
     'session-document': () => ['Session'],
+    // The API takes `all` in any case (the documentation writes `All`).
+    'all-accounts': () => [{ 'equals-ignore-case': 'all' }],
   };
   return r.match.flatMap((m) => byMatch[m]());
 }

@@ -14,6 +14,7 @@ import { Response } from './constructs/response';
 import { SecurityHubExport } from './constructs/securityhub';
 import { State } from './constructs/state';
 import { Trail } from './constructs/trail';
+import { TranscriptSweep } from './constructs/transcript-sweep';
 import { Transcripts } from './constructs/transcripts';
 import { findingsPattern, PREFERENCES_DOCUMENT } from './patterns';
 
@@ -66,6 +67,16 @@ export class SsmSentinelStack extends Stack {
 
     new Detection(this, 'Detection', { config, sessionEvents, key });
     const transcripts = new Transcripts(this, 'Transcripts', { config, key, transcripts: transcriptsFn });
+    // Every region judges its own sessions (its own table); findings reach home like any other.
+    if (config.missingTranscript.enabled) {
+      new TranscriptSweep(this, 'TranscriptSweep', {
+        config,
+        functions: this.functions,
+        table,
+        key,
+        bus: findings.bus,
+      });
+    }
     if (config.stack.managePreferences) {
       new Preferences(this, 'Preferences', {
         config,

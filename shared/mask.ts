@@ -1,6 +1,7 @@
 import { findLocalPii } from './detect/pii-local';
 import { findSecrets } from './detect/secrets';
 import { execAll } from './detect/validators';
+import { maskActivationCode } from './rules/command-rules';
 
 /**
  * Masked excerpts for evidence: the type stays recognisable from a few edge characters, the value
@@ -63,9 +64,13 @@ function maskByKind(kind: string, value: string): string {
   }
 }
 
+/** Vendor prefixes kept in an excerpt (they name the kind, not the secret); anchored, bounded. */
+const TOKEN_PREFIX =
+  /^(?:gh[pousr]_|github_pat_|gl[a-z]{1,4}-|xox[a-z]-|xapp-|eyJ|npm_|sk-ant-(?:api|admin)\d\d-|sk-(?:proj|svcacct|admin)-|gsk_|hf_|lin_(?:api|oauth)_|ntn_|SG\.|shp(?:at|ca|pa|ss)_|glc_|glsa_|hv[sbr]\.|vc[piark]_|dckr_pat_|figd_|cf(?:k|ut|at)_|[sr]k_(?:live|test)_|tskey-[a-z]{1,16}-|ops_)/;
+
 /** Generic token: a known type prefix or up to 4 edge characters per side, only when long enough. */
 function maskToken(v: string): string {
-  const prefix = /^(?:gh[pousr]_|github_pat_|gl[a-z]{1,4}-|xox[a-z]-|xapp-|eyJ)/.exec(v)?.[0] ?? '';
+  const prefix = TOKEN_PREFIX.exec(v)?.[0] ?? '';
   if (v.length >= 24) {
     const head = prefix.length > 0 ? prefix.length : 4;
     return edges(v, head, 4, 12);
@@ -204,7 +209,8 @@ const CUT_CONTEXT = 256;
 export function maskCommand(command: string): string {
   if (typeof command !== 'string') return '';
   const cut = command.length > MAX_SCANNED;
-  const text = cut ? command.slice(0, MAX_SCANNED) : command;
+  // An agent activation code is a credential the generic patterns do not know: masked first.
+  const text = maskActivationCode(cut ? command.slice(0, MAX_SCANNED) : command);
   // Of a cut input, text near the cut is not shown: a value there may be cut in half and missed.
   const shown = cut ? MAX_SCANNED - CUT_CONTEXT : text.length;
   const hits = urlCredentials(text);

@@ -29,6 +29,11 @@ export const Metric = {
    * counted): 1 per evidence item of a `scan-work-capped` finding; dimension `CapKind` (its kind).
    */
   ScanWorkCapped: 'ScanWorkCapped',
+  /**
+   * Deliveries the transcripts function skipped because they hold CloudTrail records, not session
+   * logs (a subscription filter on the trail's log group): 1 per delivery.
+   */
+  MisroutedDeliveries: 'MisroutedDeliveries',
 } as const;
 
 export const Dimension = {

@@ -8,6 +8,7 @@
  *   npm run invoke -- session-events tools/invoke-events/start-session.json
  *   npm run invoke -- transcripts tools/invoke-events/session-log.json
  *   npm run invoke -- responder tools/invoke-events/finding.json
+ *   npm run invoke -- transcript-sweep tools/invoke-events/scheduled-event.json
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +37,7 @@ import {
   TerminateSessionCommand,
 } from '@aws-sdk/client-ssm';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -48,7 +50,15 @@ import { describeError, InputError } from '#shared/errors';
 import { field } from '#shared/format/sanitize';
 import { localContext } from './local-context';
 
-const FUNCTIONS = ['session-events', 'transcripts', 'responder', 'notifier', 'slack', 'securityhub'] as const;
+const FUNCTIONS = [
+  'session-events',
+  'transcripts',
+  'transcript-sweep',
+  'responder',
+  'notifier',
+  'slack',
+  'securityhub',
+] as const;
 const FAKE_WEBHOOK = 'https://hooks.slack.com/services/T00000000/B00000000/local-invoke-placeholder';
 
 export interface RecordedCall {
@@ -132,7 +142,7 @@ function installMocks(endpoint: string, calls: RecordedCall[]): Array<{ restore(
       return send(new Cmd(input));
     });
   };
-  for (const Cmd of [GetCommand, PutCommand, UpdateCommand, DeleteCommand]) {
+  for (const Cmd of [GetCommand, PutCommand, UpdateCommand, DeleteCommand, BatchGetCommand]) {
     forward(doc, Cmd, (cmd) => realDoc.call(localDoc, cmd));
   }
   // Powertools idempotency (notifier) uses the low-level client.

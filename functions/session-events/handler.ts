@@ -9,7 +9,13 @@ import middy from '@middy/core';
 import { EventBridgeFindingPublisher } from '#shared/aws/bus';
 import { Ec2TagSource } from '#shared/aws/ec2';
 import { SsmPreferencesSource } from '#shared/aws/ssm';
-import { DynamoPreferencesStore, DynamoSessionStore, DynamoWindowStore } from '#shared/aws/state';
+import {
+  DynamoPreferencesStore,
+  DynamoSeenStore,
+  DynamoSessionStore,
+  DynamoTranscriptWatch,
+  DynamoWindowStore,
+} from '#shared/aws/state';
 import { Dimension, Env, Metric } from '#shared/metrics';
 import { processRecord, type RecordDeps } from '#shared/pipeline/record';
 import { parseOwnKeys } from '#shared/session/monitor';
@@ -36,6 +42,9 @@ const deps: RecordDeps = {
     source: new SsmPreferencesSource(tracer.captureAWSv3Client(new SSMClient({}))),
     store: new DynamoPreferencesStore(table),
   },
+  seen: new DynamoSeenStore(table),
+  // Shell starts wait for their transcript only when the timer is on (the sweep function exists).
+  ...(env.config.missingTranscript.enabled ? { watch: new DynamoTranscriptWatch(table) } : {}),
 };
 const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),

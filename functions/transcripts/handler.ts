@@ -6,7 +6,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import { EventBridgeFindingPublisher } from '#shared/aws/bus';
 import { ComprehendPiiApi, createComprehendClient } from '#shared/aws/comprehend';
-import { DynamoCarryOverStore, DynamoSessionStore } from '#shared/aws/state';
+import { DynamoCarryOverStore, DynamoSessionStore, DynamoTranscriptWatch } from '#shared/aws/state';
 import { redact } from '#shared/errors';
 import { Dimension, Env, Metric } from '#shared/metrics';
 import type { Finding } from '#shared/model/finding';
@@ -45,6 +45,8 @@ const deps: ChunkDeps = {
       : undefined,
   ),
   detectors: transcriptDetectors(),
+  // The missing-transcript timer learns here which sessions, accounts and Regions stream transcripts.
+  ...(env.config.missingTranscript.enabled ? { watch: new DynamoTranscriptWatch(table) } : {}),
 };
 /** Comprehend cost accounting, when the scanner calls Comprehend. */
 const comprehend = deps.pii && 'stats' in deps.pii ? (deps.pii as { stats: PiiStats }).stats : undefined;
@@ -57,10 +59,20 @@ const MAX_ITEM_LOGS = 20;
  * One subscription delivery (all log events of one stream). Unreadable log events are reported; the
  * others are scanned and published all the same, then the delivery fails so the platform retries it
  * (and finally dead-letters it): the retry skips the good events (their ids are in the carry-over) and
- * publishes nothing twice (finding ids are deterministic).
+ * publishes nothing twice (finding ids are deterministic). A delivery of CloudTrail records (the
+ * trail's log group subscribed by mistake) is no session log: reported once as misrouted, skipped.
  */
 async function main(event: unknown): Promise<void> {
   const read = readSubscription(event, 'subscription');
+  if (read.cloudTrail) {
+    // A trail's log group subscribed to this function: its records are no transcript (scanning them
+    // would report the caller's key id and ARN as leaks). Skipped, not retried: it would fail again.
+    logger.warn('misrouted delivery skipped: CloudTrail records, not session logs', {
+      logEvents: read.cloudTrail.length,
+    });
+    count(Metric.MisroutedDeliveries);
+    return;
+  }
   if (read.chunks.length === 0 && read.errors.length > 0) {
     // Nothing usable: fail so the payload reaches the dead-letter queue, never dropped silently.
     const more = read.errors.length > 1 ? ` (+${read.errors.length - 1} more)` : '';
@@ -74,9 +86,14 @@ async function main(event: unknown): Promise<void> {
     for (const f of findings) published.push(f);
   };
   let retry = false;
+  const region = process.env.AWS_REGION;
+  const scoped: ChunkDeps = {
+    ...deps,
+    scope: { ...(read.account ? { account: read.account } : {}), ...(region ? { region } : {}) },
+  };
   try {
     for (const chunk of read.chunks) {
-      const result = await processChunk(chunk, deps, publish);
+      const result = await processChunk(chunk, scoped, publish);
       reportItems('transcript scan problem', result.errors, ref(chunk.sessionId));
       retry ||= result.retry === true;
       count(Metric.Processed);

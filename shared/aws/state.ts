@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -12,12 +13,16 @@ import type {
   AggregationStore,
   CarryOverStore,
   PreferencesStore,
+  SeenStore,
   SessionRecord,
   SessionStore,
   TerminationGuard,
+  TranscriptScope,
+  TranscriptWatch,
   WindowStore,
 } from '../state/types';
 import { storableSession } from '../state/types';
+import { type Backoff, backoffDelay } from './retry';
 
 /**
  * The single DynamoDB table behind the core's state interfaces. Every item lives under partition key
@@ -82,6 +87,35 @@ abstract class TableStore {
       new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
     );
     return out.Item;
+  }
+
+  /**
+   * Set `last` to `timeMs` unless it already holds that or a later time: one conditional update, no
+   * read first; a lost race or a late, older time is a failed condition, which changes nothing.
+   */
+  protected async raise(pk: string, timeMs: number, expiration?: number): Promise<void> {
+    const names: Record<string, string> = { '#last': 'last' };
+    const values: Record<string, unknown> = { ':t': timeMs };
+    let set = '#last = :t';
+    if (expiration !== undefined) {
+      names['#exp'] = 'expiration';
+      values[':exp'] = expiration;
+      set += ', #exp = :exp';
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: `SET ${set}`,
+          ConditionExpression: 'attribute_not_exists(#last) OR #last < :t',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 }
 
@@ -151,14 +185,19 @@ export class DynamoWindowStore extends TableStore implements WindowStore {
 
   /** Reads the two buckets, writes nothing. */
   async count(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number> {
+    const seen = await this.members(key, timeMs, windowMs);
+    seen.delete(eventId);
+    return seen.size;
+  }
+
+  /** Reads the two buckets, writes nothing. */
+  async members(key: string, timeMs: number, windowMs: number): Promise<Set<string>> {
     const bucket = Math.floor(timeMs / windowMs);
     const [current, previous] = await Promise.all([
       this.getItem(`window#${key}#${bucket}`),
       this.getItem(`window#${key}#${bucket - 1}`),
     ]);
-    const seen = inWindow([...asStrings(current?.ids), ...asStrings(previous?.ids)], timeMs, windowMs);
-    seen.delete(eventId);
-    return seen.size;
+    return inWindow([...asStrings(current?.ids), ...asStrings(previous?.ids)], timeMs, windowMs);
   }
 
   private async addToBucket(key: string, bucket: number, member: string, untilMs: number): Promise<string[]> {
@@ -375,4 +414,270 @@ export class DynamoTerminationGuard extends TableStore implements TerminationGua
   async release(sessionId: string): Promise<void> {
     await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `term#${sessionId}` } }));
   }
+}
+
+/**
+ * Last time per key (`seen#<key>`, attribute `last`): first seen. `mark` is one conditional update that
+ * only ever raises `last` (a late, older event changes nothing; no read first), kept `ttlDays` from now.
+ */
+export class DynamoSeenStore extends TableStore implements SeenStore {
+  async last(key: string): Promise<number | undefined> {
+    const item = await this.getItem(`seen#${key}`);
+    return typeof item?.last === 'number' ? item.last : undefined;
+  }
+
+  async mark(key: string, timeMs: number, ttlDays: number): Promise<void> {
+    await this.raise(`seen#${key}`, timeMs, this.expiresInDays(ttlDays));
+  }
+
+  /** `baseline#seen`, attribute `since`, no TTL: one item for the stack's whole life. */
+  async since(): Promise<number | undefined> {
+    const item = await this.getItem(BASELINE_PK);
+    return typeof item?.since === 'number' ? item.since : undefined;
+  }
+
+  /** Only ever lowers `since` (one conditional update; a failed condition is ignored). */
+  async begin(timeMs: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: BASELINE_PK },
+          UpdateExpression: 'SET #since = :t',
+          ConditionExpression: 'attribute_not_exists(#since) OR #since > :t',
+          ExpressionAttributeNames: { '#since': 'since' },
+          ExpressionAttributeValues: { ':t': timeMs },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+}
+
+const BASELINE_PK = 'baseline#seen';
+
+/** Transcript arrivals are kept this long: the sweep asks within a day of a session's due time. */
+export const TRANSCRIPT_TTL_DAYS = 3;
+/** Streaming marks outlive the sweep's streaming window (7 days) by a day. */
+export const STREAMING_TTL_DAYS = 8;
+/**
+ * Due buckets are kept (and read) this far back: at least the sweep's MAX_LOOKBACK_MS
+ * (shared/pipeline/silence.ts; a test holds the two equal). `due` refuses a wider range.
+ */
+export const DUE_KEEP_MS = 24 * 3_600_000;
+/** Members per due bucket: `<sessionId>@<dueMs>` is at most 146 bytes, so a full bucket stays below MAX_ITEM_BYTES. */
+export const MAX_DUE_IDS = 2_000;
+/** SSM session ids are at most 96 characters; a longer one would break the bucket's size bound. */
+export const MAX_SESSION_ID_CHARS = 128;
+/** An instance skips re-writing an arrival mark it wrote this recently (see DynamoTranscriptWatch). */
+export const ARRIVAL_MEMO_MS = 10 * 60_000;
+const MINUTE_MS = 60_000;
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_KEYS = 100;
+const UNPROCESSED_BACKOFF: Backoff = { maxAttempts: 8, baseMs: 50, capMs: 2_000 };
+const MEMO_ENTRIES = 2_000;
+
+export interface TranscriptWatchOptions extends TableOptions {
+  /** Told when an expectation is not kept (full bucket, oversized id, bad time), e.g. for a metric. */
+  onDropped?: (reason: 'bucket-full' | 'id-too-long' | 'bad-time') => void;
+  /** Waits between BatchGetItem retries of unprocessed keys (tests). */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * The missing-transcript timer's state:
+ * - `due#<minute>` (minute = floor(dueMs / 60 000)): string set `ids` of `<sessionId>@<dueMs>`, grown
+ *   with ADD (atomic, idempotent), at most MAX_DUE_IDS members. Past that an expectation is dropped:
+ *   `dropped` counts the attempts on the bucket and `onDropped` is told; thousands of shell sessions
+ *   due in one minute already raise other alarms. Expires DUE_KEEP_MS and a day after its due time.
+ * - `transcript#<sessionId>`: a transcript arrived (TRANSCRIPT_TTL_DAYS).
+ * - `streaming#<account>#<region>`: `last` = the latest arrival time, only ever raised (STREAMING_TTL_DAYS).
+ * - `sweep#cursor`: `last` = where the sweep stopped, only ever advanced; no TTL.
+ * The exact due time is kept in each member, so `due` is exact to the millisecond, not to the minute.
+ *
+ * `arrived` runs for every transcript delivery, many per session: an instance that wrote the same
+ * transcript or streaming mark within ARRIVAL_MEMO_MS skips the write. A skipped streaming mark is then
+ * at most that much behind, immaterial against the 7-day streaming window; a skipped transcript mark
+ * already exists. The memo holds at most MEMO_ENTRIES keys, the least recently written dropped first.
+ */
+export class DynamoTranscriptWatch extends TableStore implements TranscriptWatch {
+  private readonly onDropped: TranscriptWatchOptions['onDropped'];
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly written = new Map<string, number>();
+
+  constructor(options: TranscriptWatchOptions) {
+    super(options);
+    this.onDropped = options.onDropped;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  async expect(sessionId: string, dueMs: number): Promise<void> {
+    if (!Number.isFinite(dueMs)) return this.onDropped?.('bad-time');
+    if (sessionId.length > MAX_SESSION_ID_CHARS) return this.onDropped?.('id-too-long');
+    const member = `${sessionId}@${dueMs}`;
+    const pk = `due#${Math.floor(dueMs / MINUTE_MS)}`;
+    const names = { '#exp': 'expiration' };
+    const exp = Math.ceil((dueMs + DUE_KEEP_MS) / 1000) + DAY_S;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: 'ADD #ids :m SET #exp = :exp',
+          ConditionExpression: 'attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :one)',
+          ExpressionAttributeNames: { ...names, '#ids': 'ids' },
+          ExpressionAttributeValues: {
+            ':m': new Set([member]),
+            ':one': member,
+            ':max': Math.min(this.maxSetIds, MAX_DUE_IDS),
+            ':exp': exp,
+          },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: 'ADD #drop :one SET #exp = :exp',
+          ExpressionAttributeNames: { ...names, '#drop': 'dropped' },
+          ExpressionAttributeValues: { ':one': 1, ':exp': exp },
+        }),
+      );
+      this.onDropped?.('bucket-full');
+    }
+  }
+
+  async arrived(sessionId: string, timeMs: number, scope?: TranscriptScope): Promise<void> {
+    const writes: Array<[string, () => Promise<void>]> = [
+      [
+        `transcript#${sessionId}`,
+        async () => {
+          await this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { pk: `transcript#${sessionId}`, expiration: this.expiresInDays(TRANSCRIPT_TTL_DAYS) },
+            }),
+          );
+        },
+      ],
+    ];
+    const pk = streamingKey(scope);
+    if (pk && Number.isFinite(timeMs))
+      writes.push([pk, () => this.raise(pk, timeMs, this.expiresInDays(STREAMING_TTL_DAYS))]);
+    await Promise.all(
+      writes
+        .filter(([key]) => !this.recentlyWritten(key))
+        .map(async ([key, write]) => {
+          await write();
+          this.noteWritten(key);
+        }),
+    );
+  }
+
+  /**
+   * Reads every minute bucket that can hold a due time in [fromMs, toMs) with BatchGetItem (100 keys a
+   * call, unprocessed keys retried with backoff), at most DUE_KEEP_MS / 1 min + 1 buckets.
+   */
+  async due(fromMs: number, toMs: number): Promise<string[]> {
+    if (!(toMs > fromMs)) return [];
+    if (toMs - fromMs > DUE_KEEP_MS)
+      throw new RangeError(`due range wider than ${DUE_KEEP_MS} ms (buckets are kept no longer)`);
+    const keys: string[] = [];
+    for (let m = Math.floor(fromMs / MINUTE_MS); m * MINUTE_MS < toMs; m++) keys.push(`due#${m}`);
+    const entries: Array<{ id: string; dueMs: number }> = [];
+    for (let i = 0; i < keys.length; i += BATCH_KEYS) {
+      for (const item of await this.batchGet(keys.slice(i, i + BATCH_KEYS), 'ids')) {
+        for (const member of asStrings(item.ids)) {
+          const at = member.lastIndexOf('@');
+          const dueMs = Number(member.slice(at + 1));
+          if (at > 0 && dueMs >= fromMs && dueMs < toMs) entries.push({ id: member.slice(0, at), dueMs });
+        }
+      }
+    }
+    return inDueOrder(entries);
+  }
+
+  async transcriptSeen(sessionId: string): Promise<boolean> {
+    return (await this.getItem(`transcript#${sessionId}`)) !== undefined;
+  }
+
+  /**
+   * Only the latest arrival is kept, so this is "the latest arrival is at or after atMs - withinMs":
+   * one later than atMs counts too (streaming is a standing set-up). A scope without account or
+   * Region matches nothing: false, and nothing is read.
+   */
+  async streaming(scope: TranscriptScope, atMs: number, withinMs: number): Promise<boolean> {
+    const pk = streamingKey(scope);
+    if (!pk) return false;
+    const last = (await this.getItem(pk))?.last;
+    return typeof last === 'number' && last >= atMs - withinMs;
+  }
+
+  async cursor(): Promise<number | undefined> {
+    const last = (await this.getItem('sweep#cursor'))?.last;
+    return typeof last === 'number' ? last : undefined;
+  }
+
+  /** Never moves the cursor back: a slower, overlapping sweep that finishes last changes nothing. */
+  async advance(toMs: number): Promise<void> {
+    await this.raise('sweep#cursor', toMs);
+  }
+
+  private recentlyWritten(key: string): boolean {
+    const at = this.written.get(key);
+    return at !== undefined && this.now() - at < ARRIVAL_MEMO_MS && this.now() >= at;
+  }
+
+  private noteWritten(key: string): void {
+    this.written.delete(key);
+    this.written.set(key, this.now());
+    if (this.written.size > MEMO_ENTRIES) {
+      const oldest = this.written.keys().next().value;
+      if (oldest !== undefined) this.written.delete(oldest);
+    }
+  }
+
+  private async batchGet(keys: readonly string[], attribute: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending: Array<Record<string, unknown>> = keys.map((pk) => ({ pk }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) {
+        if (attempt >= UNPROCESSED_BACKOFF.maxAttempts)
+          throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
+        await this.sleep(backoffDelay(attempt - 1, UNPROCESSED_BACKOFF, this.random));
+      }
+      const out = await this.doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ProjectionExpression: '#a',
+              ExpressionAttributeNames: { '#a': attribute },
+            },
+          },
+        }),
+      );
+      items.push(...(out.Responses?.[this.tableName] ?? []));
+      pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return items;
+  }
+}
+
+/** `streaming#<account>#<region>`, or undefined when either is unknown. */
+function streamingKey(scope: TranscriptScope | undefined): string | undefined {
+  return scope?.account && scope.region ? `streaming#${scope.account}#${scope.region}` : undefined;
+}
+
+/** Ids by due time (then id, for a stable order), each once at its earliest due time. */
+export function inDueOrder(entries: Array<{ id: string; dueMs: number }>): string[] {
+  entries.sort((a, b) => a.dueMs - b.dueMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...new Set(entries.map((e) => e.id))];
 }

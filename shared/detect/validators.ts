@@ -283,11 +283,43 @@ export function base62(n: number, width: number): string {
 /**
  * GitHub's published token format: prefix `gh?_`, 30 random base62 characters, then the CRC-32
  * of those 30 characters as 6 base62 digits. A random look-alike passes with odds ~1 in 5.7e10.
+ * npm access tokens (`npm_`) use the same format.
  */
 export function githubChecksumValid(token: string): boolean {
   const body = token.slice(token.indexOf('_') + 1);
   if (body.length !== 36) return false;
   return base62(crc32(body.slice(0, 30)), 6) === body.slice(30);
+}
+
+/**
+ * Grafana service-account token `glsa_<32 random>_<checksum>`: the checksum is the CRC-32 of
+ * `glsa_<32 random>`, its four bytes little-endian, as 8 hex digits.
+ */
+export function grafanaChecksumValid(token: string): boolean {
+  const cut = token.lastIndexOf('_');
+  if (cut < 0 || token.length - cut !== 9) return false;
+  const c = crc32(token.slice(0, cut));
+  let hex = '';
+  for (let i = 0; i < 4; i++) hex += ((c >>> (8 * i)) & 0xff).toString(16).padStart(2, '0');
+  return hex === token.slice(cut + 1).toLowerCase();
+}
+
+/** Base64 (or base64url) of a JSON object: 1Password service-account tokens carry one after `ops_`. */
+export function base64JsonObject(part: string): boolean {
+  const json = decodeBase64Url(part);
+  if (json === undefined || !json.startsWith('{')) return false;
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** At least `n` of upper case, lower case and digits: random tokens have them, words and ids rarely. */
+export function classMix(s: string, n = 2): boolean {
+  const c = charClasses(s);
+  return [c.upper, c.lower, c.digit].filter(Boolean).length >= n;
 }
 
 /** Decode base64url (or base64) to a UTF-8 string; undefined when it is not valid UTF-8 text. */

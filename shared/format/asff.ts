@@ -77,6 +77,11 @@ const CATEGORY_TYPES: Record<Category, string> = {
   pii: 'Sensitive Data Identifications/PII',
   'scan-error': 'Software and Configuration Checks',
   'session-terminated': 'Unusual Behaviors/User',
+  'run-command': 'TTPs/Execution',
+  'document-abuse': 'TTPs/Persistence',
+  'lateral-movement': 'TTPs/Lateral Movement',
+  'first-seen': 'Unusual Behaviors/User',
+  'missing-transcript': 'TTPs/Defense Evasion',
 };
 
 /** Evidence kinds that say more than the category does. */
@@ -87,6 +92,7 @@ const KIND_TYPES: Record<string, string> = {
   PRIVILEGE_ESCALATION: 'TTPs/Privilege Escalation',
   SUDOERS_TAMPERING: 'TTPs/Privilege Escalation',
   AGENT_STOPPED: 'TTPs/Defense Evasion',
+  AGENT_HIJACK: 'TTPs/Persistence',
   HISTORY_TAMPERING: 'TTPs/Defense Evasion',
   DEFENSE_EVASION: 'TTPs/Defense Evasion',
   PERSISTENCE_SSH_KEY: 'TTPs/Persistence',

@@ -58,6 +58,31 @@ const AccessDenied = z.strictObject({
   windowMinutes: z.number().int().min(1).max(1440).default(10),
 });
 
+const FanOut = z.strictObject({
+  /** This many distinct targets (instances, tag selectors) by one principal within the window → lateral movement. */
+  targets: z.number().int().min(2).max(1000).default(3),
+  windowMinutes: z.number().int().min(1).max(1440).default(10),
+});
+
+const FirstSeen = z.strictObject({
+  /** A principal with no session or command in this many days is first seen again. */
+  days: z.number().int().min(1).max(365).default(30),
+});
+
+const MissingTranscript = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** A shell session with no transcript this long after its start is silent. */
+  minutes: z.number().int().min(1).max(1440).default(10),
+});
+
+const RunCommand = z.strictObject({
+  /**
+   * AWS-owned Automation runbooks that run commands or scripts given as parameters (StartAutomationExecution
+   * of one is Run Command). Runbooks of the account itself (not AWS-owned) always count.
+   */
+  automationDocuments: z.array(z.string().min(1)).default([]),
+});
+
 /** Stack-only keys (ignored by the CLI and the Lambdas). */
 const Stack = z.strictObject({
   /** Existing session log group to monitor; when null the stack creates one. */
@@ -97,6 +122,10 @@ export const ConfigSchema = z.strictObject({
     })
     .default({}),
   accessDenied: AccessDenied.prefault({}),
+  fanOut: FanOut.prefault({}),
+  firstSeen: FirstSeen.prefault({}),
+  missingTranscript: MissingTranscript.prefault({}),
+  runCommand: RunCommand.prefault({}),
   /** Session-type documents whose change counts as preferences tampering (besides any `SSM-SessionManagerRunShell*`). */
   preferencesDocuments: z.array(z.string().min(1)).default(['SSM-SessionManagerRunShell']),
   /** Name prefix of ssm-sentinel's own resources: changing them is monitor tampering. */

@@ -23,6 +23,11 @@ export const CATEGORIES = [
   'pii',
   'scan-error',
   'session-terminated',
+  'run-command',
+  'document-abuse',
+  'lateral-movement',
+  'first-seen',
+  'missing-transcript',
 ] as const;
 export const CategorySchema = z.enum(CATEGORIES);
 export type Category = z.infer<typeof CategorySchema>;

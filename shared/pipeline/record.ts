@@ -9,7 +9,14 @@ import type {
   PreferencesSource,
   StateWrite,
 } from '../session/types';
-import type { PreferencesStore, SessionStore, TargetTagSource, WindowStore } from '../state/types';
+import type {
+  PreferencesStore,
+  SeenStore,
+  SessionStore,
+  TargetTagSource,
+  TranscriptWatch,
+  WindowStore,
+} from '../state/types';
 
 /** State and enrichment behind one CloudTrail record: in memory for the CLI, DynamoDB/EC2/SSM in the Lambda. */
 export interface RecordDeps {
@@ -19,6 +26,10 @@ export interface RecordDeps {
   tags: TargetTagSource;
   /** Optional: without it a preferences change stays HIGH (content unknown). */
   preferences?: { source: PreferencesSource; store: PreferencesStore };
+  /** Optional: without it no principal is first seen (the baseline is unknown). */
+  seen?: SeenStore;
+  /** Optional: without it no shell session waits for its transcript (no missing-transcript finding). */
+  watch?: TranscriptWatch;
 }
 
 /**
@@ -66,6 +77,19 @@ export async function gatherFacts(q: FactQuery, deps: RecordDeps): Promise<Facts
   const facts: Facts = {};
   if (q.sessionId !== undefined) facts.session = await deps.sessions.get(q.sessionId);
   if (q.target !== undefined) facts.tags = await tagsOf(deps.tags, q.target);
+  if (q.targets !== undefined)
+    facts.targetTags = await Promise.all(q.targets.map((t) => tagsOf(deps.tags, t)));
+  if (q.fanOut) {
+    const { key, timeMs, windowMs } = q.fanOut;
+    facts.fanOutTargets = await deps.windows.members(key, timeMs, windowMs);
+  }
+  if (q.seen && deps.seen) {
+    const [lastMs, sinceMs] = await Promise.all([deps.seen.last(q.seen.key), deps.seen.since()]);
+    facts.seen = {
+      ...(lastMs === undefined ? {} : { lastMs }),
+      ...(sinceMs === undefined ? {} : { sinceMs }),
+    };
+  }
   if (q.window) {
     const { key, eventId, timeMs, windowMs } = q.window;
     facts.windowCount = await deps.windows.count(key, eventId, timeMs, windowMs);
@@ -113,5 +137,14 @@ export async function applyWrite(w: StateWrite, deps: RecordDeps): Promise<void>
       return;
     case 'preferences':
       return deps.preferences?.store.put(w.document, w.preferences);
+    case 'seen':
+      await deps.seen?.begin(w.timeMs);
+      return deps.seen?.mark(w.key, w.timeMs, w.ttlDays);
+    case 'expect-transcript': {
+      if (!deps.watch) return;
+      // A start classified late (retries, delayed delivery) must not fall behind the sweep's cursor.
+      const cursor = await deps.watch.cursor();
+      return deps.watch.expect(w.sessionId, cursor !== undefined ? Math.max(w.dueMs, cursor) : w.dueMs);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../model/config';
 import type { Finding } from '../model/finding';
-import type { CarryOverStore, SessionStore } from '../state/types';
+import type { CarryOverStore, SessionStore, TranscriptScope, TranscriptWatch } from '../state/types';
 import { scanTranscript, shortError, WORK_CAPPED_RULE } from '../transcript/scan';
 import type {
   Detector,
@@ -18,6 +18,10 @@ export interface ChunkDeps {
   carry: CarryOverStore<TranscriptCarry>;
   pii: PiiScanner | undefined;
   detectors: Detector[];
+  /** Optional: told that the session's transcript arrived (missing-transcript timer). */
+  watch?: TranscriptWatch;
+  /** Where this function's transcripts come from (the Lambda: the payload's account, its Region). */
+  scope?: TranscriptScope;
 }
 
 /**
@@ -32,6 +36,16 @@ export async function processChunk(
   publish: (findings: Finding[]) => Promise<void>,
 ): Promise<ScanResult> {
   const errors: ItemError[] = [];
+  let arrivalLost = false;
+  if (deps.watch) {
+    try {
+      await noteArrival(chunk, deps.watch, deps.scope);
+    } catch (e) {
+      // Scanned all the same; the delivery is retried so the timer learns of the transcript.
+      arrivalLost = true;
+      errors.push({ origin: chunk.origin, message: `transcript arrival not recorded: ${shortError(e)}` });
+    }
+  }
   const session = await deps.sessions.get(chunk.sessionId);
   let prior: TranscriptCarry | undefined;
   try {
@@ -57,7 +71,18 @@ export async function processChunk(
       return { ...result, errors, retry: true };
     }
   }
-  return { ...result, errors };
+  return arrivalLost ? { ...result, errors, retry: true } : { ...result, errors };
+}
+
+/** The session's transcript arrived: told before scanning, so a failing scan cannot make it look silent. */
+async function noteArrival(chunk: TranscriptChunk, watch: TranscriptWatch, scope?: TranscriptScope) {
+  const last = chunk.events.at(-1)?.time;
+  const parsed = last === undefined ? Number.NaN : Date.parse(last);
+  const region = scope?.region ?? chunk.owner?.region;
+  await watch.arrived(chunk.sessionId, Number.isFinite(parsed) ? parsed : Date.now(), {
+    ...(scope?.account ? { account: scope.account } : {}),
+    ...(region ? { region } : {}),
+  });
 }
 
 /**

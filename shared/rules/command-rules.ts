@@ -66,6 +66,44 @@ function flagsThen(name: string, word: string): RegExp {
 
 /** Instance metadata service address, IPv4 or IPv6. */
 const IMDS = String.raw`(?:169\.254\.169\.254|\[?fd00:ec2::254\]?)`;
+/**
+ * The agent and its setup tool, as a program word: after a blank, a quote, a path separator or `&`,
+ * and followed by a blank, a quote or the end (`/snap/amazon-ssm-agent/current/amazon-ssm-agent`
+ * names the program once, `amazon-ssm-agent.json` not at all).
+ */
+const SSM_AGENT = String.raw`(?<![\w.-])amazon-ssm-agent(?:\.exe)?(?=["']?(?:\s|$))`;
+const SSM_SETUP = String.raw`(?<![\w.-])ssm-setup-cli(?:\.exe)?(?=["']?(?:\s|$))`;
+/** A flag of Go's flag package (`-x`, `--x`, `-x=v`), quoted or not, as a whole word. */
+function goFlag(name: string): string {
+  return String.raw`\s["']?--?${name}(?=[\s="']|$)`;
+}
+/** `program`, then (in any order, in the same command) every flag of `flags`: one lookahead each. */
+function programWithFlags(program: string, flags: readonly string[]): RegExp {
+  // Each lookahead's filler stops at the next occurrence of the program (as in `scoped`): linear.
+  const filler = `(?:(?!${program})[^|;&])*`;
+  return new RegExp(program + flags.map((f) => `(?=${filler}${goFlag(f)})`).join(''), 'i');
+}
+
+/**
+ * The value of an activation code: a flag (`-code X`, `--code=X`, `-activation-code "X"`) or a
+ * variable set on the same line (`code=X`, `ACTIVATION_CODE="X"`, PowerShell `$code = 'X'`). A value
+ * is a quoted string or the rest of the word (more is masked rather than less).
+ */
+const ACTIVATION_CODE =
+  /(\s["']?--?(?:activation-)?code["']?(?:=|\s+)|(?:^|[\s;&|(])\$?(?:activation[_-]?)?code\s*=\s*)(?:"[^"]{0,256}"|'[^']{0,256}'|\S+)/gi;
+const AGENT_NAMES = /amazon-ssm-agent|ssm-setup-cli/i;
+
+/**
+ * A command with the activation code of an agent registration masked (`-code ****`): the code is a
+ * credential (with the activation id it registers any machine into the account until the activation
+ * expires), so no excerpt may show it. The activation id stays: it alone registers nothing.
+ * Only commands naming the agent or its setup tool are touched. Linear: one global pass.
+ */
+export function maskActivationCode(command: string): string {
+  if (!AGENT_NAMES.test(command)) return command;
+  return command.replace(ACTIVATION_CODE, '$1****');
+}
+
 const INVOKE_WEB = String.raw`\b(?:Invoke-WebRequest|Invoke-RestMethod|iwr|irm)\b`;
 
 export const COMMAND_RULES: CommandRule[] = [
@@ -305,6 +343,51 @@ export const COMMAND_RULES: CommandRule[] = [
         'systemctl status amazon-ssm-agent',
         'systemctl restart amazon-ssm-agent',
         'Get-Service AmazonSSMAgent',
+      ],
+    },
+  },
+  {
+    id: 'cmd-agent-hijack',
+    kind: 'AGENT_HIJACK',
+    category: 'risky-command',
+    severity: 'HIGH',
+    title: 'SSM agent registered with another activation',
+    description:
+      'amazon-ssm-agent (or ssm-setup-cli) was registered with an activation code and id: the machine becomes a managed node of whichever account issued the activation, possibly not ours, which then gets a remote shell on it and stops seeing it here.',
+    playbook: [
+      'Compare the activation id in the excerpt with the activations of our accounts (aws ssm describe-activations); an unknown one means another account now controls the machine.',
+      'Check the node in Fleet Manager: a new managed-node id (mi-…) or a missing ping means it left our account.',
+      'Re-register the agent with our own activation or from the instance profile, and treat the machine as compromised until explained.',
+    ],
+    references: [
+      `${ATTACK}/T1219/`,
+      'https://docs.aws.amazon.com/systems-manager/latest/userguide/hybrid-multicloud-ssm-agent-install-linux.html',
+    ],
+    patterns: [
+      programWithFlags(SSM_AGENT, ['register', 'code']),
+      programWithFlags(SSM_SETUP, ['register', 'activation-code']),
+    ],
+    examples: {
+      match: [
+        'sudo amazon-ssm-agent -register -code "fjz3Qv7XbDv8EXAMPLE1" -id "e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE" -region "us-east-2"',
+        'sudo -E amazon-ssm-agent -y -register -id e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE -region eu-west-1 -code fjz3Qv7XbDv8EXAMPLE1',
+        'sudo /usr/bin/amazon-ssm-agent -register -clear -code fjz3Qv7XbDv8EXAMPLE1 -id e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE',
+        'sudo systemctl stop amazon-ssm-agent && sudo /snap/amazon-ssm-agent/current/amazon-ssm-agent --register --code=fjz3Qv7XbDv8EXAMPLE1 --id=e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE --region=us-east-1',
+        '& "C:\\Program Files\\Amazon\\SSM\\amazon-ssm-agent.exe" -register -code $code -id $id -region us-east-1',
+        '.\\amazon-ssm-agent.exe -register -code "fjz3Qv7XbDv8EXAMPLE1" -id "e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE" -region "us-east-1"',
+        'sudo ./ssm-setup-cli -register -activation-code "fjz3Qv7XbDv8EXAMPLE1" -activation-id "e488f2f6-e686-4afb-8a04-ef6dfEXAMPLE" -region "us-east-2"',
+      ],
+      noMatch: [
+        'amazon-ssm-agent -version',
+        'systemctl status amazon-ssm-agent',
+        'man amazon-ssm-agent',
+        'grep register /etc/amazon/ssm/amazon-ssm-agent.json.template',
+        'cat /usr/share/doc/amazon-ssm-agent/README.md',
+        'grep -rn -- -register /var/log/amazon/ssm/amazon-ssm-agent.log',
+        'cat register-amazon-ssm-agent.sh',
+        'tail -f /var/log/amazon/ssm/amazon-ssm-agent.log | grep -- "-register -code"',
+        'sudo amazon-ssm-agent -fingerprint',
+        './ssm-setup-cli -version',
       ],
     },
   },

@@ -111,12 +111,31 @@ const NOT_MAIL_TLD = new Set(
   ),
 );
 
+/** How far back from an address the `scheme://` of a URL whose user info it would be is looked for. */
+const MAX_USERINFO = 256;
+
+/**
+ * Whether the address found at `at` is the `user[:password]@host` of a URL (`scheme://` before it,
+ * nothing but user-info characters between): a login, not a mailbox, and after a `:` a password that
+ * the secret rules report (an e-mail excerpt would show its first character). The walk back stops at
+ * the first blank, quote, `@` or `/`, so it never crosses an earlier address: linear per line.
+ */
+function inUrlUserinfo(text: string, at: number): boolean {
+  for (let i = at - 1; i >= Math.max(0, at - MAX_USERINFO); i--) {
+    const c = text[i]!;
+    if (c === '/') return i >= 2 && text[i - 1] === '/' && text[i - 2] === ':';
+    if (c === '@' || c === '"' || c === "'" || c <= ' ') return false;
+  }
+  return false;
+}
+
 const email: LocalPiiMatcher = {
   minDigits: 0,
   needs: '@',
   find({ text }, out) {
     for (const m of execNear(EMAIL, text, '@', MAX_LOCAL)) {
-      if (!NOT_MAIL_TLD.has(m[1]!.toLowerCase())) out.add(m.index, m[0], 0.9);
+      if (!NOT_MAIL_TLD.has(m[1]!.toLowerCase()) && !inUrlUserinfo(text, m.index))
+        out.add(m.index, m[0], 0.9);
     }
   },
 };
@@ -260,8 +279,8 @@ export const PII_RULES: readonly PiiRule[] = [
     id: 'pii-email',
     title: 'E-mail address shown in a session',
     description:
-      'An e-mail address of a person or customer appeared (hostnames such as user@ip-10-0-1-23.ec2.internal ' +
-      'and image names such as logo@2x.png are not reported).',
+      'An e-mail address of a person or customer appeared (hostnames such as user@ip-10-0-1-23.ec2.internal, ' +
+      'image names such as logo@2x.png and the user:password@host of a URL are not reported).',
     references: [NIST_PII, COMPREHEND_TYPES],
     local: [email],
     examples: {
@@ -271,6 +290,8 @@ export const PII_RULES: readonly PiiRule[] = [
         'ssh ec2-user@ip-10-0-1-23.ec2.internal',
         'icon@2x.png',
         'npm i lodash@4.17.21',
+        'curl https://deploy:Sup3rSecret@nexus.example.com/repo/app.tgz',
+        'git clone https://alice@git.example.com/acme/app.git',
       ],
     },
   }),

@@ -2,12 +2,16 @@ import { redactField } from '../format/redact';
 import { stableId } from '../ids';
 import type { Config } from '../model/config';
 import type { Evidence } from '../model/finding';
-import { PREFERENCES_ROUTE, SESSION_ROUTE } from '../session/apis';
+import { isAccess } from '../session/access';
+import { COMMAND_ROUTE, PREFERENCES_ROUTE, RDP_ROUTE, SESSION_ROUTE } from '../session/apis';
 import { isOffHours } from '../session/hours';
 import { CidrMatcher } from '../session/network';
 import type { CloudTrailRule, Facts, Hit, SessionEvent, SessionKind } from '../session/types';
+import { ACCESS_RULES } from './access-rules';
+import { DOCUMENT_RULES } from './document-rules';
 import { MONITOR_RULES } from './monitor-rules';
 import { PREFERENCES_RULES } from './preferences-rules';
+import { RUN_COMMAND_RULES } from './run-command-rules';
 
 /**
  * The session family: rules over StartSession / ResumeSession / TerminateSession (and denied session
@@ -34,10 +38,19 @@ function isStart(ev: SessionEvent): boolean {
   return ev.action === 'start' && ev.errorCode === undefined;
 }
 
-/** A successful StartSession or ResumeSession: the network and time signals look at both. */
+/** A successful session start or resume, command or automation: the network and time signals look at all. */
 function isSessionCall(ev: SessionEvent): boolean {
-  return (ev.action === 'start' || ev.action === 'resume') && ev.errorCode === undefined;
+  return (
+    (ev.action === 'start' ||
+      ev.action === 'resume' ||
+      ev.action === 'send-command' ||
+      ev.action === 'automation') &&
+    ev.errorCode === undefined
+  );
 }
+
+/** Where sessions and commands are routed from: lifecycle, Run Command, remote desktop. */
+const ACCESS_ROUTES = [SESSION_ROUTE, COMMAND_ROUTE, RDP_ROUTE];
 
 function startOf(kinds: readonly SessionKind[], ev: SessionEvent): boolean {
   return isStart(ev) && ev.kind !== undefined && kinds.includes(ev.kind);
@@ -59,6 +72,7 @@ const NOT_SHELL: readonly SessionKind[] = [
   'interactive-command',
   'non-interactive-command',
   'custom',
+  'rdp',
 ];
 
 function localForward(ev: SessionEvent, config: Config): Hit {
@@ -114,7 +128,26 @@ export function productionTag(tags: Record<string, string> | undefined, config: 
   return undefined;
 }
 
-export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
+/** A production tag of one of a command's instances, or a tag selector naming one (`tag:Environment=prod`). */
+function commandProductionTag(ev: SessionEvent, facts: Facts, config: Config): string | undefined {
+  for (const tags of facts.targetTags ?? []) {
+    const tag = productionTag(tags, config);
+    if (tag) return tag;
+  }
+  for (const selector of ev.command?.selectors ?? []) {
+    if (!selector.toLowerCase().startsWith('tag:')) continue;
+    const eq = selector.indexOf('=');
+    if (eq < 0) continue;
+    const key = selector.slice(4, eq);
+    for (const value of selector.slice(eq + 1).split(',')) {
+      const tag = productionTag({ [key]: value }, config);
+      if (tag) return tag;
+    }
+  }
+  return undefined;
+}
+
+const LIFECYCLE_RULES: readonly CloudTrailRule[] = [
   {
     id: 'session-start-shell',
     category: 'session-start',
@@ -305,9 +338,9 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
     id: 'session-root-principal',
     category: 'privileged-principal',
     severity: 'CRITICAL',
-    title: 'Session started by the account root user',
+    title: 'Account root user used Session Manager or Run Command',
     description:
-      'The root user called a Session Manager API. Root should never be used for day-to-day access; it bypasses every IAM boundary.',
+      'The root user started, resumed or terminated a session, opened a remote desktop, or ran a command or automation. Root should never be used for day-to-day access; it bypasses every IAM boundary.',
     playbook: [
       'Confirm immediately with the account owner that root was used on purpose (break-glass).',
       'Review root sign-in events (ConsoleLogin) and root access keys; rotate root credentials if unexpected.',
@@ -318,23 +351,30 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
       CLOUD_ACCOUNTS,
     ],
     role: 'principal',
-    routes: [SESSION_ROUTE],
+    routes: ACCESS_ROUTES,
     match: (ev) =>
-      isStart(ev) && ev.principal.root
-        ? { reasons: ['called by the account root user'], evidence: [] }
+      ev.principal.root &&
+      ev.errorCode === undefined &&
+      (isAccess(ev) || ev.action === 'resume' || ev.action === 'terminate')
+        ? { reasons: [`${ev.eventName} called by the account root user`], evidence: [] }
         : undefined,
     examples: {
-      match: ['root user from the console', 'root with a port forward keeps the port-forward finding'],
-      noMatch: ['IAM user is not root', 'assumed role is not root'],
+      match: [
+        'root user from the console',
+        'root with a port forward keeps the port-forward finding',
+        'root terminates a session',
+        'root sends a command',
+      ],
+      noMatch: ['IAM user is not root', 'assumed role is not root', 'root describes sessions'],
     },
   },
   {
     id: 'session-long-term-key-no-mfa',
     category: 'privileged-principal',
     severity: 'HIGH',
-    title: 'Session started with a long-term access key without MFA',
+    title: 'Session or command with a long-term access key without MFA',
     description:
-      'An IAM user started or resumed a session with a long-term access key (AKIA…) and no MFA. A leaked key alone is enough to reach the instance.',
+      'An IAM user started a session or ran a command with a long-term access key (an IAM user without session context, or an AKIA… key id) and no MFA. A leaked key alone is enough to reach the instance.',
     playbook: [
       'Check where the access key was used recently (IAM › Access key last used, CloudTrail by accessKeyId).',
       'Deactivate and rotate the key if the use is unexpected; move the user to SSO / role sessions with MFA.',
@@ -345,20 +385,25 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
       CLOUD_ACCOUNTS,
     ],
     role: 'principal',
-    routes: [SESSION_ROUTE],
+    routes: ACCESS_ROUTES,
     match: (ev) => {
       const p = ev.principal;
-      if (!isStart(ev) || p.type !== 'IAMUser' || !p.longTermKey || p.mfa === true) return undefined;
+      if (!isAccess(ev) || p.type !== 'IAMUser' || !p.longTermKey || p.mfa === true) return undefined;
       return {
-        reasons: [`IAM user ${p.name ?? p.arn} signed with a long-term access key (AKIA…) without MFA`],
+        reasons: [`IAM user ${p.name ?? p.arn} signed with a long-term access key without MFA`],
         evidence: [],
       };
     },
     examples: {
-      match: ['stratus IAM user with AKIA key', 'IAM user with AKIA key and mfaAuthenticated "false"'],
+      match: [
+        'stratus IAM user with AKIA key',
+        'IAM user with AKIA key and mfaAuthenticated "false"',
+        'IAM user without session context, key id sanitised (ACCESSKEYID)',
+      ],
       noMatch: [
         'IAM user session credentials with MFA',
         'assumed role carrying an AKIA-looking key id (AWS docs sample) is not an IAM user',
+        'IAM user with an ASIA key and session context is not a long-term key',
       ],
     },
   },
@@ -374,7 +419,7 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
       'Look for other denied calls by the same principal across services.',
     ],
     role: 'denied',
-    routes: [SESSION_ROUTE, PREFERENCES_ROUTE],
+    routes: [SESSION_ROUTE, COMMAND_ROUTE, PREFERENCES_ROUTE],
     match: (ev, facts, config) => denied(ev, facts, config, false),
     examples: {
       match: [
@@ -398,7 +443,7 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
     ],
     references: [CLOUD_ACCOUNTS],
     role: 'denied',
-    routes: [SESSION_ROUTE, PREFERENCES_ROUTE],
+    routes: [SESSION_ROUTE, COMMAND_ROUTE, PREFERENCES_ROUTE],
     match: (ev, facts, config) => denied(ev, facts, config, true),
     examples: {
       match: ['fifth denial within 10 minutes', 'lower threshold'],
@@ -409,19 +454,25 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
     id: 'session-production-target',
     category: 'production-target',
     severity: 'LOW',
-    title: 'Session on a production target',
+    title: 'Session or command on a production target',
     description:
-      'The target carries a tag listed in productionTags (values compared case-insensitively). Raises the session finding one step.',
+      'The target (or, for Run Command, one of the instances or a tag selector) carries a tag listed in productionTags (values compared case-insensitively). Raises the session or command finding one step.',
     playbook: ['Check the change record or ticket for production access.', CONFIRM_WITH_OWNER],
     role: 'signal',
-    routes: [SESSION_ROUTE],
+    routes: ACCESS_ROUTES,
     match: (ev, facts, config) => {
-      const tag = isStart(ev) ? productionTag(facts.tags, config) : undefined;
+      if (!isAccess(ev)) return undefined;
+      const tag = ev.command ? commandProductionTag(ev, facts, config) : productionTag(facts.tags, config);
       return tag ? { reasons: [`production target (tag ${tag})`], evidence: [] } : undefined;
     },
     examples: {
-      match: ['Environment=PROD (case-insensitive)', 'custom production tag key'],
-      noMatch: ['staging target', 'tags unknown'],
+      match: [
+        'Environment=PROD (case-insensitive)',
+        'custom production tag key',
+        'command on a tagged production instance',
+        'command by tag selector Environment=prod',
+      ],
+      noMatch: ['staging target', 'tags unknown', 'command on staging instances'],
     },
   },
   {
@@ -437,7 +488,7 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
       CHECK_ACTIVE,
     ],
     role: 'signal',
-    routes: [SESSION_ROUTE],
+    routes: ACCESS_ROUTES,
     match: (ev, _facts, config) => {
       const ip = ev.sourceIp;
       if (!isSessionCall(ev) || !ip || ev.sourceIsService || ev.principal.service) return undefined;
@@ -470,7 +521,7 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
       'The session started outside businessHours (days and start–end in its IANA time zone). Off when businessHours is null.',
     playbook: ['Check on-call or incident records for the time.', CONFIRM_WITH_OWNER],
     role: 'signal',
-    routes: [SESSION_ROUTE],
+    routes: ACCESS_ROUTES,
     match: (ev, _facts, config) => {
       const hours = config.businessHours;
       if (!isSessionCall(ev) || !hours) return undefined;
@@ -547,6 +598,17 @@ export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
       noMatch: ['resumed from the same address', 'start unknown'],
     },
   },
+];
+
+/**
+ * The session family: the lifecycle rules above, then Run Command, documents and the rules across
+ * sessions (remote desktop, fan-out, first seen, missing transcript), each in its own file.
+ */
+export const SESSION_FAMILY_RULES: readonly CloudTrailRule[] = [
+  ...LIFECYCLE_RULES,
+  ...RUN_COMMAND_RULES,
+  ...DOCUMENT_RULES,
+  ...ACCESS_RULES,
 ];
 
 /** Every CloudTrail rule (session, preferences, monitor families), in catalogue order. */

@@ -55,6 +55,7 @@ export interface RuleFamily<R extends CatalogueRule<E>, E = R['examples']['match
  * - `preferences-document`: the session preferences documents (`SSM-SessionManagerRunShell` and
  *   `config.preferencesDocuments`), by name prefix
  * - `session-document`: the value `Session` (a document's type: any Session document may carry preferences)
+ * - `all-accounts`: the value `all` (a document shared with every AWS account)
  * Few wildcards on purpose: EventBridge rejects patterns past a complexity limit.
  */
 export type ResourceMatch =
@@ -65,7 +66,8 @@ export type ResourceMatch =
   | 'key'
   | 'alias'
   | 'preferences-document'
-  | 'session-document';
+  | 'session-document'
+  | 'all-accounts';
 
 export interface ResourceKey {
   /** requestParameters member naming the affected resource (name, ARN, URL or key id). */

@@ -41,3 +41,36 @@ export const PREFERENCES_ROUTE: Route = {
     { key: 'documentType', match: ['session-document'] },
   ],
 };
+
+/** Run Command and the Automation start: code run on instances by API (successful or denied). */
+export const COMMAND_CALLS = ['SendCommand', 'StartAutomationExecution'] as const;
+
+/** What the Run Command rules need routed: every command and automation start. */
+export const COMMAND_ROUTE: Route = { service: 'ssm', eventNames: COMMAND_CALLS };
+
+/** Calls that create or change a document's content or default version (document abuse). */
+export const DOCUMENT_CALLS = ['CreateDocument', 'UpdateDocument', 'UpdateDocumentDefaultVersion'] as const;
+
+/**
+ * Document types whose content runs on instances: a new or changed one is document abuse. Session
+ * documents are not here: any of them may carry preferences, and the preferences family diffs them.
+ */
+export const RUNNABLE_DOCUMENT_TYPES = ['Command', 'Automation'] as const;
+
+/**
+ * What the document rules need routed: every creation and update. Neither filters on the type: an
+ * update does not name it (classified from the response), and CreateDocument without `documentType`
+ * creates a Command document. Both are rare administrative calls.
+ */
+export const DOCUMENT_ROUTE: Route = { service: 'ssm', eventNames: DOCUMENT_CALLS };
+
+/** Sharing a document: only sharing with every account (`all`) is routed. */
+export const SHARE_ROUTE: Route = {
+  service: 'ssm',
+  eventNames: ['ModifyDocumentPermission'],
+  resources: [{ key: 'accountIdsToAdd', match: ['all-accounts'] }],
+};
+
+/** Fleet Manager remote desktop: GUI Connect starts an RDP connection. */
+export const GUI_CONNECT_SOURCE = 'ssm-guiconnect.amazonaws.com';
+export const RDP_ROUTE: Route = { service: 'ssm-guiconnect', eventNames: ['StartConnection'] };

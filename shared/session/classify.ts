@@ -6,6 +6,7 @@ import { type Evidence, type Finding, maxSeverity, type Severity, shiftSeverity 
 import { currentDigest } from '../rules/preferences-rules';
 import { deniedWindow, SESSION_RULES, SESSION_RULES_BY_ID } from '../rules/session-rules';
 import type { SessionRecord } from '../state/types';
+import { expectsTranscript, fanOutQuery, seenKey } from './access';
 import { mayConcernSessions, normalise } from './normalise';
 import { parseRecord, unwrapEnvelope } from './parse';
 import type {
@@ -18,6 +19,8 @@ import type {
   RuleRole,
   SessionEvent,
   SessionKind,
+  SessionPrincipal,
+  SilenceFacts,
   StateWrite,
 } from './types';
 
@@ -55,12 +58,23 @@ export function factsFor(ev: SessionEvent, ctx: ClassifyContext): FactQuery {
     const window = deniedWindow(ev, ctx.config);
     return window ? { window } : {};
   }
-  if (ev.action === 'start') return ev.target ? { target: ev.target } : {};
+  if (ev.action === 'start' || ev.action === 'send-command' || ev.action === 'automation') {
+    const q: FactQuery = { seen: { key: seenKey(ev) } };
+    if (ev.action === 'start' && ev.target) q.target = ev.target;
+    if (ev.command && ev.command.instances.length > 0)
+      q.targets = ev.command.instances.slice(0, MAX_TAG_LOOKUPS);
+    const fanOut = fanOutQuery(ev, ctx.config);
+    if (fanOut) q.fanOut = fanOut;
+    return q;
+  }
   if (ev.action === 'resume') return ev.sessionId ? { sessionId: ev.sessionId } : {};
   if (ev.action === 'preferences-change' && ev.eventName !== 'DeleteDocument' && ev.resourceName)
     return { preferencesDocument: ev.resourceName };
   return {};
 }
+
+/** Instances of one command whose tags are looked up (production targets); the rest are counted only. */
+export const MAX_TAG_LOOKUPS = 5;
 
 /** Findings for one event, and the state writes to apply after publishing them. */
 export function classifyEvent(ev: SessionEvent, facts: Facts, ctx: ClassifyContext): Classified {
@@ -80,14 +94,19 @@ function decide(ev: SessionEvent, facts: Facts, config: Config): Classified {
   }
   switch (ev.action) {
     case 'start':
-      return start(ev, facts, config);
+    case 'send-command':
+    case 'automation':
+      return access(ev, facts, config);
     case 'resume':
       return { findings: resume(ev, facts, config), writes: [] };
     case 'terminate':
       return {
-        findings: [],
+        findings: single(['principal'], ev, facts, config),
         writes: ev.sessionId ? [{ type: 'session-ended', sessionId: ev.sessionId, time: ev.time }] : [],
       };
+    case 'document-change':
+    case 'document-share':
+      return { findings: single(['document'], ev, facts, config), writes: [] };
     case 'preferences-change': {
       const digest = currentDigest(ev, facts);
       const writes: StateWrite[] =
@@ -154,8 +173,14 @@ function single(roles: readonly RuleRole[], ev: SessionEvent, facts: Facts, conf
   ];
 }
 
-const UNLOGGED: ReadonlySet<SessionKind> = new Set(['port-forward-local', 'port-forward-remote', 'ssh']);
+const UNLOGGED: ReadonlySet<SessionKind> = new Set([
+  'port-forward-local',
+  'port-forward-remote',
+  'ssh',
+  'rdp',
+]);
 const SHELL = 'session-start-shell';
+const FROM_INSTANCE = 'run-command-from-instance';
 const LONG_TERM_KEY = 'session-long-term-key-no-mfa';
 
 /** A reason, with its evidence, that raises the primary finding one step. */
@@ -164,8 +189,13 @@ interface Signal {
   evidence: Evidence[];
 }
 
-function start(ev: SessionEvent, facts: Facts, config: Config): Classified {
-  const kind = firstHit(['kind'], ev, facts, config) ?? fallbackShell();
+/**
+ * A session start, remote desktop connection, command or automation: one primary finding raised by
+ * the signals, the signals' own findings, then fan-out and first seen (which do not raise).
+ */
+function access(ev: SessionEvent, facts: Facts, config: Config): Classified {
+  const kind = firstHit(['kind'], ev, facts, config) ?? (ev.action === 'start' ? fallbackShell() : undefined);
+  if (!kind) return { findings: [], writes: [] };
   const privileged = firstHit(['principal'], ev, facts, config);
   const signals: Signal[] = [];
   const context: Finding[] = [];
@@ -176,7 +206,8 @@ function start(ev: SessionEvent, facts: Facts, config: Config): Classified {
   const p = ev.principal;
   if ((p.type === 'IAMUser' || p.root) && p.mfa !== true && privileged?.rule.id !== LONG_TERM_KEY)
     signals.push({ reasons: ['no MFA on the calling credentials'], evidence: [] });
-  if (p.instanceCredentials)
+  // Run Command from an instance has a rule of its own (HIGH): not raised again for the same fact.
+  if (p.instanceCredentials && kind.rule.id !== FROM_INSTANCE)
     signals.push({
       reasons: ['called with EC2 instance-role credentials (from inside an instance)'],
       evidence: [],
@@ -207,9 +238,41 @@ function start(ev: SessionEvent, facts: Facts, config: Config): Classified {
     });
   }
 
+  const findings = [primary, ...context];
+  for (const { rule, hit } of allHits('fan-out', ev, facts, config))
+    findings.push(
+      finding(rule, ev, config, { reasons: hit.reasons, evidence: hit.evidence, count: hit.count }),
+    );
+  const novel = allHits('first-seen', ev, facts, config);
+  // First seen explains the other findings of the event: its reason joins theirs, without a step.
+  for (const f of findings) f.reasons.push(...novel.flatMap((n) => n.hit.reasons));
+  for (const { rule, hit } of novel)
+    findings.push(finding(rule, ev, config, { reasons: hit.reasons, evidence: hit.evidence }));
+  return { findings, writes: accessWrites(ev, primary, config) };
+}
+
+function accessWrites(ev: SessionEvent, primary: Finding, config: Config): StateWrite[] {
   const writes: StateWrite[] = [];
   if (ev.sessionId) writes.push({ type: 'session', record: sessionRecord(ev, primary) });
-  return { findings: [primary, ...context], writes };
+  const timeMs = Date.parse(ev.time);
+  if (!Number.isFinite(timeMs)) return writes;
+  writes.push({ type: 'seen', key: seenKey(ev), timeMs, ttlDays: config.firstSeen.days });
+  const fanOut = fanOutQuery(ev, config);
+  for (const target of fanOut?.targets ?? [])
+    writes.push({
+      type: 'window',
+      key: fanOut?.key ?? '',
+      eventId: target,
+      timeMs,
+      windowMs: fanOut?.windowMs ?? 0,
+    });
+  if (ev.sessionId && config.missingTranscript.enabled && expectsTranscript(ev))
+    writes.push({
+      type: 'expect-transcript',
+      sessionId: ev.sessionId,
+      dueMs: timeMs + config.missingTranscript.minutes * 60_000,
+    });
+  return writes;
 }
 
 /** Every start has a kind rule; should none match, it is a shell. */
@@ -247,6 +310,14 @@ function resume(ev: SessionEvent, facts: Facts, config: Config): Finding[] {
   const context = signals.map(({ rule, hit }) =>
     finding(rule, enriched, config, { reasons: hit.reasons, evidence: hit.evidence }),
   );
+  const privileged = firstHit(['principal'], enriched, facts, config);
+  if (privileged)
+    context.unshift(
+      finding(privileged.rule, enriched, config, {
+        reasons: privileged.hit.reasons,
+        evidence: privileged.hit.evidence,
+      }),
+    );
   const r = firstHit(['resume'], enriched, facts, config);
   if (!r) return context;
   const primary = finding(r.rule, enriched, config, {
@@ -258,7 +329,61 @@ function resume(ev: SessionEvent, facts: Facts, config: Config): Finding[] {
 }
 
 function kindLabel(kind: SessionKind): string {
-  return kind === 'ssh' ? 'SSH session' : 'port forwarding';
+  if (kind === 'ssh') return 'SSH session';
+  return kind === 'rdp' ? 'remote desktop' : 'port forwarding';
+}
+
+/**
+ * The missing-transcript judgement of a stored shell session once its transcript is due: a finding
+ * when a `silence` rule matches (no transcript while its account and Region stream them), else none.
+ * Run by the scheduled sweep (functions/transcript-sweep) and at the end of a replay.
+ */
+export function judgeSilence(record: SessionRecord, silence: SilenceFacts, config: Config): Finding[] {
+  try {
+    const ev = eventOf(record);
+    const r = firstHit(['silence'], ev, { silence }, config);
+    if (!r) return [];
+    const f = finding(r.rule, { ...ev, time: silence.judgedAt }, config, {
+      reasons: r.hit.reasons,
+      evidence: r.hit.evidence,
+    });
+    return [{ ...f, id: stableId(record.sessionId, r.rule.id) }];
+  } catch {
+    return [];
+  }
+}
+
+/** A stored session as the start event it was written from (display-safe members only). */
+export function eventOf(record: SessionRecord): SessionEvent {
+  const p = record.principal;
+  const principal: SessionPrincipal = {
+    type: p?.type ?? 'Unknown',
+    arn: p?.arn ?? 'unknown',
+    ...(p?.name ? { name: p.name } : {}),
+    sso: false,
+    longTermKey: false,
+    root: false,
+    instanceCredentials: false,
+    service: false,
+    client: 'unknown',
+  };
+  const ev: SessionEvent = {
+    action: 'start',
+    eventName: 'StartSession',
+    eventSource: 'ssm.amazonaws.com',
+    eventKey: `session:${record.sessionId}`,
+    time: record.startTime,
+    principal,
+    sourceIsService: false,
+    sessionId: record.sessionId,
+  };
+  if (record.account) ev.account = record.account;
+  if (record.region) ev.region = record.region;
+  if (record.target) ev.target = record.target;
+  if (record.sourceIp) ev.sourceIp = record.sourceIp;
+  if (record.documentName) ev.documentName = record.documentName;
+  if (record.sessionKind) ev.kind = record.sessionKind as SessionKind;
+  return ev;
 }
 
 function severityOf(rule: CloudTrailRule, config: Config): Severity {

@@ -5,7 +5,7 @@ import { PREFERENCES_RULES } from '../rules/preferences-rules';
 import { SESSION_FAMILY_RULES } from '../rules/session-rules';
 import type { RuleFamily } from '../rules/types';
 import { type SessionRecord, storableSession } from '../state/types';
-import { classifyEvent, factsFor, readRecord } from './classify';
+import { classifyEvent, factsFor, judgeSilence, readRecord } from './classify';
 import type {
   ClassifyContext,
   ClassifyResult,
@@ -66,6 +66,8 @@ class ReplayState {
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly windows = new Map<string, Map<string, number>>();
   private readonly preferences = new Map<string, Record<string, unknown>>();
+  private readonly seen = new Map<string, number>();
+  private since: number | undefined;
 
   /** Answers `q` from the state; the example's facts answer what the state does not hold, or the shell would look up. */
   facts(q: FactQuery, given: Facts): Facts {
@@ -75,7 +77,20 @@ class ReplayState {
       if (session) facts.session = session;
     }
     if (q.target !== undefined && given.tags) facts.tags = given.tags;
+    if (q.targets !== undefined && given.targetTags) facts.targetTags = given.targetTags;
     if (q.window) facts.windowCount = given.windowCount ?? this.count(q.window);
+    if (q.fanOut) facts.fanOutTargets = this.members(q.fanOut);
+    if (q.seen) {
+      // An example states its baseline (`seen`), or builds it from its previous records; without
+      // either the baseline is unknown and nothing is first seen.
+      const lastMs = this.seen.get(q.seen.key) ?? given.seen?.lastMs;
+      const sinceMs = given.seen?.sinceMs ?? this.since;
+      if (given.seen || this.seen.size > 0)
+        facts.seen = {
+          ...(lastMs === undefined ? {} : { lastMs }),
+          ...(sinceMs === undefined ? {} : { sinceMs }),
+        };
+    }
     if (q.preferencesDocument !== undefined && given.preferences) {
       const stored = this.preferences.get(q.preferencesDocument) ?? given.preferences.stored;
       facts.preferences = { current: given.preferences.current, stored };
@@ -107,7 +122,26 @@ class ReplayState {
       case 'preferences':
         this.preferences.set(w.document, w.preferences);
         return;
+      case 'seen':
+        this.seen.set(w.key, Math.max(w.timeMs, this.seen.get(w.key) ?? w.timeMs));
+        this.since = Math.min(w.timeMs, this.since ?? w.timeMs);
+        return;
+      case 'expect-transcript':
+        return;
     }
+  }
+
+  /** The stored session of an id, for the silence judgement. */
+  session(id: string): SessionRecord | undefined {
+    return this.sessions.get(id);
+  }
+
+  private members(q: NonNullable<FactQuery['fanOut']>): Set<string> {
+    const out = new Set<string>();
+    for (const [id, t] of this.windows.get(q.key) ?? []) {
+      if (t >= q.timeMs - q.windowMs && t <= q.timeMs) out.add(id);
+    }
+    return out;
   }
 
   private count(q: NonNullable<FactQuery['window']>): number {
@@ -127,7 +161,14 @@ function step(raw: unknown, ctx: ClassifyContext, state: ReplayState, given: Fac
   const out = classifyEvent(read.event, state.facts(factsFor(read.event, ctx), given), ctx);
   if (out.error !== undefined) return { findings: [], error: out.error };
   for (const w of out.writes) state.apply(w);
-  return { findings: out.findings };
+  const findings = [...out.findings];
+  // A `silence` example: the start's transcript is judged as the sweep would, on the given facts.
+  const expected = out.writes.find((w) => w.type === 'expect-transcript');
+  if (given.silence && expected?.type === 'expect-transcript') {
+    const record = state.session(expected.sessionId);
+    if (record) findings.push(...judgeSilence(record, given.silence, ctx.config));
+  }
+  return { findings };
 }
 
 /** The findings of an example's record, after its `previous` records (an error in either is returned). */

@@ -5,14 +5,19 @@ import { stableId } from '../ids';
 import { type CloudTrailRecord, IDENTITY_TYPES, type UserIdentity } from '../model/cloudtrail';
 import { type Config, DEFAULT_CONFIG } from '../model/config';
 import {
+  type COMMAND_CALLS,
+  DOCUMENT_CALLS,
+  GUI_CONNECT_SOURCE,
   PREFERENCES_CALLS,
   PREFERENCES_DOCUMENT_PREFIX,
   READ_ONLY_SESSION_CALLS,
+  RUNNABLE_DOCUMENT_TYPES,
   type SESSION_CALLS,
 } from './apis';
 import { baseEventName, isOwnResource, monitorApi } from './monitor';
 import type {
   CallerClient,
+  CommandCall,
   ReasonSummary,
   SessionAction,
   SessionEvent,
@@ -27,11 +32,21 @@ const LIFECYCLE: Readonly<Record<(typeof SESSION_CALLS)[number], SessionAction>>
   ResumeSession: 'resume',
   TerminateSession: 'terminate',
 };
+const COMMANDS: Readonly<Record<(typeof COMMAND_CALLS)[number], SessionAction>> = {
+  SendCommand: 'send-command',
+  StartAutomationExecution: 'automation',
+};
 const SESSION_ACTIONS: ReadonlyMap<string, SessionAction> = new Map<string, SessionAction>([
   ...Object.entries(LIFECYCLE),
   ...READ_ONLY_SESSION_CALLS.map((name) => [name, 'other'] as const),
 ]);
+const COMMAND_ACTIONS: ReadonlyMap<string, SessionAction> = new Map(Object.entries(COMMANDS));
 export const PREFERENCES_EVENTS: ReadonlySet<string> = new Set(PREFERENCES_CALLS);
+const DOCUMENT_EVENTS: ReadonlySet<string> = new Set(DOCUMENT_CALLS);
+const RUNNABLE_TYPES: ReadonlySet<string> = new Set(RUNNABLE_DOCUMENT_TYPES);
+const SHARE = 'ModifyDocumentPermission';
+const RDP = 'StartConnection';
+
 export { PREFERENCES_DOCUMENT_PREFIX };
 
 const KINDS: ReadonlyMap<string, SessionKind> = new Map([
@@ -50,7 +65,14 @@ const KINDS: ReadonlyMap<string, SessionKind> = new Map([
  */
 export function mayConcernSessions(eventSource: unknown, eventName: unknown): boolean {
   if (typeof eventSource !== 'string' || typeof eventName !== 'string') return true;
-  if (eventSource === SSM) return SESSION_ACTIONS.has(eventName) || PREFERENCES_EVENTS.has(eventName);
+  if (eventSource === SSM)
+    return (
+      SESSION_ACTIONS.has(eventName) ||
+      COMMAND_ACTIONS.has(eventName) ||
+      PREFERENCES_EVENTS.has(eventName) ||
+      eventName === SHARE
+    );
+  if (eventSource === GUI_CONNECT_SOURCE) return eventName === RDP;
   const api = monitorApi(eventSource);
   return api?.events.has(baseEventName(eventName)) ?? false;
 }
@@ -97,11 +119,18 @@ export function normalise(
     errorMessage: redactField(record.errorMessage, 256),
   };
 
-  if (action === 'start' || action === 'resume' || action === 'terminate' || action === 'other') {
+  if (source === GUI_CONNECT_SOURCE) {
+    addConnectionRequest(ev, req);
+  } else if (action === 'start' || action === 'resume' || action === 'terminate' || action === 'other') {
     ev.sessionId = identityField(text(res.sessionId) ?? text(req.sessionId), 128);
   }
-  if (action === 'start') addSessionRequest(ev, req);
-  if (action === 'preferences-change') {
+  if (action === 'start' && source !== GUI_CONNECT_SOURCE) addSessionRequest(ev, req);
+  if (action === 'send-command' || action === 'automation') {
+    ev.documentName = redactField(documentName(text(req.documentName)), 256);
+    ev.command = commandCall(req, res);
+    ev.target = targetSummary(ev.command);
+  }
+  if (action === 'preferences-change' || action === 'document-change' || action === 'document-share') {
     ev.resourceName = redactField(documentName(text(req.name)), 256);
     ev.documentType = redactField(documentTypeOf(req, res), 64);
   }
@@ -136,10 +165,16 @@ function actionOf(
   own: Ownership,
 ): SessionAction | undefined {
   const name = record.eventName;
+  if (source === GUI_CONNECT_SOURCE) return name === RDP ? 'start' : undefined;
   if (source === SSM) {
     const a = SESSION_ACTIONS.get(name);
     if (a) return a;
+    const command = COMMAND_ACTIONS.get(name);
+    if (command === 'automation') return runsCommands(record, config) ? command : undefined;
+    if (command) return command;
     if (PREFERENCES_EVENTS.has(name) && isPreferencesDocument(record, config)) return 'preferences-change';
+    if (DOCUMENT_EVENTS.has(name) && isRunnableDocument(record)) return 'document-change';
+    if (name === SHARE && sharesPublicly(record)) return 'document-share';
     return undefined;
   }
   const api = monitorApi(source);
@@ -161,6 +196,42 @@ function isPreferencesDocument(record: CloudTrailRecord, config: Config): boolea
   )
     return true;
   return documentTypeOf(req, record.responseElements ?? {}) === 'Session';
+}
+
+/**
+ * A created or changed document whose content runs on instances. CreateDocument without a type creates
+ * a Command document; an update whose record does not show the type counts (it may be one).
+ */
+function isRunnableDocument(record: CloudTrailRecord): boolean {
+  const req = record.requestParameters ?? {};
+  const type = documentTypeOf(req, record.responseElements ?? {});
+  if (type === undefined) return true;
+  return RUNNABLE_TYPES.has(type);
+}
+
+/** ModifyDocumentPermission adding the account `all` (any case): the document becomes public. */
+function sharesPublicly(record: CloudTrailRecord): boolean {
+  const added = record.requestParameters?.accountIdsToAdd;
+  const ids = Array.isArray(added) ? added : [added];
+  return ids.some((id) => typeof id === 'string' && id.trim().toLowerCase() === 'all');
+}
+
+/** Prefixes of AWS-owned documents (AWS-, AWSSupport-, AWSEC2-, AWSConfigRemediation-, Amazon…). */
+const AWS_OWNED = /^(?:AWS|Amazon)/;
+
+/**
+ * An automation that runs commands: a runbook of the account itself (any may hold `aws:runCommand` or
+ * `aws:executeScript` steps; CloudTrail does not show the content) or an AWS runbook listed in
+ * `runCommand.automationDocuments`. A shared runbook named by ARN counts as the account's own.
+ */
+function runsCommands(record: CloudTrailRecord, config: Config): boolean {
+  const raw = text(record.requestParameters?.documentName);
+  if (raw === undefined) return false;
+  const name = documentName(raw) ?? raw;
+  if (config.runCommand.automationDocuments.includes(name)) return true;
+  return raw.startsWith('arn:')
+    ? !raw.includes(':aws:document/') && !AWS_OWNED.test(name)
+    : !AWS_OWNED.test(name);
 }
 
 /** documentType from the request (CreateDocument) or the returned description, when visible. */
@@ -187,6 +258,78 @@ function addSessionRequest(ev: SessionEvent, req: Record<string, unknown>): void
   ev.localPort = port(param(p, 'localPortNumber'));
   const host = hostField(param(p, 'host'));
   if (host) ev.host = host;
+}
+
+/** Fleet Manager remote desktop: the instance and the connection id (no transcript by design). */
+function addConnectionRequest(ev: SessionEvent, req: Record<string, unknown>): void {
+  ev.target = redactField(text(req.InstanceId) ?? text(req.instanceId), 256);
+  ev.kind = 'rdp';
+}
+
+/** An EC2 instance or hybrid managed-node id; anything else in an id member is redacted. */
+const NODE_ID = /^(?:i|mi)-[0-9a-f]{8,17}$/;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Instance ids named per command kept for display and lookups; the count covers them all. */
+export const MAX_NAMED = 10;
+const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+
+/**
+ * What a SendCommand / StartAutomationExecution targets: `instanceIds` and `targets`
+ * (`{key: 'InstanceIds' | 'tag:<k>' | 'tag-key' | 'resource-groups:Name', values}`), bounded.
+ */
+function commandCall(req: Record<string, unknown>, res: Record<string, unknown>): CommandCall {
+  const ids: string[] = [];
+  let count = 0;
+  const addIds = (values: unknown) => {
+    for (const v of Array.isArray(values) ? values : [values]) {
+      if (typeof v !== 'string' || v === '') continue;
+      count++;
+      if (ids.length < MAX_NAMED) ids.push(shaped(v, NODE_ID, 64) ?? '');
+    }
+  };
+  addIds(req.instanceIds);
+  // An automation names its instance in its parameters (`InstanceId`), visible unlike a command's.
+  if (isRecord(req.parameters)) {
+    addIds(req.parameters.InstanceId);
+    addIds(req.parameters.InstanceIds);
+  }
+  const selectors: string[] = [];
+  const targets = Array.isArray(req.targets) ? req.targets.slice(0, MAX_NAMED) : [];
+  for (const t of targets) {
+    if (typeof t !== 'object' || t === null) continue;
+    const { key, values } = t as { key?: unknown; values?: unknown; Key?: unknown; Values?: unknown };
+    const k = text(key) ?? text((t as { Key?: unknown }).Key);
+    const vs = values ?? (t as { Values?: unknown }).Values;
+    if (k === undefined) continue;
+    if (k.toLowerCase() === 'instanceids') {
+      addIds(vs);
+      continue;
+    }
+    const list = (Array.isArray(vs) ? vs : [vs]).filter((v): v is string => typeof v === 'string');
+    selectors.push(redactField(`${k}=${list.slice(0, MAX_NAMED).join(',')}`, 200) ?? '');
+  }
+  const command = typeof res.command === 'object' && res.command !== null ? res.command : {};
+  const id = text((command as Record<string, unknown>).commandId) ?? text(res.automationExecutionId);
+  return {
+    instances: ids.filter((i) => i !== ''),
+    instanceCount: count,
+    selectors: selectors.filter((s) => s !== ''),
+    parametersHidden: req.parameters === HIDDEN || JSON.stringify(req.parameters ?? '').includes(HIDDEN),
+    ...(id ? { id: shaped(id, UUID, 64) ?? '' } : {}),
+  };
+}
+
+/** One display line for a command's targets: the instance, or the first few and how many. */
+function targetSummary(c: CommandCall): string | undefined {
+  const parts = [...c.instances, ...c.selectors];
+  if (parts.length === 0) return undefined;
+  const total = c.instanceCount + c.selectors.length;
+  const shown = parts.slice(0, 3).join(', ');
+  return total > 3 ? `${shown} (+${total - 3} more)` : shown;
 }
 
 /** Longest masked excerpt of a session reason kept in state. */
@@ -290,7 +433,7 @@ export function principalOf(record: CloudTrailRecord): SessionPrincipal {
     sso,
     ssoPermissionSet: redactField(permissionSet, 128),
     roleName: redactField(roleName, 128),
-    longTermKey: id.accessKeyId?.startsWith('AKIA') ?? false,
+    longTermKey: isLongTermKey(type, id),
     root,
     instanceCredentials:
       type === 'AssumedRole' &&
@@ -298,6 +441,16 @@ export function principalOf(record: CloudTrailRecord): SessionPrincipal {
     service: type === 'AWSService',
     client: clientOf(record),
   };
+}
+
+/**
+ * Signed with a long-term key: an `AKIA` key id, or an IAM user without session context and without a
+ * temporary (`ASIA`) key id: sanitised samples replace the id (`ACCESSKEYID`), the shape says enough.
+ */
+function isLongTermKey(type: string, id: UserIdentity): boolean {
+  const key = typeof id.accessKeyId === 'string' ? id.accessKeyId : '';
+  if (key.startsWith('AKIA')) return true;
+  return type === 'IAMUser' && id.sessionContext === undefined && !key.startsWith('ASIA');
 }
 
 function nameOf(

@@ -36,6 +36,20 @@ export interface FactQuery {
   preferencesDocument?: string;
   /** How many other events of `key` fall within the window ending at `timeMs` (denied-call burst). */
   window?: { key: string; eventId: string; timeMs: number; windowMs: number };
+  /** The tags of each instance a command names (first few): production targets of Run Command. */
+  targets?: readonly string[];
+  /** The distinct targets of a principal within the window ending at `timeMs` (fan-out). */
+  fanOut?: FanOutQuery;
+  /** When the principal last started a session or command (first seen). */
+  seen?: { key: string };
+}
+
+/** A principal's fan-out window: `key` hashes the principal, `targets` (hashed) are this event's targets. */
+export interface FanOutQuery {
+  key: string;
+  targets: readonly string[];
+  timeMs: number;
+  windowMs: number;
 }
 
 /** The answers to a {@link FactQuery}. Absent = unknown. */
@@ -49,6 +63,29 @@ export interface Facts {
   preferences?: { current?: Record<string, unknown>; stored?: Record<string, unknown> };
   /** Distinct OTHER events of the window key within the window, before this one. */
   windowCount?: number;
+  /** Tags of the instances a command names, in order (undefined: unknown). */
+  targetTags?: ReadonlyArray<Record<string, string> | undefined>;
+  /** Hashed targets of the principal already in the fan-out window (before this event). */
+  fanOutTargets?: ReadonlySet<string>;
+  /**
+   * Present when the baseline could be read: `lastMs` the principal's last start before (absent:
+   * never), `sinceMs` when observation began (absent: it begins with this event).
+   */
+  seen?: { lastMs?: number; sinceMs?: number };
+  /** The sweep's view of a shell session once its transcript is due (missing transcript). */
+  silence?: SilenceFacts;
+}
+
+/** What the missing-transcript judgement knows of a session when its transcript is due. */
+export interface SilenceFacts {
+  /** Any transcript of the session arrived. */
+  transcriptSeen: boolean;
+  /** Transcripts of the session's account and Region are streamed to us (some arrived, in the window). */
+  streamingExpected: boolean;
+  /** When it was judged (ISO-8601 UTC). */
+  judgedAt: string;
+  /** When the session ended, if it did. */
+  endedAt?: string;
 }
 
 /** State to update once the findings are published, in order. */
@@ -56,7 +93,11 @@ export type StateWrite =
   | { type: 'session'; record: SessionRecord }
   | { type: 'session-ended'; sessionId: string; time: string }
   | { type: 'window'; key: string; eventId: string; timeMs: number; windowMs: number }
-  | { type: 'preferences'; document: string; preferences: Record<string, unknown> };
+  | { type: 'preferences'; document: string; preferences: Record<string, unknown> }
+  /** The principal started a session or command at `timeMs`: remembered `ttlDays` (first seen). */
+  | { type: 'seen'; key: string; timeMs: number; ttlDays: number }
+  /** A shell session whose transcript is due by `dueMs` (missing transcript). */
+  | { type: 'expect-transcript'; sessionId: string; dueMs: number };
 
 /** The outcome of one event: findings to publish, then writes to apply. `error`: a one-line reason. */
 export interface Classified {
@@ -76,6 +117,10 @@ export type SessionAction =
   | 'start'
   | 'resume'
   | 'terminate'
+  | 'send-command'
+  | 'automation'
+  | 'document-change'
+  | 'document-share'
   | 'preferences-change'
   | 'monitor-tampering'
   | 'other';
@@ -88,7 +133,9 @@ export type SessionKind =
   | 'ssh'
   | 'interactive-command'
   | 'non-interactive-command'
-  | 'custom';
+  | 'custom'
+  /** Fleet Manager remote desktop (ssm-guiconnect StartConnection). */
+  | 'rdp';
 
 /** How the call was made: console (sessionCredentialFromConsole / console user agent), AWS CLI, an SDK. */
 export type CallerClient = 'console' | 'cli' | 'sdk' | 'other' | 'unknown';
@@ -110,7 +157,7 @@ export interface SessionPrincipal {
   ssoPermissionSet?: string;
   /** Issuing role name for role sessions. */
   roleName?: string;
-  /** Signed with a long-term access key (`AKIA…`). */
+  /** Signed with a long-term access key: an IAM user without session context, or an `AKIA…` key id. */
   longTermKey: boolean;
   root: boolean;
   /** Role credentials of an EC2 instance profile (the call came from an instance). */
@@ -158,17 +205,47 @@ export interface SessionEvent {
   reason?: ReasonSummary;
   /** preferences-change: the document; monitor-tampering: the affected resource (name or ARN). */
   resourceName?: string;
-  /** preferences-change: document type when the record shows it (`Session`). */
+  /** preferences-change, document-change: document type when the record shows it (`Session`, `Command`). */
   documentType?: string;
+  /** send-command, automation: what the call runs on. */
+  command?: CommandCall;
+}
+
+/** What a Run Command or Automation call targets. Every string is display-safe. */
+export interface CommandCall {
+  /** Instance / managed-node ids named (`instanceIds`, `InstanceIds` targets), first MAX_NAMED. */
+  instances: string[];
+  /** How many instance ids were named in all. */
+  instanceCount: number;
+  /** Other target selectors, `key=value,value` (`tag:Environment=prod`, `resource-groups:Name=web`). */
+  selectors: string[];
+  /** CloudTrail replaced the parameters (the command text) with HIDDEN_DUE_TO_SECURITY_REASONS. */
+  parametersHidden: boolean;
+  /** CommandId / AutomationExecutionId from the response. */
+  id?: string;
 }
 
 /**
- * How classify.ts composes a rule's hit (shared/rules/): a StartSession gives one primary finding (the
- * first `principal` hit, else its `kind`), raised one step per `signal`, and each signal its own
- * finding; a ResumeSession its `resume` hit raised by the signals; a failed call its `tampering` or
- * `denied` hit; a preferences change its `preferences` hit; a monitored call its `tampering` hit.
+ * How classify.ts composes a rule's hit (shared/rules/): a StartSession, StartConnection, SendCommand or
+ * automation gives one primary finding (the first `principal` hit, else its `kind`), raised one step
+ * per `signal`, and each signal its own finding; `fan-out` and `first-seen` add their own finding (and
+ * first seen its reason to the others) without raising; a ResumeSession its `resume` hit raised by the
+ * signals; a TerminateSession only a `principal` hit (root); a failed call its `tampering` or `denied`
+ * hit; a preferences change its `preferences` hit; a document change or share its `document` hit; a
+ * monitored call its `tampering` hit. `silence` rules are judged by the missing-transcript sweep.
  */
-export type RuleRole = 'kind' | 'principal' | 'signal' | 'resume' | 'denied' | 'preferences' | 'tampering';
+export type RuleRole =
+  | 'kind'
+  | 'principal'
+  | 'signal'
+  | 'resume'
+  | 'denied'
+  | 'preferences'
+  | 'tampering'
+  | 'document'
+  | 'fan-out'
+  | 'first-seen'
+  | 'silence';
 
 /** What a rule found in one event: reasons and evidence for its finding. */
 export interface Hit {
@@ -204,4 +281,6 @@ export interface CloudTrailExample {
   previous?: unknown[];
   alsoFires?: string[];
   alsoQuiet?: string[];
+  /** Where the record comes from, when it is derived from a published one (provenance). */
+  source?: string;
 }

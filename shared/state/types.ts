@@ -85,6 +85,50 @@ export interface WindowStore {
    * [timeMs - windowMs, timeMs]. `count` before `hit` of the same event, plus one, is what `hit` returns.
    */
   count(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number>;
+  /** Read only: the distinct event ids of `key` within [timeMs - windowMs, timeMs] (fan-out targets). */
+  members(key: string, timeMs: number, windowMs: number): Promise<Set<string>>;
+}
+
+/**
+ * When each principal last started a session or command (first seen). Keys are hashed. The baseline
+ * start is when observation began: "not seen for N days" can only be said once N days were observed.
+ */
+export interface SeenStore {
+  /** When observation began (the earliest time `begin` was given), or undefined before any. */
+  since(): Promise<number | undefined>;
+  /** Observation covers `timeMs`: the baseline start becomes `timeMs` if that is earlier (or unset). */
+  begin(timeMs: number): Promise<void>;
+  /** The latest time recorded for `key`, or undefined when none is kept. */
+  last(key: string): Promise<number | undefined>;
+  /** Record `timeMs` for `key` (an earlier time than the one kept changes nothing), kept `ttlDays`. */
+  mark(key: string, timeMs: number, ttlDays: number): Promise<void>;
+}
+
+/** Where transcripts come from: the account and Region of a session log (absent = unknown). */
+export interface TranscriptScope {
+  account?: string;
+  region?: string;
+}
+
+/**
+ * The missing-transcript timer's state: shell sessions whose transcript is due, transcripts that
+ * arrived, the accounts and Regions that stream transcripts, and how far the sweep has judged.
+ */
+export interface TranscriptWatch {
+  /** A shell session's transcript is due by `dueMs` (idempotent). */
+  expect(sessionId: string, dueMs: number): Promise<void>;
+  /** A transcript of the session arrived at `timeMs`; `scope`, when known, now streams transcripts. */
+  arrived(sessionId: string, timeMs: number, scope?: TranscriptScope): Promise<void>;
+  /** Session ids whose transcript is due within [fromMs, toMs) (each once, in due order). */
+  due(fromMs: number, toMs: number): Promise<string[]>;
+  /** Any transcript of the session arrived. */
+  transcriptSeen(sessionId: string): Promise<boolean>;
+  /** Transcripts of this account and Region arrived within `withinMs` before `atMs`. */
+  streaming(scope: TranscriptScope, atMs: number, withinMs: number): Promise<boolean>;
+  /** Where the sweep stopped: every expectation due before it was judged (undefined: never swept). */
+  cursor(): Promise<number | undefined>;
+  /** Record that every expectation due before `toMs` was judged. */
+  advance(toMs: number): Promise<void>;
 }
 
 /** Per-session transcript state carried between deliveries (JSON-serialisable). */

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { describeError } from '../errors';
 import { stableId } from '../ids';
 import { splitPrompt } from './commands';
@@ -16,6 +16,14 @@ export type TranscriptShape = 'subscription' | 'data-message' | 'streaming-jsonl
 export interface ReadResult {
   chunks: TranscriptChunk[];
   errors: ItemError[];
+  /**
+   * Set when every log event of the delivery is a CloudTrail record (a trail delivered to CloudWatch
+   * Logs, replayed or misrouted): the records, parsed, in delivery order. Never transcript text, so
+   * `chunks` is then empty ({@link cloudTrailRecords}).
+   */
+  cloudTrail?: Record<string, unknown>[];
+  /** The account owning the log group (a data message's `owner`, when it is an account id). */
+  account?: string;
 }
 
 type Owner = NonNullable<TranscriptChunk['owner']>;
@@ -158,6 +166,8 @@ export function readDataMessage(message: unknown, origin: string): ReadResult {
   if (message.messageType !== 'DATA_MESSAGE') return { chunks: [], errors };
   if (!Array.isArray(message.logEvents)) return fail(origin, 'DATA_MESSAGE without logEvents');
   const stream = typeof message.logStream === 'string' ? message.logStream : undefined;
+  const cloudTrail = cloudTrailRecords(message.logEvents, stream);
+  if (cloudTrail) return { chunks: [], errors, cloudTrail };
   const where = stream ? `${origin} (${stream})` : origin;
   const bySession = new Map<string, TranscriptChunk>();
   message.logEvents.forEach((ev: unknown, index: number) => {
@@ -196,7 +206,113 @@ export function readDataMessage(message: unknown, origin: string): ReadResult {
     if (id) event.id = id;
     addEvent(bySession, stream, where, event, {});
   });
-  return { chunks: Array.from(bySession.values()), errors };
+  const result: ReadResult = { chunks: Array.from(bySession.values()), errors };
+  if (typeof message.owner === 'string' && /^\d{12}$/.test(message.owner)) result.account = message.owner;
+  return result;
+}
+
+/** Longest log event CloudWatch Logs accepts (256 KiB): a longer message is no CloudTrail record. */
+const MAX_EVENT_CHARS = 256 * 1024;
+const CLOUDTRAIL_VERSION = /^\d{1,2}\.\d{1,2}$/;
+const CLOUDTRAIL_SOURCE = /^[a-z0-9.-]{1,100}\.amazonaws\.com$/;
+
+/**
+ * The records of a delivery whose log events are all CloudTrail records, else undefined. Decided per
+ * delivery, all or nothing: one log group holds either a trail or session logs, so a session whose
+ * output happens to be one JSON record stays a session (its other events are text, its stream is
+ * named by the session id). Linear: each message is looked at once and parsed at most once, and the
+ * first event that is not a record ends the look.
+ */
+export function cloudTrailRecords(
+  events: readonly unknown[],
+  stream: string | undefined,
+): Record<string, unknown>[] | undefined {
+  if (events.length === 0 || (stream !== undefined && sessionIdFromFileName(stream) === stream))
+    return undefined;
+  const records: Record<string, unknown>[] = [];
+  for (const ev of events) {
+    if (!isObject(ev) || typeof ev.message !== 'string') return undefined;
+    const text = ev.message;
+    // Cheap refusals first: session text never parses, streaming session events carry no eventSource.
+    if (text.length > MAX_EVENT_CHARS || text.trimStart()[0] !== '{' || !text.includes('"eventSource"'))
+      return undefined;
+    const parsed = parseJson(text);
+    if (!parsed.ok || !isCloudTrailRecord(parsed.value)) return undefined;
+    records.push(parsed.value);
+  }
+  return records;
+}
+
+/** The members every CloudTrail record has (management, data, service and Insights events alike). */
+export function isCloudTrailRecord(v: unknown): v is Record<string, unknown> {
+  if (!isObject(v) || 'sessionData' in v) return false;
+  const { eventVersion, eventSource, eventName, eventTime } = v;
+  return (
+    typeof eventVersion === 'string' &&
+    CLOUDTRAIL_VERSION.test(eventVersion) &&
+    typeof eventSource === 'string' &&
+    CLOUDTRAIL_SOURCE.test(eventSource) &&
+    typeof eventName === 'string' &&
+    eventName.length > 0 &&
+    eventName.length <= 128 &&
+    typeof eventTime === 'string' &&
+    validTime(eventTime) !== undefined &&
+    (v.userIdentity === undefined ? typeof v.eventType === 'string' : isObject(v.userIdentity))
+  );
+}
+
+/** Base64 characters of `awslogs.data` decoded to sniff a payload (a few KiB of gzip). */
+const SNIFF_BASE64_CHARS = 4096;
+/** Ceiling on what those few KiB may inflate to (a bomb stays small). */
+const SNIFF_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether the first bytes of a subscription payload or DATA_MESSAGE file look like CloudTrail records
+ * (the first log event's message has CloudTrail members): a hint, from the head alone, for a reader
+ * that orders its input (replay reads CloudTrail before session logs). The payload's readers decide
+ * for good ({@link cloudTrailRecords}).
+ */
+export function looksLikeCloudTrailDelivery(head: Uint8Array | string): boolean {
+  let text = typeof head === 'string' ? head : decoder.decode(head.subarray(0, 64 * 1024));
+  if (detectTranscriptShape(text) === 'subscription') {
+    const key = text.indexOf('"data"');
+    const colon = key < 0 ? -1 : text.indexOf('"', text.indexOf(':', key) + 1);
+    if (colon < 0) return false;
+    let end = colon + 1;
+    while (end < text.length && end - colon <= SNIFF_BASE64_CHARS && isBase64Char(text.charCodeAt(end)))
+      end++;
+    const b64 = text.slice(colon + 1, end);
+    const bytes = Buffer.from(b64.slice(0, b64.length - (b64.length % 4)), 'base64');
+    try {
+      // A sync flush inflates what the cut gzip holds without asking for its end.
+      text = decoder.decode(
+        gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: SNIFF_OUTPUT_BYTES }),
+      );
+    } catch {
+      return false;
+    }
+  }
+  const events = text.indexOf('"logEvents"');
+  const message = events < 0 ? -1 : text.indexOf('"message"', events);
+  if (message < 0) return false;
+  const first = text.slice(message, message + 64 * 1024);
+  return (
+    /^"message"\s*:\s*"\{/.test(first.slice(0, 64)) &&
+    first.includes('\\"eventSource\\"') &&
+    first.includes('\\"eventName\\"') &&
+    !first.includes('\\"sessionData\\"')
+  );
+}
+
+function isBase64Char(c: number): boolean {
+  return (
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b ||
+    c === 0x2f ||
+    c === 0x3d
+  );
 }
 
 /**

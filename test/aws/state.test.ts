@@ -8,20 +8,28 @@ import {
   GetItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaticTagSource } from '#cli/state';
 import {
+  ARRIVAL_MEMO_MS,
+  DUE_KEEP_MS,
   DynamoAggregationStore,
   DynamoCarryOverStore,
   DynamoPreferencesStore,
+  DynamoSeenStore,
   DynamoSessionStore,
   DynamoTerminationGuard,
+  DynamoTranscriptWatch,
   DynamoWindowStore,
+  MAX_DUE_IDS,
 } from '#shared/aws/state';
 import { parseConfig } from '#shared/model/config';
 import { classifyRecord, type RecordDeps } from '#shared/pipeline/record';
+import { MAX_LOOKBACK_MS } from '#shared/pipeline/silence';
 import { startDynalite } from '../helpers/dynalite';
+import { seenContract, transcriptWatchContract, windowMembersContract } from '../helpers/state-contract';
 import {
   getAt,
   isIdentityPlant,
@@ -135,6 +143,206 @@ describe('DynamoWindowStore', () => {
     expect(await store.hit('c1', 'e3', base + 120_000, w)).toBe(3);
     expect(await store.count('c1', 'e4', base + w + 31_000, w)).toBe(1);
     expect(await store.count('c2', 'e1', base, w)).toBe(0);
+  });
+});
+
+/** An empty table of the stack's shape, for stores whose items are global (the sweep cursor, due buckets). */
+let tables = 0;
+async function freshTable(): Promise<string> {
+  const name = `fresh-${++tables}`;
+  await db.client.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  // dynalite turns a table ACTIVE on the next tick.
+  while (
+    (await db.client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE'
+  )
+    await new Promise((r) => setTimeout(r, 1));
+  return name;
+}
+
+async function rawItemIn(tableName: string, pk: string) {
+  const out = await db.client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } } }));
+  return out.Item ? unmarshall(out.Item) : undefined;
+}
+
+describe('DynamoWindowStore members (contract)', () => {
+  windowMembersContract(async () => new DynamoWindowStore({ ...opts(), tableName: await freshTable() }));
+});
+
+describe('DynamoSeenStore (contract)', () => {
+  seenContract(async () => new DynamoSeenStore({ ...opts(), tableName: await freshTable() }));
+});
+
+describe('DynamoSeenStore', () => {
+  it('keeps `last` under seen#<key>, expiring ttlDays from now', async () => {
+    const tableName = await freshTable();
+    const store = new DynamoSeenStore({ ...opts(), tableName });
+    await store.mark('p-hash', NOW - 86_400_000, 30);
+    expect(await rawItemIn(tableName, 'seen#p-hash')).toEqual({
+      pk: 'seen#p-hash',
+      last: NOW - 86_400_000,
+      expiration: NOW / 1000 + 30 * 86_400,
+    });
+  });
+});
+
+describe('DynamoTranscriptWatch (contract)', () => {
+  transcriptWatchContract(
+    async () => new DynamoTranscriptWatch({ ...opts(), tableName: await freshTable() }),
+  );
+});
+
+describe('DynamoTranscriptWatch', () => {
+  const MIN = 60_000;
+  const m = 29_500_000;
+
+  it('keeps due buckets as long as the sweep looks back', () => {
+    expect(DUE_KEEP_MS).toBe(MAX_LOOKBACK_MS);
+  });
+
+  it('item layout: due bucket, transcript and streaming marks with their TTLs', async () => {
+    const tableName = await freshTable();
+    const watch = new DynamoTranscriptWatch({ ...opts(), tableName });
+    const dueMs = m * MIN + 1_234;
+    await watch.expect('alice-0a1b', dueMs);
+    await watch.arrived('alice-0a1b', NOW - 5_000, { account: '111122223333', region: 'eu-west-1' });
+    await watch.advance(m * MIN);
+    expect(await rawItemIn(tableName, `due#${m}`)).toEqual({
+      pk: `due#${m}`,
+      ids: new Set([`alice-0a1b@${dueMs}`]),
+      expiration: Math.ceil((dueMs + DUE_KEEP_MS) / 1000) + 86_400,
+    });
+    expect(await rawItemIn(tableName, 'transcript#alice-0a1b')).toEqual({
+      pk: 'transcript#alice-0a1b',
+      expiration: NOW / 1000 + 3 * 86_400,
+    });
+    expect(await rawItemIn(tableName, 'streaming#111122223333#eu-west-1')).toEqual({
+      pk: 'streaming#111122223333#eu-west-1',
+      last: NOW - 5_000,
+      expiration: NOW / 1000 + 8 * 86_400,
+    });
+    expect(await rawItemIn(tableName, 'sweep#cursor')).toEqual({ pk: 'sweep#cursor', last: m * MIN });
+  });
+
+  it('due reads more than 100 buckets (several BatchGetItem calls), in due order', async () => {
+    const tableName = await freshTable();
+    const watch = new DynamoTranscriptWatch({ ...opts(), tableName });
+    const n = 250;
+    // Written from the last minute back, so bucket order is not write order.
+    for (let i = n - 1; i >= 0; i--) await watch.expect(`s-${i}`, (m + i) * MIN + (i % 60) * 1_000);
+    const all = await watch.due(m * MIN, (m + n) * MIN);
+    expect(all).toEqual(Array.from({ length: n }, (_, i) => `s-${i}`));
+    expect(await watch.due((m + 120) * MIN, (m + 130) * MIN)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `s-${120 + i}`),
+    );
+  });
+
+  it('due reads the widest range it allows (24 h, 1 441 buckets) and refuses a wider one', async () => {
+    const tableName = await freshTable();
+    const watch = new DynamoTranscriptWatch({ ...opts(), tableName });
+    const from = m * MIN + 30_000; // not on a minute edge: the first and last buckets are partial
+    const to = from + DUE_KEEP_MS;
+    await watch.expect('first', from);
+    await watch.expect('before', from - 1);
+    await watch.expect('last', to - 1);
+    await watch.expect('after', to);
+    expect(await watch.due(from, to)).toEqual(['first', 'last']);
+    await expect(watch.due(from - 1, to)).rejects.toThrow(RangeError);
+  });
+
+  it('retries keys BatchGetItem left unprocessed', async () => {
+    const tableName = await freshTable();
+    const doc = DynamoDBDocumentClient.from(db.client);
+    const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
+    let batches = 0;
+    const sleeps: number[] = [];
+    // The first two BatchGetItem answers process only half of the keys, as DynamoDB may under load.
+    (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = async (cmd: unknown) => {
+      if (!(cmd instanceof BatchGetCommand)) return send(cmd);
+      batches++;
+      const req = cmd.input.RequestItems?.[tableName];
+      const keys = req?.Keys ?? [];
+      if (batches > 2 || keys.length < 2) return send(cmd);
+      const half = Math.ceil(keys.length / 2);
+      const out = (await send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { ...req, Keys: keys.slice(0, half) } } }),
+      )) as { Responses?: unknown };
+      return { ...out, UnprocessedKeys: { [tableName]: { ...req, Keys: keys.slice(half) } } };
+    };
+    const watch = new DynamoTranscriptWatch({
+      client: doc,
+      tableName,
+      now: () => NOW,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 0.5,
+    });
+    for (let i = 0; i < 8; i++) await watch.expect(`u-${i}`, (m + i) * MIN);
+    expect(await watch.due(m * MIN, (m + 8) * MIN)).toEqual(Array.from({ length: 8 }, (_, i) => `u-${i}`));
+    expect(batches).toBe(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('fails the call when keys stay unprocessed (the sweep then keeps its cursor)', async () => {
+    const tableName = await freshTable();
+    const doc = DynamoDBDocumentClient.from(db.client);
+    const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
+    (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = async (cmd: unknown) =>
+      cmd instanceof BatchGetCommand ? { Responses: {}, UnprocessedKeys: cmd.input.RequestItems } : send(cmd);
+    const watch = new DynamoTranscriptWatch({
+      client: doc,
+      tableName,
+      now: () => NOW,
+      sleep: async () => {},
+    });
+    await expect(watch.due(m * MIN, (m + 3) * MIN)).rejects.toThrow(/unprocessed/);
+  });
+
+  it('drops an expectation past the bucket cap and counts it', async () => {
+    const tableName = await freshTable();
+    const dropped: string[] = [];
+    const watch = new DynamoTranscriptWatch({
+      ...opts(),
+      tableName,
+      maxSetIds: 3,
+      onDropped: (why) => dropped.push(why),
+    });
+    for (let i = 0; i < 3; i++) await watch.expect(`f-${i}`, m * MIN + i);
+    await watch.expect('f-0', m * MIN); // already kept: a re-delivery is not a drop
+    await watch.expect('f-3', m * MIN + 3);
+    await watch.expect('x'.repeat(129), m * MIN + 4);
+    await watch.expect('f-4', Number.NaN);
+    expect(dropped).toEqual(['bucket-full', 'id-too-long', 'bad-time']);
+    expect(await watch.due(m * MIN, (m + 1) * MIN)).toEqual(['f-0', 'f-1', 'f-2']);
+    expect((await rawItemIn(tableName, `due#${m}`))?.dropped).toBe(1);
+    expect(MAX_DUE_IDS * (128 + 1 + 17)).toBeLessThan(350_000);
+  });
+
+  it('an instance re-writes a streaming mark only after ARRIVAL_MEMO_MS', async () => {
+    const tableName = await freshTable();
+    let now = NOW;
+    const watch = new DynamoTranscriptWatch({ ...opts(), tableName, now: () => now });
+    const scope = { account: '111122223333', region: 'eu-west-1' };
+    const last = async () => (await rawItemIn(tableName, 'streaming#111122223333#eu-west-1'))?.last;
+    await watch.arrived('s-1', NOW, scope);
+    now += ARRIVAL_MEMO_MS - 1;
+    await watch.arrived('s-1', NOW + 60_000, scope);
+    expect(await last()).toBe(NOW); // skipped: written moments ago
+    await watch.arrived('s-2', NOW + 60_000, scope);
+    expect(await watch.transcriptSeen('s-2')).toBe(true); // another session's mark is written
+    now += 1;
+    await watch.arrived('s-1', NOW + 120_000, scope);
+    expect(await last()).toBe(NOW + 120_000);
+    // Another instance (another Lambda container) has its own memo.
+    await new DynamoTranscriptWatch({ ...opts(), tableName }).arrived('s-3', NOW + 180_000, scope);
+    expect(await last()).toBe(NOW + 180_000);
   });
 });
 
@@ -258,9 +466,15 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
     errorCode: undefined,
     requestParameters: { sessionId: 'mallory-0a1b2c3d4e5f67890' },
   };
-  /** One of each path that writes state: start (session + reason), resume (reads it), denied (window), preferences, terminate. */
+  /** A shell start (no document): it also waits for its transcript (a due bucket). */
+  const shell = {
+    ...start,
+    requestParameters: { target: 'i-0e57975fb4405c6a9', reason: 'OPS-1234 routine maintenance' },
+  };
+  /** One of each path that writes state: start (session + reason, first seen, fan-out), shell start (due bucket), resume (reads it), denied (window), preferences, terminate. */
   const scenarios: Array<{ name: string; record: Json; previous?: Json[] }> = [
     { name: 'start', record: withErrorMessage(start) },
+    { name: 'shell', record: shell },
     { name: 'resume', record: resume.record, previous: resume.previous },
     { name: 'denied', record: withErrorMessage(denied) },
     { name: 'preferences', record: prefs.record },
@@ -282,6 +496,8 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
       ctx: { config: parseConfig({ requireReasonOnProduction: true, trustedCidrs: ['10.0.0.0/8'] }) },
       sessions: new DynamoSessionStore(o),
       windows: new DynamoWindowStore(o),
+      seen: new DynamoSeenStore(o),
+      watch: new DynamoTranscriptWatch(o),
       tags: new StaticTagSource({ 'i-0e57975fb4405c6a9': { Environment: 'prod' } }),
       preferences: { source: { current: async () => current }, store },
     };
@@ -351,6 +567,9 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
     }
     expect(runs).toBeGreaterThan(150);
     expect(failures).toEqual([]);
+    // The new kinds of items were written, so the check above covered them.
+    const kinds = new Set((await items(name)).map((i) => (JSON.parse(i) as { pk: string }).pk.split('#')[0]));
+    for (const kind of ['session', 'window', 'seen', 'due']) expect(kinds).toContain(kind);
   });
 
   it('the session item keeps a summary of the reason, not its text', async () => {

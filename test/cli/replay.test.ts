@@ -19,6 +19,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ReplayIO, replay } from '#cli/replay';
 import { DEFAULT_CONFIG, parseConfig } from '#shared/model/config';
 import { type Finding, FindingSchema } from '#shared/model/finding';
+import {
+  fixtureRecord,
+  stratusRecords,
+  subscriptionPayload,
+  trailMessage,
+} from '../transcript/cloudtrail-payload';
 
 /** A forced full GC (the flag is honoured by a fresh context), for live-heap measurements. */
 setFlagsFromString('--expose_gc');
@@ -417,5 +423,57 @@ describe('--pii comprehend without AWS credentials', () => {
     const pii = (r: typeof local) => r.findings.filter((f) => f.category === 'pii').map((f) => f.id);
     expect(pii(local).length).toBeGreaterThan(0);
     expect(pii(comprehend).sort()).toEqual(pii(local).sort());
+  });
+});
+
+describe('replay of CloudTrail delivered through CloudWatch Logs', () => {
+  const records = stratusRecords();
+  const byId = (r: { findings: Finding[] }) => r.findings.map((f) => f.id).sort();
+
+  it('classifies the records of a subscription payload exactly as the same records from an archive', async () => {
+    const dir = tempDir();
+    // The archive in the order CloudWatch Logs keeps them (by time): order-dependent rules see the same.
+    const sorted = trailMessage(records).logEvents.map((e) => JSON.parse(e.message));
+    writeFileSync(join(dir, 'archive.json'), JSON.stringify({ Records: sorted }));
+    const payload = JSON.stringify(subscriptionPayload(trailMessage(records)));
+    writeFileSync(join(dir, 'payload.json'), payload);
+    writeFileSync(join(dir, 'payload.json.gz'), gzipSync(payload));
+    writeFileSync(join(dir, 'firehose.jsonl'), `${JSON.stringify(trailMessage(records))}\n`);
+    const archive = await run([join(dir, 'archive.json')]);
+    // The three StartSession calls, classified (a long-term key without MFA).
+    const starts = archive.findings.filter((f) => f.ruleId === 'session-long-term-key-no-mfa');
+    expect(new Set(starts.map((f) => f.sessionId)).size).toBe(3);
+    for (const input of [
+      [join(dir, 'payload.json')],
+      [join(dir, 'payload.json.gz')],
+      [join(dir, 'firehose.jsonl')],
+    ]) {
+      const r = await run(input);
+      expect(r.exitCode, input[0]).toBe(0);
+      expect(byId(r), input[0]).toEqual(byId(archive));
+      // Never read as a session log: no access key or e-mail "shown in a session".
+      expect(
+        r.findings.filter((f) => f.source === 'transcript'),
+        input[0],
+      ).toEqual([]);
+      expect(r.err, input[0]).toMatch(new RegExp(`${records.length} record\\(s\\), 0 transcript`));
+    }
+    const stdin = await run(['-'], {}, { stdin: () => Readable.from([gzipSync(payload)]) });
+    expect(byId(stdin)).toEqual(byId(archive));
+  });
+
+  it('reads such a payload with the CloudTrail input, so the session logs after it are enriched', async () => {
+    const dir = tempDir();
+    // Named to sort after the session logs: read first all the same, not with them.
+    const trail = join(dir, 'zz-trail.json');
+    writeFileSync(
+      trail,
+      JSON.stringify(subscriptionPayload(trailMessage([fixtureRecord('attacker-cloudtrail.json')]))),
+    );
+    const r = await run([join(SESSIONS, 'attacker', 'subscription'), trail]);
+    const t = r.findings.filter((f) => f.source === 'transcript');
+    expect(t.length).toBeGreaterThan(0);
+    // The source address is only in the StartSession record, not in the session log.
+    for (const f of t) expect(f.sourceIp).toBe('203.0.113.149');
   });
 });

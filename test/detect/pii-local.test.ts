@@ -81,6 +81,18 @@ describe('findLocalPii', () => {
     expect(found('ssn 666 12 3456')).toEqual([]);
     expect(found('id 536 22 8745')).toEqual([]);
   });
+
+  it('the user:password@host of a URL is a login, not an e-mail (the secret rules report the password)', () => {
+    expect(found('curl https://deploy:Sup3rSecret@nexus.example.com/repo')).toEqual([]);
+    expect(found('git clone https://alice@git.example.com/acme/app.git')).toEqual([]);
+    expect(found('DSN="mysql://app:Pw9x@db.example.net/shop"')).toEqual([]);
+    // Not user info: an address after the host, or after a blank that follows a URL.
+    expect(found('https://example.com/u/jane.doe@example.org')).toEqual([['EMAIL', 'jane.doe@example.org']]);
+    expect(found('see https://example.com/ jane.doe@example.org')).toEqual([
+      ['EMAIL', 'jane.doe@example.org'],
+    ]);
+    expect(found('user:jane.doe@example.org')).toEqual([['EMAIL', 'jane.doe@example.org']]);
+  });
 });
 
 describe('localPiiDetector', () => {

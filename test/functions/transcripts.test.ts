@@ -9,6 +9,7 @@ import type { Finding } from '#shared/model/finding';
 import { localContext } from '#tools/local-context';
 import { useDynalite } from '../helpers/dynalite';
 import { useLambdaEnv } from '../helpers/lambda-env';
+import { stratusRecords, subscriptionPayload, trailMessage } from '../transcript/cloudtrail-payload';
 import {
   ALL_PLANTED,
   crashTrace,
@@ -232,6 +233,34 @@ describe('transcripts handler', () => {
     await expect(run({ hello: 'world' })).rejects.toThrow(/unusable subscription payload/);
     expect(output.text()).toContain('"Failed"');
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('skips CloudTrail records from a misrouted subscription: one warning, one metric, no scan, no retry', async () => {
+    const run = await loadHandler('local');
+    const records = stratusRecords();
+    // Resolves: neither retried nor dead-lettered as malformed.
+    await run(subscriptionPayload(trailMessage(records)));
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+    const logs = output
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('{') && !l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const misrouted = logs.filter((l) => String(l.message).startsWith('misrouted delivery'));
+    expect(misrouted).toHaveLength(1);
+    expect(misrouted[0]).toMatchObject({ level: 'WARN', logEvents: records.length });
+    expect(metricSum(output.text(), 'MisroutedDeliveries')).toBe(1);
+    expect(metricSum(output.text(), 'Failed')).toBe(0);
+    expect(metricSum(output.text(), 'Processed')).toBe(0);
+    // Nothing of the records is logged: key id, user, account, addresses, instance.
+    for (const value of [
+      'AKIA4HNRH6OJUWNZ893Z',
+      'christophe',
+      '294599468799',
+      '254.222.242.236',
+      'me-northwest-3r',
+    ])
+      expect(output.text()).not.toContain(value);
   });
 
   it('processes nothing and fails nothing for a control message', async () => {

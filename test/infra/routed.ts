@@ -86,7 +86,8 @@ export function routedCalls(rules: readonly RoutedRule[]): RoutedCall[] {
 export function sampleOf(matcher: unknown): string {
   if (matcher === undefined) return 'org-trail';
   if (typeof matcher === 'string') return matcher;
-  const m = matcher as { prefix?: string; wildcard?: string };
+  const m = matcher as { prefix?: string; wildcard?: string; 'equals-ignore-case'?: string };
+  if (m['equals-ignore-case'] !== undefined) return m['equals-ignore-case'];
   if (m.prefix !== undefined) return /[-/]$/.test(m.prefix) ? `${m.prefix}findings` : m.prefix;
   const w = m.wildcard ?? '';
   if (w.startsWith('*/'))
@@ -98,9 +99,11 @@ export function sampleOf(matcher: unknown): string {
     .replace(/\*$/, '');
 }
 
-/** The same resource, not ours: another prefix, another key, another preferences document or type. */
+/** The same resource, not ours: another prefix, key, preferences document or type, a named account. */
 export function notOurs(value: string): string {
   if (value === 'Session') return 'Command';
+  // A document shared with one account rather than every account (`all`, any case).
+  if (value.toLowerCase() === 'all') return '444455556666';
   return value
     .replaceAll(KEY_ARN, OTHER_KEY_ARN)
     .replaceAll(KEY_ID, OTHER_KEY_ID)
@@ -132,11 +135,13 @@ function wildcardMatches(glob: string, s: string): boolean {
   return g === glob.length;
 }
 
-/** EventBridge's matching of one value matcher (exact, prefix or wildcard: what the stack uses). */
+/** EventBridge's matching of one value matcher (exact, prefix, wildcard, equals-ignore-case: what the stack uses). */
 export function matcherRoutes(matcher: unknown, value: unknown): boolean {
   if (typeof matcher !== 'object' || matcher === null) return matcher === value;
   if (typeof value !== 'string') return false;
-  const m = matcher as { prefix?: string; wildcard?: string };
+  const m = matcher as { prefix?: string; wildcard?: string; 'equals-ignore-case'?: string };
+  if (m['equals-ignore-case'] !== undefined)
+    return value.toLowerCase() === m['equals-ignore-case'].toLowerCase();
   if (m.prefix !== undefined) return value.startsWith(m.prefix);
   if (m.wildcard !== undefined) return wildcardMatches(m.wildcard, value);
   throw new Error(`matcher not supported by this test: ${JSON.stringify(matcher)}`);
@@ -192,19 +197,61 @@ export function envelope(record: Json): Json {
 const SESSION_ID = 'alice-0123456789abcdef0';
 const TARGET = 'i-0123456789abcdef0';
 
-/** Session Manager calls name a target or a session, not one of our resources. */
-const SESSION_REQUESTS: Readonly<Record<string, Record<string, unknown>>> = {
-  StartSession: { target: TARGET },
-  ResumeSession: { sessionId: SESSION_ID },
-  TerminateSession: { sessionId: SESSION_ID },
+const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+
+/**
+ * Calls routed whatever their resource name a target, a session or a document of anyone's, as
+ * CloudTrail records them (keyed by `<eventSource>|<eventName>`).
+ */
+const UNFILTERED_REQUESTS: Readonly<Record<string, Record<string, unknown>>> = {
+  'ssm.amazonaws.com|StartSession': { target: TARGET },
+  'ssm.amazonaws.com|ResumeSession': { sessionId: SESSION_ID },
+  'ssm.amazonaws.com|TerminateSession': { sessionId: SESSION_ID },
+  'ssm.amazonaws.com|SendCommand': {
+    instanceIds: [TARGET],
+    documentName: 'AWS-RunShellScript',
+    interactive: false,
+    parameters: HIDDEN,
+  },
+  'ssm.amazonaws.com|StartAutomationExecution': {
+    documentName: 'Acme-RestartService',
+    targetParameterName: 'InstanceId',
+    targets: [{ key: 'InstanceIds', values: [TARGET] }],
+  },
+  'ssm.amazonaws.com|CreateDocument': {
+    content: HIDDEN,
+    name: 'Acme-RotateLogs',
+    documentType: 'Command',
+    documentFormat: 'JSON',
+  },
+  'ssm.amazonaws.com|UpdateDocument': {
+    content: HIDDEN,
+    name: 'Acme-RotateLogs',
+    documentVersion: '$LATEST',
+    documentFormat: 'YAML',
+  },
+  'ssm.amazonaws.com|UpdateDocumentDefaultVersion': { name: 'Acme-RotateLogs', documentVersion: '2' },
+  'ssm-guiconnect.amazonaws.com|StartConnection': {
+    AuthType: 'Credentials',
+    Protocol: 'RDP',
+    ConnectionType: 'SessionManager',
+    InstanceId: TARGET,
+  },
 };
+
+/** Request members CloudTrail records as lists (account ids of a document permission). */
+const LIST_MEMBERS: ReadonlySet<string> = new Set(['accountIdsToAdd', 'accountIdsToRemove']);
 
 /** The request of a call naming `value` (the resource its filter matches). */
 export function requestOf(call: RoutedCall, value: string): Record<string, unknown> {
-  if (call.key === undefined && call.eventSource === 'ssm.amazonaws.com') {
-    return SESSION_REQUESTS[call.eventName] ?? {};
+  if (call.key === undefined) {
+    const request = UNFILTERED_REQUESTS[`${call.eventSource}|${call.eventName}`];
+    if (request) return structuredClone(request);
+    if (call.eventSource === 'ssm.amazonaws.com') return {};
   }
-  return { [call.key ?? 'name']: value };
+  const key = call.key ?? 'name';
+  if (LIST_MEMBERS.has(key)) return { name: 'Acme-RotateLogs', permissionType: 'Share', [key]: [value] };
+  return { [key]: value };
 }
 
 export interface RecordOptions {

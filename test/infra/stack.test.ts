@@ -175,8 +175,9 @@ describe('detection rules on the default bus', () => {
   }, 60_000);
 
   it('delivers every default-bus rule to session-events with retries and a DLQ', () => {
+    // Scheduled rules (the transcript sweep) live on the default bus too but match no event.
     const names = props(t, 'AWS::Events::Rule')
-      .filter((r) => r.EventBusName === undefined)
+      .filter((r) => r.EventBusName === undefined && r.ScheduleExpression === undefined)
       .map((r) => r.Name);
     expect(names.sort()).toEqual(
       [
@@ -292,6 +293,13 @@ describe('least privilege', () => {
         'ssm:TerminateSession',
       ],
       'ssm-sentinel-securityhub': [...LOGGING, 'securityhub:BatchImportFindings'],
+      'ssm-sentinel-transcript-sweep': [
+        ...LOGGING,
+        ...TABLE,
+        ...KEY,
+        'events:PutEvents',
+        'dynamodb:BatchGetItem',
+      ],
       'ssm-sentinel-preferences': [
         ...LOGGING,
         'ssm:CreateDocument',
@@ -398,7 +406,9 @@ describe('encryption', () => {
       [
         '/aws/events/ssm-sentinel-findings',
         '/ssm-sentinel/sessions',
-        ...['notifier', 'session-events', 'transcripts'].map((n) => `/aws/lambda/ssm-sentinel-${n}`),
+        ...['notifier', 'session-events', 'transcript-sweep', 'transcripts'].map(
+          (n) => `/aws/lambda/ssm-sentinel-${n}`,
+        ),
       ].sort(),
     );
     for (const g of groups) {
@@ -567,6 +577,7 @@ describe('optional parts', () => {
     expect(fns).toEqual([
       'ssm-sentinel-preferences',
       'ssm-sentinel-session-events',
+      'ssm-sentinel-transcript-sweep',
       'ssm-sentinel-transcripts',
     ]);
     expect(resources(regional, 'AWS::CloudWatch::Dashboard')).toEqual({});

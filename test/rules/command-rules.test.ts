@@ -45,6 +45,7 @@ describe('command rules', () => {
       'PRIVILEGE_ESCALATION',
       'SUDOERS_TAMPERING',
       'AGENT_STOPPED',
+      'AGENT_HIJACK',
       'HISTORY_TAMPERING',
       'PERSISTENCE_SSH_KEY',
       'USER_CREATED',

@@ -5,11 +5,18 @@ import { MONITOR_RULES } from '#shared/rules/monitor-rules';
 import { PREFERENCES_RULES } from '#shared/rules/preferences-rules';
 import { SESSION_FAMILY_RULES, SESSION_RULES } from '#shared/rules/session-rules';
 import {
+  COMMAND_CALLS,
+  COMMAND_ROUTE,
+  DOCUMENT_CALLS,
+  DOCUMENT_ROUTE,
+  GUI_CONNECT_SOURCE,
   PREFERENCES_CALLS,
   PREFERENCES_ROUTE,
+  RDP_ROUTE,
   READ_ONLY_SESSION_CALLS,
   SESSION_CALLS,
   SESSION_ROUTE,
+  SHARE_ROUTE,
 } from '#shared/session/apis';
 import { CLOUDTRAIL_FAMILIES, exampleOf, examplesOf, runExample } from '#shared/session/families';
 import { MONITOR_APIS } from '#shared/session/monitor';
@@ -62,32 +69,85 @@ describe('CloudTrail rule metadata', () => {
 });
 
 describe('CloudTrail rule routes', () => {
-  it('session rules need the lifecycle calls, preferences rules the preferences documents', () => {
-    for (const r of SESSION_FAMILY_RULES) {
-      const denied = r.role === 'denied';
-      expect(r.routes).toEqual(denied ? [SESSION_ROUTE, PREFERENCES_ROUTE] : [SESSION_ROUTE]);
-    }
+  it('each session-family rule routes exactly the calls it classifies', () => {
+    const access = [SESSION_ROUTE, COMMAND_ROUTE, RDP_ROUTE];
+    const expected: Record<string, unknown[]> = {
+      'session-start-shell': [SESSION_ROUTE],
+      'session-start-command': [SESSION_ROUTE],
+      'session-start-custom-document': [SESSION_ROUTE],
+      'session-port-forward-local': [SESSION_ROUTE],
+      'session-port-forward-sensitive-port': [SESSION_ROUTE],
+      'session-port-forward-remote-host': [SESSION_ROUTE],
+      'session-ssh-tunnel': [SESSION_ROUTE],
+      'session-root-principal': access,
+      'session-long-term-key-no-mfa': access,
+      'session-access-denied': [SESSION_ROUTE, COMMAND_ROUTE, PREFERENCES_ROUTE],
+      'session-access-denied-burst': [SESSION_ROUTE, COMMAND_ROUTE, PREFERENCES_ROUTE],
+      'session-production-target': access,
+      'session-untrusted-network': access,
+      'session-off-hours': access,
+      'session-missing-reason': [SESSION_ROUTE],
+      'session-resumed-new-ip': [SESSION_ROUTE],
+      'run-command-from-instance': [COMMAND_ROUTE],
+      'run-command-send': [COMMAND_ROUTE],
+      'run-command-automation': [COMMAND_ROUTE],
+      'document-runnable-changed': [DOCUMENT_ROUTE],
+      'document-shared-publicly': [SHARE_ROUTE],
+      'session-remote-desktop': [RDP_ROUTE],
+      'principal-fan-out': access,
+      'principal-first-seen': access,
+      'session-missing-transcript': [SESSION_ROUTE],
+    };
+    expect(SESSION_FAMILY_RULES.map((r) => r.id).sort()).toEqual(Object.keys(expected).sort());
+    for (const r of SESSION_FAMILY_RULES) expect(r.routes, r.id).toEqual(expected[r.id]);
     for (const r of PREFERENCES_RULES) expect(r.routes).toEqual([PREFERENCES_ROUTE]);
     expect(PREFERENCES_ROUTE.resources).toEqual([
       { key: 'name', match: ['preferences-document'] },
       { key: 'documentType', match: ['session-document'] },
     ]);
+    // Sharing is routed only when it adds every account; documents and commands unfiltered.
+    expect(SHARE_ROUTE).toEqual({
+      service: 'ssm',
+      eventNames: ['ModifyDocumentPermission'],
+      resources: [{ key: 'accountIdsToAdd', match: ['all-accounts'] }],
+    });
+    expect(DOCUMENT_ROUTE.resources).toBeUndefined();
+    expect(COMMAND_ROUTE.resources).toBeUndefined();
+    expect(RDP_ROUTE).toEqual({ service: 'ssm-guiconnect', eventNames: ['StartConnection'] });
   });
 
   it('the ssm calls classified are the routed ones, plus the read-only calls whose denials count in a replay', () => {
-    const routed = new Set(
-      SESSION_RULES.flatMap((r) => r.routes)
-        .filter((route) => route.service === 'ssm')
-        .flatMap((route) => route.eventNames),
+    const routedOf = (service: string) =>
+      new Set(
+        SESSION_RULES.flatMap((r) => r.routes)
+          .filter((route) => route.service === service)
+          .flatMap((route) => route.eventNames),
+      );
+    const routed = routedOf('ssm');
+    expect([...routed].sort()).toEqual(
+      [
+        ...new Set([
+          ...SESSION_CALLS,
+          ...PREFERENCES_CALLS,
+          ...COMMAND_CALLS,
+          ...DOCUMENT_CALLS,
+          'ModifyDocumentPermission',
+        ]),
+      ].sort(),
     );
-    expect([...routed].sort()).toEqual([...SESSION_CALLS, ...PREFERENCES_CALLS].sort());
     for (const name of routed) expect(mayConcernSessions('ssm.amazonaws.com', name)).toBe(true);
     for (const name of READ_ONLY_SESSION_CALLS) {
       expect(routed.has(name)).toBe(false);
       expect(mayConcernSessions('ssm.amazonaws.com', name)).toBe(true);
     }
-    for (const name of ['SendCommand', 'GetDocument', 'DescribeInstanceInformation'])
+    for (const name of ['GetDocument', 'DescribeInstanceInformation', 'ListCommands', 'DescribeDocument'])
       expect(mayConcernSessions('ssm.amazonaws.com', name)).toBe(false);
+    // Fleet Manager remote desktop: only the connection start.
+    expect([...routedOf('ssm-guiconnect')]).toEqual(['StartConnection']);
+    expect(GUI_CONNECT_SOURCE).toBe('ssm-guiconnect.amazonaws.com');
+    expect(mayConcernSessions(GUI_CONNECT_SOURCE, 'StartConnection')).toBe(true);
+    expect(mayConcernSessions(GUI_CONNECT_SOURCE, 'GetConnection')).toBe(false);
+    expect(mayConcernSessions('ssm.amazonaws.com', 'StartConnection')).toBe(false);
   });
 
   it('monitor rules route the MONITOR_APIS catalogue: CloudTrail on any trail, the rest on our resources', () => {

@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryPreferencesStore, MemorySessionStore, MemoryWindowStore, StaticTagSource } from '#cli/state';
+import {
+  MemoryPreferencesStore,
+  MemorySeenStore,
+  MemorySessionStore,
+  MemoryWindowStore,
+  StaticTagSource,
+} from '#cli/state';
 import type { ConfigInput } from '#shared/model/config';
 import type { RecordDeps } from '#shared/pipeline/record';
 import { SESSION_RULES } from '#shared/rules/session-rules';
@@ -37,6 +43,22 @@ export interface ContextSpec {
   preferences?: { before?: Record<string, unknown>; current?: Record<string, unknown> };
   /** The stack's KMS key refs, as session-events reads them from OWN_KEYS (the CLI has none). */
   ownKeys?: string[];
+  /**
+   * A first-seen baseline (a seen store): `{}` known and empty, `{lastMs}` the last start of every
+   * principal not seen since. Absent: no seen store, the baseline is unknown.
+   */
+  seen?: { lastMs?: number };
+}
+
+/** A seen store whose principals, until marked, were last seen at `baseline` (undefined: never). */
+class BaselineSeenStore extends MemorySeenStore {
+  constructor(private readonly baseline: number | undefined) {
+    super();
+  }
+
+  override async last(key: string) {
+    return (await super.last(key)) ?? this.baseline;
+  }
 }
 
 /** The record pipeline's dependencies on in-memory state, as the CLI builds them. */
@@ -47,6 +69,7 @@ export async function makeContext(spec: ContextSpec = {}): Promise<RecordDeps> {
     windows: new MemoryWindowStore(),
     tags: new StaticTagSource(spec.tags ?? {}),
   };
+  if (spec.seen) deps.seen = new BaselineSeenStore(spec.seen.lastMs);
   const prefs = spec.preferences;
   if (prefs) {
     const store = new MemoryPreferencesStore();
@@ -81,15 +104,30 @@ export function exampleCases(): ExampleCase[] {
   return out;
 }
 
-/** The example's facts as stores and sources hold them: tags by target, preferences stored and current. */
-function contextOf(e: CloudTrailExample, record: Record<string, unknown>): ExampleCase['context'] {
+/**
+ * The example's facts as stores and sources hold them: tags by target (a command's by instance, in
+ * order), the first-seen baseline, preferences stored and current. `silence` is the sweep's, not the
+ * record pipeline's.
+ */
+export function contextOf(e: CloudTrailExample, record: Record<string, unknown>): ExampleCase['context'] {
   const context: ExampleCase['context'] = {};
   if (e.config) context.config = e.config;
   if (e.ownKeys) context.ownKeys = e.ownKeys;
   if (e.previous) context.previous = e.previous;
-  const inner = (record.detail ?? record) as { requestParameters?: { target?: unknown } };
+  if (e.facts?.seen) context.seen = e.facts.seen;
+  const inner = (record.detail ?? record) as {
+    requestParameters?: { target?: unknown; instanceIds?: unknown };
+  };
   const target = inner.requestParameters?.target;
   if (e.facts?.tags && typeof target === 'string') context.tags = { [target]: e.facts.tags };
+  const instances = inner.requestParameters?.instanceIds;
+  if (e.facts?.targetTags && Array.isArray(instances)) {
+    context.tags = {};
+    for (const [i, tags] of e.facts.targetTags.entries()) {
+      const id = instances[i];
+      if (tags && typeof id === 'string') context.tags[id] = tags;
+    }
+  }
   const prefs = e.facts?.preferences;
   if (prefs) {
     context.preferences = {};

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { stableId } from '#shared/ids';
 import { parseConfig } from '#shared/model/config';
 import {
   CidrMatcher,
@@ -178,7 +179,22 @@ describe('pure classification (no store)', () => {
 
   it('a start asks for its target tags; production tags raise it and the session is a write', () => {
     const ev = eventOf(record);
-    expect(factsFor(ev, ctx)).toEqual({ target: 'i-0e57975fb4405c6a9' });
+    const startMs = Date.parse('2026-11-22T02:03:28Z');
+    // Hashed keys: state holds neither the principal's ARN nor the target.
+    const principal = expect.stringMatching(/^seen#[0-9a-f]+$/);
+    const fanOutKey = expect.stringMatching(/^fanout#[0-9a-f]+$/);
+    const q = factsFor(ev, ctx);
+    expect(q).toEqual({
+      seen: { key: principal },
+      target: 'i-0e57975fb4405c6a9',
+      fanOut: {
+        key: fanOutKey,
+        targets: [stableId('i-0e57975fb4405c6a9')],
+        timeMs: startMs,
+        windowMs: 600_000,
+      },
+    });
+    expect(JSON.stringify(q)).not.toContain('mallory');
     const out = classifyEvent(ev, { tags: { Environment: 'prod' } }, ctx);
     expect(out.error).toBeUndefined();
     expect(out.findings.map((f) => [f.ruleId, f.severity])).toEqual([
@@ -195,6 +211,16 @@ describe('pure classification (no store)', () => {
           sourceIp: '203.0.113.149',
         }),
       },
+      // The principal's last start (first seen), the target in its fan-out window, the transcript due.
+      { type: 'seen', key: q.seen?.key, timeMs: startMs, ttlDays: 30 },
+      {
+        type: 'window',
+        key: q.fanOut?.key,
+        eventId: stableId('i-0e57975fb4405c6a9'),
+        timeMs: startMs,
+        windowMs: 600_000,
+      },
+      { type: 'expect-transcript', sessionId, dueMs: startMs + 600_000 },
     ]);
     // Unknown tags: the shell alone.
     expect(classifyEvent(ev, {}, ctx).findings.map((f) => f.ruleId)).toEqual(['session-start-shell']);

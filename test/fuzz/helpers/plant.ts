@@ -29,6 +29,29 @@ export const PLANTS: readonly Plant[] = [
   { kind: 'card-mastercard', text: '5555555555554444', needles: ['5555555555554444', '5555 5555 5555 4444'] },
   { kind: 'ssn', text: '078-05-1120', needles: ['078-05-1120', '078051120'] },
   { kind: 'email', text: 'jane.doe@example.org', needles: ['jane.doe@example.org'] },
+  {
+    kind: 'npm-token',
+    text: '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',
+    needles: ['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', 'Fk7qR2mXw9LpZt4BvN8cYh3JdS6aGe1PuPiV'],
+  },
+  {
+    kind: 'stripe-key',
+    text: 'sk_live_51Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz1Xc3Vb5Nm7Qa9Ws1Ed3Rf5Tg7Yh9Uj1Ik3',
+    needles: ['51Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz1Xc3Vb5Nm7Qa9Ws1Ed3Rf5Tg7Yh9Uj1Ik3'],
+  },
+  {
+    kind: 'openai-key',
+    text: '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',
+    needles: ['Qw3Er5Ty7Ui9Op1As3DfT3BlbkFJGh5Jk7Lz9Xc1Vb3Nm5Qa'],
+  },
+  {
+    kind: 'vault-token',
+    text: 'hvs.CAESIQw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz1Xc3Vb5Nm7Qa9Ws1Ed3GiIKHGh2cy5RdzNFcjVUeTdVaTlPcDFBczNEZjVHaDc',
+    needles: [
+      'CAESIQw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz1Xc3Vb5Nm7Qa9Ws1Ed3GiIKHGh2cy5RdzNFcjVUeTdVaTlPcDFBczNEZjVHaDc',
+    ],
+  },
+  { kind: 'url-password-db', text: 'postgres://app:S3cr3tDbPw@db:5432/x', needles: ['S3cr3tDbPw'] },
   // CRC32 checksum valid (the detector checks it), so it is a token by every definition.
   {
     kind: 'github-token',
