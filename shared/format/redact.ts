@@ -48,7 +48,10 @@ function redactValue(value: string, max: number): string | undefined {
   if (arn === undefined) return truncate(redactFree(line), max);
   // Path segment by segment, so a role path is not mistaken for one long base64 blob; a secret key
   // (which contains `/`) is looked for over the whole path first.
-  const resource = rewriteBase64Runs(line.slice(arn.length), mask).split('/').map(redactFree).join('/');
+  const rest = line.slice(arn.length);
+  // A URL in it is no resource path: split at its `/`, `user:password@host` would lose its scheme.
+  if (rest.includes('://')) return truncate(`${arn}${redactFree(rest)}`, max);
+  const resource = rewriteBase64Runs(rest, mask).split('/').map(redactFree).join('/');
   return truncate(`${arn}${resource}`, max);
 }
 

@@ -343,7 +343,12 @@ export function judgeSilence(record: SessionRecord, silence: SilenceFacts, confi
     const ev = eventOf(record);
     const r = firstHit(['silence'], ev, { silence }, config);
     if (!r) return [];
-    const f = finding(r.rule, { ...ev, time: silence.judgedAt }, config, {
+    // Dated when the transcript fell due, not when a sweep got to it: the same in replay and Lambda.
+    const startMs = Date.parse(record.startTime);
+    const due = Number.isFinite(startMs)
+      ? new Date(startMs + config.missingTranscript.minutes * 60_000).toISOString()
+      : silence.judgedAt;
+    const f = finding(r.rule, { ...ev, time: due }, config, {
       reasons: r.hit.reasons,
       evidence: r.hit.evidence,
     });

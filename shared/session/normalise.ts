@@ -318,9 +318,21 @@ function commandCall(req: Record<string, unknown>, res: Record<string, unknown>)
     instances: ids.filter((i) => i !== ''),
     instanceCount: count,
     selectors: selectors.filter((s) => s !== ''),
-    parametersHidden: req.parameters === HIDDEN || JSON.stringify(req.parameters ?? '').includes(HIDDEN),
+    parametersHidden: isHidden(req.parameters),
     ...(id ? { id: shaped(id, UUID, 64) ?? '' } : {}),
   };
+}
+
+/** The parameters, or one of their values, replaced by CloudTrail (a bounded look, never a stringify). */
+function isHidden(params: unknown): boolean {
+  if (params === HIDDEN) return true;
+  if (!isRecord(params)) return false;
+  let n = 0;
+  for (const v of Object.values(params)) {
+    if (++n > MAX_NAMED) break;
+    if (v === HIDDEN || (Array.isArray(v) && v[0] === HIDDEN)) return true;
+  }
+  return false;
 }
 
 /** One display line for a command's targets: the instance, or the first few and how many. */

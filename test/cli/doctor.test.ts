@@ -27,6 +27,8 @@ const clients: DoctorClients = {
 const TRAIL_ARN = 'arn:aws:cloudtrail:us-east-1:123456789012:trail/org';
 const DETECTION = [
   'sessions',
+  'calls-ssm',
+  'calls-ssm-guiconnect',
   'preferences',
   ...['cloudtrail', 'events', 'logs', 'lambda', 'sns', 'dynamodb', 'kms', 'sqs'].map((s) => `tampering-${s}`),
 ];

@@ -90,15 +90,37 @@ describe('detection rules on the default bus', () => {
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: {
         eventSource: ['ssm.amazonaws.com'],
-        eventName: ['StartSession', 'ResumeSession', 'TerminateSession'],
+        eventName: [
+          'StartSession',
+          'ResumeSession',
+          'TerminateSession',
+          'SendCommand',
+          'StartAutomationExecution',
+          'CreateDocument',
+          'UpdateDocument',
+          'UpdateDocumentDefaultVersion',
+        ],
       },
     });
   });
 
-  it('matches preference-document changes by name prefix, including configured documents, and new Session documents', () => {
+  it('routes public document sharing (any case of `all`) and Fleet Manager remote desktop', () => {
+    expect(pattern(t, 'ssm-sentinel-calls-ssm').detail).toEqual({
+      eventSource: ['ssm.amazonaws.com'],
+      eventName: ['ModifyDocumentPermission'],
+      requestParameters: { accountIdsToAdd: [{ 'equals-ignore-case': 'all' }] },
+    });
+    expect(pattern(t, 'ssm-sentinel-calls-ssm-guiconnect')).toEqual({
+      source: ['aws.ssm-guiconnect'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['ssm-guiconnect.amazonaws.com'], eventName: ['StartConnection'] },
+    });
+  });
+
+  it('matches preference-document deletion by name prefix, including configured documents (every creation and update is routed with the sessions)', () => {
     expect(pattern(t, 'ssm-sentinel-preferences').detail).toEqual({
       eventSource: ['ssm.amazonaws.com'],
-      eventName: ['CreateDocument', 'UpdateDocument', 'UpdateDocumentDefaultVersion', 'DeleteDocument'],
+      eventName: ['DeleteDocument'],
       requestParameters: {
         $or: [{ name: [{ prefix: 'SSM-SessionManagerRunShell' }] }, { documentType: ['Session'] }],
       },
@@ -183,6 +205,8 @@ describe('detection rules on the default bus', () => {
       [
         'ssm-sentinel-preferences',
         'ssm-sentinel-sessions',
+        'ssm-sentinel-calls-ssm',
+        'ssm-sentinel-calls-ssm-guiconnect',
         ...['cloudtrail', 'dynamodb', 'events', 'kms', 'lambda', 'logs', 'sns', 'sqs'].map(
           (s) => `ssm-sentinel-tampering-${s}`,
         ),

@@ -45,15 +45,20 @@ export interface ContextSpec {
   ownKeys?: string[];
   /**
    * A first-seen baseline (a seen store): `{}` known and empty, `{lastMs}` the last start of every
-   * principal not seen since. Absent: no seen store, the baseline is unknown.
+   * principal not seen since; observed since `sinceMs` (default: long before, learning is over).
+   * Absent: no seen store, the baseline is unknown.
    */
-  seen?: { lastMs?: number };
+  seen?: { lastMs?: number; sinceMs?: number };
 }
 
 /** A seen store whose principals, until marked, were last seen at `baseline` (undefined: never). */
 class BaselineSeenStore extends MemorySeenStore {
-  constructor(private readonly baseline: number | undefined) {
+  constructor(
+    private readonly baseline: number | undefined,
+    sinceMs: number,
+  ) {
     super();
+    void this.begin(sinceMs);
   }
 
   override async last(key: string) {
@@ -69,7 +74,7 @@ export async function makeContext(spec: ContextSpec = {}): Promise<RecordDeps> {
     windows: new MemoryWindowStore(),
     tags: new StaticTagSource(spec.tags ?? {}),
   };
-  if (spec.seen) deps.seen = new BaselineSeenStore(spec.seen.lastMs);
+  if (spec.seen) deps.seen = new BaselineSeenStore(spec.seen.lastMs, spec.seen.sinceMs ?? 0);
   const prefs = spec.preferences;
   if (prefs) {
     const store = new MemoryPreferencesStore();
@@ -114,7 +119,12 @@ export function contextOf(e: CloudTrailExample, record: Record<string, unknown>)
   if (e.config) context.config = e.config;
   if (e.ownKeys) context.ownKeys = e.ownKeys;
   if (e.previous) context.previous = e.previous;
-  if (e.facts?.seen) context.seen = e.facts.seen;
+  if (e.facts?.seen) {
+    // An example's baseline without `sinceMs` begins with its record (still learning).
+    const inner = (record.detail ?? record) as { eventTime?: unknown };
+    const begins = typeof inner.eventTime === 'string' ? Date.parse(inner.eventTime) : Date.now();
+    context.seen = { ...e.facts.seen, sinceMs: e.facts.seen.sinceMs ?? begins };
+  }
   const inner = (record.detail ?? record) as {
     requestParameters?: { target?: unknown; instanceIds?: unknown };
   };

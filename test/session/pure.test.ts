@@ -181,7 +181,7 @@ describe('pure classification (no store)', () => {
     const ev = eventOf(record);
     const startMs = Date.parse('2026-11-22T02:03:28Z');
     // Hashed keys: state holds neither the principal's ARN nor the target.
-    const principal = expect.stringMatching(/^seen#[0-9a-f]+$/);
+    const principal = expect.stringMatching(/^[0-9a-f]+$/);
     const fanOutKey = expect.stringMatching(/^fanout#[0-9a-f]+$/);
     const q = factsFor(ev, ctx);
     expect(q).toEqual({
