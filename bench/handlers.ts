@@ -21,7 +21,15 @@ export interface HandlerBench {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const HANDLERS = ['session-events', 'transcripts', 'notifier', 'slack', 'responder', 'securityhub'];
+const HANDLERS = [
+  'session-events',
+  'transcripts',
+  'transcript-sweep',
+  'notifier',
+  'slack',
+  'responder',
+  'securityhub',
+];
 const RUNS = 9;
 /** Same banner as the stack's bundling: CommonJS dependencies may still call require. */
 const BANNER =

@@ -34,6 +34,8 @@ export const Metric = {
    * logs (a subscription filter on the trail's log group): 1 per delivery.
    */
   MisroutedDeliveries: 'MisroutedDeliveries',
+  /** Shell sessions whose transcript is not awaited (a full due bucket, a malformed id): never judged. */
+  ExpectationsDropped: 'ExpectationsDropped',
 } as const;
 
 export const Dimension = {

@@ -44,7 +44,17 @@ const deps: RecordDeps = {
   },
   seen: new DynamoSeenStore(table),
   // Shell starts wait for their transcript only when the timer is on (the sweep function exists).
-  ...(env.config.missingTranscript.enabled ? { watch: new DynamoTranscriptWatch(table) } : {}),
+  ...(env.config.missingTranscript.enabled
+    ? {
+        watch: new DynamoTranscriptWatch({
+          ...table,
+          onDropped: (reason) => {
+            count(Metric.ExpectationsDropped);
+            logger.warn('shell session not awaited by the transcript timer', { reason });
+          },
+        }),
+      }
+    : {}),
 };
 const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),

@@ -51,7 +51,10 @@ export function ruleCases(): RuleCase[] {
     for (const [name, e] of examplesOf(rule.id)) {
       const expect = [...(rule.examples.match.includes(name) ? [rule.id] : []), ...(e.alsoFires ?? [])];
       const record = (e.record ?? e.event) as Json | undefined;
-      if (!record || expect.length === 0 || e.previous || e.facts?.preferences) continue;
+      // Facts a single replayed record cannot bring (state built by earlier calls, the sweep's view,
+      // a command's per-instance tags): such examples are the catalogue's, not the fuzzer's.
+      const stateful = e.facts?.preferences || e.facts?.seen || e.facts?.silence || e.facts?.targetTags;
+      if (!record || expect.length === 0 || e.previous || stateful) continue;
       const target = requestTarget(record);
       out.push({
         name: `${rule.id}: ${name}`,
