@@ -12,8 +12,8 @@ export class TimeOrder<T> {
   private seq = 0;
 
   constructor(
-    private readonly holdMs = 15 * 60_000,
-    private readonly maxHeld = 50_000,
+    private readonly holdMs = 5 * 60_000,
+    private readonly maxHeld = 2_000,
   ) {}
 
   /** Add one item at `timeMs`; returns the items now due, oldest first. */
@@ -66,39 +66,29 @@ export class TimeOrder<T> {
     const top = h[0];
     const last = h.pop();
     if (top === undefined || last === undefined) throw new Error('pop from an empty heap');
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
+      // Sift `last` down from the root: no closures here, this runs once per record.
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        const lm = h[l];
-        const rm = h[r];
-        const mm = () => h[m] as { t: number; seq: number };
-        if (lm !== undefined && this.less(lm, mm())) m = l;
-        if (rm !== undefined && this.less(rm, mm())) m = r;
-        if (m === i) break;
-        const a = h[i];
-        const b = h[m];
-        if (a === undefined || b === undefined) break;
-        h[i] = b;
-        h[m] = a;
-        i = m;
+        let c = l;
+        let child = h[l] as { t: number; seq: number; item: T };
+        if (r < n) {
+          const right = h[r] as { t: number; seq: number; item: T };
+          if (this.less(right, child)) {
+            c = r;
+            child = right;
+          }
+        }
+        if (!this.less(child, last)) break;
+        h[i] = child;
+        i = c;
       }
+      h[i] = last;
     }
     return top.item;
   }
-}
-
-/** The event time of a CloudTrail record, bare or in an EventBridge envelope (`detail`), in ms. */
-export function recordTime(raw: unknown): number | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
-  const detail =
-    typeof r.detail === 'object' && r.detail !== null ? (r.detail as Record<string, unknown>) : r;
-  const t = detail.eventTime ?? r.time;
-  if (typeof t !== 'string' || t.length > 64) return undefined;
-  const ms = Date.parse(t);
-  return Number.isFinite(ms) ? ms : undefined;
 }

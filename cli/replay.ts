@@ -5,10 +5,11 @@ import { field } from '#shared/format/sanitize';
 import type { Config } from '#shared/model/config';
 import { atLeast, compareFindings, type Finding, type Severity } from '#shared/model/finding';
 import { type PiiMode, piiScanner, transcriptDetectors, withLocalFallback } from '#shared/pipeline/engine';
-import { processRecord, type RecordDeps } from '#shared/pipeline/record';
+import { processEvent, type RecordDeps } from '#shared/pipeline/record';
 import { sweepSilence } from '#shared/pipeline/silence';
 import { type ChunkDeps, processChunk } from '#shared/pipeline/transcript';
-import { mayConcernSessions } from '#shared/session/normalise';
+import { readRecord } from '#shared/session/classify';
+import type { SessionEvent } from '#shared/session/types';
 import {
   detectTranscriptShape,
   looksLikeCloudTrailDelivery,
@@ -22,7 +23,7 @@ import {
 } from '#shared/transcript/read';
 import type { ItemError, PiiScanner, TranscriptCarry, TranscriptChunk } from '#shared/transcript/types';
 import { decodedBytes, type InputItem, listInputs, peek, readItems, type Source } from './input';
-import { recordTime, TimeOrder } from './order';
+import { TimeOrder } from './order';
 import {
   MemoryCarryOverStore,
   MemorySeenStore,
@@ -155,19 +156,14 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
   };
 }
 
-/** A CloudTrail record waiting for its turn in event-time order, with where it came from. */
-interface HeldRecord {
+/**
+ * A CloudTrail event waiting for its turn in event-time order, with where it came from. The event,
+ * not the record: read at once (errors reported where they are met), it is a fraction of the size.
+ */
+interface HeldEvent {
   file: FileRead;
-  raw: unknown;
   at: string | undefined;
-}
-
-/** Whether a raw record (bare or in an envelope) may concern sessions: only those wait to be ordered. */
-function concernsSessions(raw: unknown): boolean {
-  if (typeof raw !== 'object' || raw === null) return false;
-  const r = raw as Record<string, unknown>;
-  const d = typeof r.detail === 'object' && r.detail !== null ? (r.detail as Record<string, unknown>) : r;
-  return typeof d.eventSource === 'string' && mayConcernSessions(d.eventSource, d.eventName);
+  event: SessionEvent;
 }
 
 /** What one input has cost so far (limits are per file). */
@@ -195,7 +191,7 @@ class Run {
   private readonly sessions = new MemorySessionStore(MAX_SESSIONS);
   private readonly watch = new MemoryTranscriptWatch(MAX_SESSIONS);
   /** Session records are classified in event-time order (fan-out, first seen learn from the order). */
-  private readonly order = new TimeOrder<HeldRecord>();
+  private readonly order = new TimeOrder<HeldEvent>();
   /** The latest event time classified: "now" when the missing transcripts are judged. */
   private latestMs: number | undefined;
   private readonly recordDeps: RecordDeps;
@@ -376,19 +372,21 @@ class Run {
       return false;
     }
     this.records++;
-    const due = concernsSessions(raw)
-      ? this.order.push({ file, raw, at }, recordTime(raw))
-      : [{ file, raw, at }];
-    for (const held of due) await this.classify(held);
+    const read = readRecord(raw, this.recordDeps.ctx);
+    if (read.error !== undefined) return this.fileError(file, read.error, labelOf(file, at));
+    if (read.event) {
+      const held: HeldEvent = { file, at, event: read.event };
+      for (const due of this.order.push(held, Date.parse(read.event.time))) await this.classify(due);
+    }
     this.progress(file.name);
     return !file.stopped;
   }
 
-  /** One record through the pipeline; its error counts against the file it came from. */
-  private async classify({ file, raw, at }: HeldRecord) {
-    const t = recordTime(raw);
-    if (t !== undefined && (this.latestMs === undefined || t > this.latestMs)) this.latestMs = t;
-    const { error } = await processRecord(raw, this.recordDeps, this.emitAll);
+  /** One event through the pipeline; its error counts against the file it came from. */
+  private async classify({ file, at, event }: HeldEvent) {
+    const t = Date.parse(event.time);
+    if (Number.isFinite(t) && (this.latestMs === undefined || t > this.latestMs)) this.latestMs = t;
+    const { error } = await processEvent(event, this.recordDeps, this.emitAll);
     if (error) this.fileError(file, error, labelOf(file, at));
   }
 

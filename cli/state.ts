@@ -275,7 +275,7 @@ const MAX_SCOPES = 10_000;
  * could be judged silent), and MAX_SCOPES streaming scopes.
  */
 export class MemoryTranscriptWatch implements TranscriptWatch {
-  /** Expectations sorted by (due time, id), live from index `head` on. */
+  /** Expectations sorted by due time (ties in arrival order), live from index `head` on. */
   private dues: number[] = [];
   private ids: string[] = [];
   private head = 0;
@@ -293,9 +293,14 @@ export class MemoryTranscriptWatch implements TranscriptWatch {
     // Usually appended: a replay meets starts in time order.
     const last = this.dues.length - 1;
     const append = last < this.head || byDue(this.dues[last]!, this.ids[last]!, dueMs, sessionId) <= 0;
-    const i = append ? this.dues.length : this.bound(dueMs, sessionId);
-    this.dues.splice(i, 0, dueMs);
-    this.ids.splice(i, 0, sessionId);
+    if (append) {
+      this.dues.push(dueMs);
+      this.ids.push(sessionId);
+    } else {
+      const i = this.bound(dueMs, sessionId);
+      this.dues.splice(i, 0, dueMs);
+      this.ids.splice(i, 0, sessionId);
+    }
     if (this.dues.length - this.head > this.maxEntries) {
       this.expected.delete(`${this.ids[this.head]}@${this.dues[this.head]}`);
       this.head++;
@@ -348,7 +353,7 @@ export class MemoryTranscriptWatch implements TranscriptWatch {
     if (this.swept === undefined || toMs > this.swept) this.swept = toMs;
   }
 
-  /** First live index whose (due, id) comes after (dueMs, id). */
+  /** First live index due after dueMs (an equal due time goes after the ones already there). */
   private bound(dueMs: number, id: string): number {
     let lo = this.head;
     let hi = this.dues.length;
@@ -361,8 +366,12 @@ export class MemoryTranscriptWatch implements TranscriptWatch {
   }
 }
 
-function byDue(aMs: number, aId: string, bMs: number, bId: string): number {
-  return aMs - bMs || (aId < bId ? -1 : aId > bId ? 1 : 0);
+/**
+ * Due order; equal due times keep their arrival order (an insertion then appends: comparing ids too
+ * made every start of the same second a splice in the middle, quadratic on a replay).
+ */
+function byDue(aMs: number, _aId: string, bMs: number, _bId: string): number {
+  return aMs - bMs;
 }
 
 function scopeKey(scope: TranscriptScope | undefined): string | undefined {

@@ -7,6 +7,7 @@ import type {
   FactQuery,
   Facts,
   PreferencesSource,
+  SessionEvent,
   StateWrite,
 } from '../session/types';
 import type {
@@ -47,9 +48,21 @@ export async function processRecord(
   const read = readRecord(raw, deps.ctx);
   if (read.error !== undefined) return { findings: [], error: read.error };
   if (!read.event) return { findings: [] };
+  return processEvent(read.event, deps, publish);
+}
+
+/**
+ * {@link processRecord} from an event already read: a replay reads each record at once (reporting
+ * what is unusable where it was met) and classifies the small event later, in event-time order.
+ */
+export async function processEvent(
+  event: SessionEvent,
+  deps: RecordDeps,
+  publish: (findings: Finding[]) => Promise<void>,
+): Promise<ClassifyResult> {
   let out: ReturnType<typeof classifyEvent>;
   try {
-    out = classifyEvent(read.event, await gatherFacts(factsFor(read.event, deps.ctx), deps), deps.ctx);
+    out = classifyEvent(event, await gatherFacts(factsFor(event, deps.ctx), deps), deps.ctx);
   } catch (e) {
     return failed(e);
   }
@@ -84,7 +97,8 @@ export async function gatherFacts(q: FactQuery, deps: RecordDeps): Promise<Facts
     facts.fanOutTargets = await deps.windows.members(key, timeMs, windowMs);
   }
   if (q.seen && deps.seen) {
-    const [lastMs, sinceMs] = await Promise.all([deps.seen.last(q.seen.key), deps.seen.since()]);
+    const lastMs = await deps.seen.last(q.seen.key);
+    const sinceMs = await deps.seen.since();
     facts.seen = {
       ...(lastMs === undefined ? {} : { lastMs }),
       ...(sinceMs === undefined ? {} : { sinceMs }),

@@ -1,5 +1,4 @@
-import { stableId } from '../ids';
-import { isAccess, STREAMED, targetsOf } from '../session/access';
+import { hashedTargets, isAccess, STREAMED } from '../session/access';
 import { COMMAND_ROUTE, RDP_ROUTE, SESSION_ROUTE } from '../session/apis';
 import type { CloudTrailRule, SessionEvent } from '../session/types';
 
@@ -14,11 +13,6 @@ import type { CloudTrailRule, SessionEvent } from '../session/types';
 const ATTACK = 'https://attack.mitre.org/techniques/';
 const ACCESS_ROUTES = [SESSION_ROUTE, COMMAND_ROUTE, RDP_ROUTE];
 const DAY_MS = 86_400_000;
-
-/** Hashed targets of this event (the same hashing as the fan-out window's members). */
-function fanOutTargets(ev: SessionEvent): string[] {
-  return targetsOf(ev).map((t) => stableId(t));
-}
 
 function who(ev: SessionEvent): string {
   const p = ev.principal;
@@ -79,16 +73,17 @@ export const ACCESS_RULES: readonly CloudTrailRule[] = [
     match: (ev, facts, config) => {
       if (!isAccess(ev) || facts.fanOutTargets === undefined) return undefined;
       const before = facts.fanOutTargets;
-      const q = fanOutTargets(ev);
-      const after = new Set([...before, ...q]);
       const n = config.fanOut.targets;
-      if (before.size >= n || after.size < n) return undefined;
+      if (before.size >= n) return undefined;
+      let reached = before.size;
+      for (const t of hashedTargets(ev)) if (!before.has(t)) reached++;
+      if (reached < n) return undefined;
       return {
         reasons: [
-          `${who(ev)} reached ${after.size} distinct targets within ${config.fanOut.windowMinutes} min (threshold ${n})`,
+          `${who(ev)} reached ${reached} distinct targets within ${config.fanOut.windowMinutes} min (threshold ${n})`,
         ],
-        evidence: [{ kind: 'TARGETS', excerpt: ev.target ?? '', count: after.size }],
-        count: after.size,
+        evidence: [{ kind: 'TARGETS', excerpt: ev.target ?? '', count: reached }],
+        count: reached,
       };
     },
     examples: {

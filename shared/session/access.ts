@@ -30,9 +30,42 @@ export function principalKey(ev: SessionEvent): string {
   return `${account}|${p.type}|${p.name ?? p.arn}`;
 }
 
+/**
+ * The hashes of one event, computed once: factsFor, the rules and the writes all ask for them, and a
+ * hash per ask was measurable on a replay (several SHA-256 per start).
+ */
+interface Hashed {
+  principal: string;
+  targets: string[];
+}
+const hashed = new WeakMap<SessionEvent, Hashed>();
+
+function hashesOf(ev: SessionEvent): Hashed {
+  let h = hashed.get(ev);
+  if (!h) {
+    h = { principal: hashOf(principalKey(ev)), targets: [...new Set(targetsOf(ev).map(hashOf))] };
+    hashed.set(ev, h);
+  }
+  return h;
+}
+
+/** Recent hashes: a trail names the same principals and instances over and over. Bounded. */
+const MEMO_MAX = 4096;
+const memo = new Map<string, string>();
+
+function hashOf(value: string): string {
+  let h = memo.get(value);
+  if (h === undefined) {
+    h = stableId(value);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(value, h);
+  }
+  return h;
+}
+
 /** State key of a principal's last start (hashed: state holds no ARN). */
 export function seenKey(ev: SessionEvent): string {
-  return stableId(principalKey(ev));
+  return hashesOf(ev).principal;
 }
 
 /** The targets a start or command reaches: its instance, or every instance and selector it names. */
@@ -41,14 +74,20 @@ export function targetsOf(ev: SessionEvent): string[] {
   return ev.target ? [ev.target] : [];
 }
 
+/** This event's targets, hashed as the fan-out window keeps them. */
+export function hashedTargets(ev: SessionEvent): string[] {
+  return hashesOf(ev).targets;
+}
+
 /** The fan-out window of a successful start or command with targets (hashed: state holds no target). */
 export function fanOutQuery(ev: SessionEvent, config: Config): FanOutQuery | undefined {
   const timeMs = Date.parse(ev.time);
-  const targets = targetsOf(ev);
-  if (!isAccess(ev) || targets.length === 0 || !Number.isFinite(timeMs)) return undefined;
+  if (!isAccess(ev) || !Number.isFinite(timeMs)) return undefined;
+  const h = hashesOf(ev);
+  if (h.targets.length === 0) return undefined;
   return {
-    key: `fanout#${stableId(principalKey(ev))}`,
-    targets: [...new Set(targets.map((t) => stableId(t)))],
+    key: `fanout#${h.principal}`,
+    targets: h.targets,
     timeMs,
     windowMs: config.fanOut.windowMinutes * 60_000,
   };

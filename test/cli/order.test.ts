@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordTime, TimeOrder } from '#cli/order';
+import { TimeOrder } from '#cli/order';
 
 const MIN = 60_000;
 
@@ -41,17 +41,5 @@ describe('TimeOrder', () => {
     for (const t of times) order.push(t, t);
     const sorted = order.drain();
     expect(sorted).toEqual([...times].sort((a, b) => a - b));
-  });
-});
-
-describe('recordTime', () => {
-  it('reads eventTime of a bare record and of an envelope, and nothing else', () => {
-    expect(recordTime({ eventTime: '2026-11-22T02:03:28Z' })).toBe(Date.parse('2026-11-22T02:03:28Z'));
-    expect(recordTime({ detail: { eventTime: '2026-11-22T02:03:28Z' } })).toBe(
-      Date.parse('2026-11-22T02:03:28Z'),
-    );
-    expect(recordTime({ eventTime: 'yesterday' })).toBeUndefined();
-    expect(recordTime('text')).toBeUndefined();
-    expect(recordTime({ eventTime: 'x'.repeat(10_000) })).toBeUndefined();
   });
 });
