@@ -72,7 +72,7 @@ interface Window {
 export class MemoryWindowStore implements WindowStore {
   private readonly windows = new Map<string, Window>();
 
-  async hit(key: string, eventId: string, timeMs: number, windowMs: number) {
+  async hit(key: string, eventId: string, timeMs: number, windowMs: number, limit?: number) {
     let w = this.windows.get(key);
     if (!w) {
       w = { head: 0, times: [], ids: [], at: new Map(), repeats: 0 };
@@ -93,33 +93,45 @@ export class MemoryWindowStore implements WindowStore {
       // Forget what lies far behind the newest event, so a long replay stays small.
       forgetBefore(w, w.times[w.times.length - 1]! - 2 * windowMs);
     }
-    return distinct(w, timeMs, windowMs).size;
+    return distinct(w, timeMs, windowMs, limit).size;
   }
 
-  async count(key: string, eventId: string, timeMs: number, windowMs: number) {
+  async count(key: string, eventId: string, timeMs: number, windowMs: number, limit?: number) {
     const w = this.windows.get(key);
     if (!w) return 0;
-    const found = distinct(w, timeMs, windowMs);
-    return found.size - (found.has(eventId) ? 1 : 0);
+    // One more than asked: this event itself may be among them.
+    const found = distinct(w, timeMs, windowMs, limit === undefined ? undefined : limit + 1);
+    const n = found.size - (found.has(eventId) ? 1 : 0);
+    return limit === undefined ? n : Math.min(n, limit);
   }
 
-  async members(key: string, timeMs: number, windowMs: number) {
+  async members(key: string, timeMs: number, windowMs: number, limit?: number) {
     const w = this.windows.get(key);
-    return w ? distinct(w, timeMs, windowMs).ids() : new Set<string>();
+    return w ? distinct(w, timeMs, windowMs, limit).ids() : new Set<string>();
   }
 }
 
-/** The distinct ids of `w` within [timeMs - windowMs, timeMs]; counted without a set while no id repeats. */
-function distinct(w: Window, timeMs: number, windowMs: number) {
+/**
+ * The distinct ids of `w` within [timeMs - windowMs, timeMs], at most `limit` of them (the latest):
+ * counted without a set while no id repeats, else collected from the latest entry back until `limit`
+ * are found. An id keeps at most MAX_TIMES_PER_ID entries, so that walk is bounded by the limit, not
+ * by the window: a principal on 100,000 targets in one window costs each call its threshold, not the
+ * window (linear replay on hostile input).
+ */
+function distinct(w: Window, timeMs: number, windowMs: number, limit = Number.POSITIVE_INFINITY) {
   const lo = lowerBound(w.times, timeMs - windowMs, w.head);
   const hi = upperBound(w.times, timeMs, w.head);
-  const ids = () => new Set(w.ids.slice(lo, hi));
+  const collect = () => {
+    const set = new Set<string>();
+    for (let i = hi - 1; i >= lo && set.size < limit; i--) set.add(w.ids[i]!);
+    return set;
+  };
   if (w.repeats > 0) {
-    const set = ids();
+    const set = collect();
     return { size: set.size, has: (id: string) => set.has(id), ids: () => set };
   }
   const inRange = (id: string) => (w.at.get(id) ?? []).some((t) => t >= timeMs - windowMs && t <= timeMs);
-  return { size: hi - lo, has: inRange, ids };
+  return { size: Math.min(hi - lo, limit), has: inRange, ids: collect };
 }
 
 /** The earliest time of `id` out of `w` (and out of `times`, the id's own list). */

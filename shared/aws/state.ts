@@ -190,14 +190,15 @@ export class DynamoWindowStore extends TableStore implements WindowStore {
     return seen.size;
   }
 
-  /** Reads the two buckets, writes nothing. */
-  async members(key: string, timeMs: number, windowMs: number): Promise<Set<string>> {
+  /** Reads the two buckets, writes nothing. Bounded by the buckets' size: `limit` only trims the answer. */
+  async members(key: string, timeMs: number, windowMs: number, limit?: number): Promise<Set<string>> {
     const bucket = Math.floor(timeMs / windowMs);
     const [current, previous] = await Promise.all([
       this.getItem(`window#${key}#${bucket}`),
       this.getItem(`window#${key}#${bucket - 1}`),
     ]);
-    return inWindow([...asStrings(current?.ids), ...asStrings(previous?.ids)], timeMs, windowMs);
+    const all = inWindow([...asStrings(current?.ids), ...asStrings(previous?.ids)], timeMs, windowMs);
+    return limit === undefined || all.size <= limit ? all : new Set([...all].slice(0, limit));
   }
 
   private async addToBucket(key: string, bucket: number, member: string, untilMs: number): Promise<string[]> {

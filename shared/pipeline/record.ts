@@ -93,8 +93,8 @@ export async function gatherFacts(q: FactQuery, deps: RecordDeps): Promise<Facts
   if (q.targets !== undefined)
     facts.targetTags = await Promise.all(q.targets.map((t) => tagsOf(deps.tags, t)));
   if (q.fanOut) {
-    const { key, timeMs, windowMs } = q.fanOut;
-    facts.fanOutTargets = await deps.windows.members(key, timeMs, windowMs);
+    const { key, timeMs, windowMs, limit } = q.fanOut;
+    facts.fanOutTargets = await deps.windows.members(key, timeMs, windowMs, limit);
   }
   if (q.seen && deps.seen) {
     const lastMs = await deps.seen.last(q.seen.key);
@@ -105,8 +105,8 @@ export async function gatherFacts(q: FactQuery, deps: RecordDeps): Promise<Facts
     };
   }
   if (q.window) {
-    const { key, eventId, timeMs, windowMs } = q.window;
-    facts.windowCount = await deps.windows.count(key, eventId, timeMs, windowMs);
+    const { key, eventId, timeMs, windowMs, limit } = q.window;
+    facts.windowCount = await deps.windows.count(key, eventId, timeMs, windowMs, limit);
   }
   if (q.preferencesDocument !== undefined && deps.preferences) {
     const { source, store } = deps.preferences;
@@ -147,7 +147,7 @@ export async function applyWrite(w: StateWrite, deps: RecordDeps): Promise<void>
     case 'session-ended':
       return deps.sessions.markEnded(w.sessionId, w.time);
     case 'window':
-      await deps.windows.hit(w.key, w.eventId, w.timeMs, w.windowMs);
+      await deps.windows.hit(w.key, w.eventId, w.timeMs, w.windowMs, w.limit);
       return;
     case 'preferences':
       return deps.preferences?.store.put(w.document, w.preferences);

@@ -82,12 +82,14 @@ function localForward(ev: SessionEvent, config: Config): Hit {
 }
 
 const DENIED = /^(?:Client\.)?(?:AccessDenied|UnauthorizedOperation)/i;
+/** Denied calls of one principal counted exactly within a window; more read as this many. */
+const DENIED_COUNT_LIMIT = 1000;
 
 /** Window key and event id of a denied call: hashed, so window items hold no ARN or event id. */
 export function deniedWindow(
   ev: SessionEvent,
   config: Config,
-): { key: string; eventId: string; timeMs: number; windowMs: number } | undefined {
+): { key: string; eventId: string; timeMs: number; windowMs: number; limit: number } | undefined {
   if (ev.errorCode === undefined || ev.action === 'monitor-tampering' || !DENIED.test(ev.errorCode))
     return undefined;
   return {
@@ -95,6 +97,8 @@ export function deniedWindow(
     eventId: stableId(ev.eventKey),
     timeMs: Date.parse(ev.time),
     windowMs: config.accessDenied.windowMinutes * 60_000,
+    // Counted exactly up to here (reasons name the number), bounded on hostile input.
+    limit: Math.max(config.accessDenied.burstThreshold, DENIED_COUNT_LIMIT),
   };
 }
 

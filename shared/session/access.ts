@@ -90,6 +90,7 @@ export function fanOutQuery(ev: SessionEvent, config: Config): FanOutQuery | und
     targets: h.targets,
     timeMs,
     windowMs: config.fanOut.windowMinutes * 60_000,
+    limit: config.fanOut.targets,
   };
 }
 

@@ -258,14 +258,11 @@ function accessWrites(ev: SessionEvent, primary: Finding, config: Config): State
   if (!Number.isFinite(timeMs)) return writes;
   writes.push({ type: 'seen', key: seenKey(ev), timeMs, ttlDays: config.firstSeen.days });
   const fanOut = fanOutQuery(ev, config);
-  for (const target of fanOut?.targets ?? [])
-    writes.push({
-      type: 'window',
-      key: fanOut?.key ?? '',
-      eventId: target,
-      timeMs,
-      windowMs: fanOut?.windowMs ?? 0,
-    });
+  if (fanOut) {
+    const { key, windowMs, limit } = fanOut;
+    for (const target of fanOut.targets)
+      writes.push({ type: 'window', key, eventId: target, timeMs, windowMs, limit });
+  }
   if (ev.sessionId && config.missingTranscript.enabled && expectsTranscript(ev))
     writes.push({
       type: 'expect-transcript',

@@ -34,8 +34,8 @@ export interface FactQuery {
   target?: string;
   /** Current and stored preferences of this document (preferences change). */
   preferencesDocument?: string;
-  /** How many other events of `key` fall within the window ending at `timeMs` (denied-call burst). */
-  window?: { key: string; eventId: string; timeMs: number; windowMs: number };
+  /** How many other events of `key` fall within the window ending at `timeMs` (denied-call burst), up to `limit`. */
+  window?: { key: string; eventId: string; timeMs: number; windowMs: number; limit: number };
   /** The tags of each instance a command names (first few): production targets of Run Command. */
   targets?: readonly string[];
   /** The distinct targets of a principal within the window ending at `timeMs` (fan-out). */
@@ -50,6 +50,8 @@ export interface FanOutQuery {
   targets: readonly string[];
   timeMs: number;
   windowMs: number;
+  /** The threshold: more members than this are never needed. */
+  limit: number;
 }
 
 /** The answers to a {@link FactQuery}. Absent = unknown. */
@@ -92,7 +94,7 @@ export interface SilenceFacts {
 export type StateWrite =
   | { type: 'session'; record: SessionRecord }
   | { type: 'session-ended'; sessionId: string; time: string }
-  | { type: 'window'; key: string; eventId: string; timeMs: number; windowMs: number }
+  | { type: 'window'; key: string; eventId: string; timeMs: number; windowMs: number; limit: number }
   | { type: 'preferences'; document: string; preferences: Record<string, unknown> }
   /** The principal started a session or command at `timeMs`: remembered `ttlDays` (first seen). */
   | { type: 'seen'; key: string; timeMs: number; ttlDays: number }

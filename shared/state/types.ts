@@ -73,20 +73,24 @@ export interface SessionStore {
   markEnded(sessionId: string, time: string): Promise<void>;
 }
 
-/** Sliding-window counter, e.g. denied attempts per principal. */
+/**
+ * Sliding-window counter, e.g. denied attempts or fan-out targets per principal. `limit`, when given,
+ * lets a count stop early: the answer is then min(exact, limit), and `members` returns at most `limit`
+ * ids. Callers compare with a threshold, so a store keeps every call bounded by it on hostile input.
+ */
 export interface WindowStore {
   /**
    * Record event `eventId` for `key` at `timeMs` and return how many distinct events of `key`
    * fall within [timeMs - windowMs, timeMs]. Recording the same eventId twice counts it once.
    */
-  hit(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number>;
+  hit(key: string, eventId: string, timeMs: number, windowMs: number, limit?: number): Promise<number>;
   /**
    * Read only: how many distinct events of `key` other than `eventId` fall within
    * [timeMs - windowMs, timeMs]. `count` before `hit` of the same event, plus one, is what `hit` returns.
    */
-  count(key: string, eventId: string, timeMs: number, windowMs: number): Promise<number>;
+  count(key: string, eventId: string, timeMs: number, windowMs: number, limit?: number): Promise<number>;
   /** Read only: the distinct event ids of `key` within [timeMs - windowMs, timeMs] (fan-out targets). */
-  members(key: string, timeMs: number, windowMs: number): Promise<Set<string>>;
+  members(key: string, timeMs: number, windowMs: number, limit?: number): Promise<Set<string>>;
 }
 
 /**

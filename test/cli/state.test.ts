@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemorySeenStore, MemoryTranscriptWatch, MemoryWindowStore } from '#cli/state';
 import { seenContract, transcriptWatchContract, windowMembersContract } from '#test/helpers/state-contract';
+import { timeRatio } from '#test/helpers/timing';
 
 describe('MemoryWindowStore members (contract)', () => {
   windowMembersContract(() => new MemoryWindowStore());
@@ -124,5 +125,33 @@ describe('MemoryTranscriptWatch bounds and order', () => {
     expect(await s.transcriptSeen('b')).toBe(false);
     expect(await s.transcriptSeen('a')).toBe(true);
     expect(await s.transcriptSeen('c')).toBe(true);
+  });
+});
+
+describe('MemoryWindowStore on hostile input: a call costs its limit, not the window', () => {
+  /** One principal reaching `n` distinct targets (each twice) in one window, as the pipeline asks. */
+  const fanOut = (n: number) => () => {
+    const s = new MemoryWindowStore();
+    const w = 600_000;
+    for (let i = 0; i < n; i++) {
+      // The store's methods do not await: called synchronously, so CPU time is theirs.
+      void s.members('fan', 1_000 + i, w, 3);
+      void s.hit('fan', `t${i}`, 1_000 + i, w, 3);
+      void s.hit('fan', `t${i}`, 1_000 + i, w, 3);
+      void s.count('fan', `t${i}`, 1_000 + i, w, 5);
+    }
+  };
+
+  it('4x the targets in one window costs about 4x (quadratic would be 16x)', () => {
+    expect(timeRatio(fanOut(2_000), fanOut(8_000))).toBeLessThan(8);
+  });
+
+  it('limits saturate: members and counts stop at the limit, exact below it', async () => {
+    const s = new MemoryWindowStore();
+    for (let i = 0; i < 50; i++) await s.hit('k', `t${i % 20}`, 1_000 + i, 600_000);
+    expect((await s.members('k', 2_000, 600_000, 3)).size).toBe(3);
+    expect((await s.members('k', 2_000, 600_000)).size).toBe(20);
+    expect(await s.count('k', 't0', 2_000, 600_000, 5)).toBe(5);
+    expect(await s.count('k', 't0', 2_000, 600_000)).toBe(19);
   });
 });

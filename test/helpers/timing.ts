@@ -2,7 +2,7 @@
 
 /**
  * Cost of `large` over cost of `small`, in CPU time (a job preempted by other jobs on the same cores
- * is not charged for their time): each is the best of 3 samples taken in turn, after a warm-up; a
+ * is not charged for their time): each is the best of 5 samples taken in turn, after a warm-up; a
  * sample loops ≥ 20 ms so sub-millisecond calls are measured.
  */
 export function timeRatio(small: () => void, large: () => void): number {
@@ -25,7 +25,7 @@ export function timeRatio(small: () => void, large: () => void): number {
   large();
   let bestSmall = Number.POSITIVE_INFINITY;
   let bestLarge = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 5; r++) {
     bestSmall = Math.min(bestSmall, sample(small));
     bestLarge = Math.min(bestLarge, sample(large));
   }

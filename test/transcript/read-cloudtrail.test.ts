@@ -126,8 +126,8 @@ describe('CloudTrail delivered through CloudWatch Logs', () => {
 
   it('decides in linear time', () => {
     const event = { id: '1', timestamp: 0, message: JSON.stringify(records[0]) };
-    const small = Array.from({ length: 500 }, () => event);
-    const large = Array.from({ length: 2000 }, () => event);
+    const small = Array.from({ length: 2000 }, () => event);
+    const large = Array.from({ length: 8000 }, () => event);
     // 4x the events: a quadratic decision is about 16x.
     expect(
       timeRatio(
