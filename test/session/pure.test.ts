@@ -192,6 +192,8 @@ describe('pure classification (no store)', () => {
         targets: [stableId('i-0e57975fb4405c6a9')],
         timeMs: startMs,
         windowMs: 600_000,
+        // Nothing past the threshold (fanOut.targets) is ever needed: a store may stop there.
+        limit: 3,
       },
     });
     expect(JSON.stringify(q)).not.toContain('mallory');
@@ -219,6 +221,7 @@ describe('pure classification (no store)', () => {
         eventId: stableId('i-0e57975fb4405c6a9'),
         timeMs: startMs,
         windowMs: 600_000,
+        limit: 3,
       },
       { type: 'expect-transcript', sessionId, dueMs: startMs + 600_000 },
     ]);
@@ -262,6 +265,8 @@ describe('pure classification (no store)', () => {
         eventId: expect.any(String),
         timeMs: Date.parse(ev.time),
         windowMs: 600_000,
+        // Counted exactly up to 1000 (reasons name the number), bounded on hostile input.
+        limit: 1000,
       },
     });
     expect(JSON.stringify(q)).not.toContain('mallory');
