@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type AttributeValue,
-  CreateTableCommand,
-  DescribeTableCommand,
-  GetItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +22,7 @@ import {
 import { parseConfig } from '#shared/model/config';
 import { classifyRecord, type RecordDeps } from '#shared/pipeline/record';
 import { MAX_LOOKBACK_MS } from '#shared/pipeline/silence';
-import { startDynalite } from '../helpers/dynalite';
+import { createTable, startDynalite } from '../helpers/dynalite';
 import { seenContract, transcriptWatchContract, windowMembersContract } from '../helpers/state-contract';
 import {
   getAt,
@@ -150,19 +144,7 @@ describe('DynamoWindowStore', () => {
 let tables = 0;
 async function freshTable(): Promise<string> {
   const name = `fresh-${++tables}`;
-  await db.client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  // dynalite turns a table ACTIVE on the next tick.
-  while (
-    (await db.client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE'
-  )
-    await new Promise((r) => setTimeout(r, 1));
+  await createTable(db.client, name);
   return name;
 }
 
@@ -519,19 +501,7 @@ describe('no planted value in DynamoDB items, findings or errors', () => {
 
   it('every string member of each scenario, plants rotating, and the preferences document', async () => {
     const name = 'planted';
-    await db.client.send(
-      new CreateTableCommand({
-        TableName: name,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    // dynalite turns a table ACTIVE on the next tick.
-    while (
-      (await db.client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE'
-    )
-      await new Promise((r) => setTimeout(r, 1));
+    await createTable(db.client, name);
     const failures: string[] = [];
     let runs = 0;
     for (const sc of scenarios) {

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, vi } from 'vitest';
 
 /** Creates an empty table with the stack's table shape: partition key `pk` (S). */
-async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -13,6 +13,11 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<v
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  // dynalite turns a table ACTIVE on the next tick.
+  while (
+    (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus !== 'ACTIVE'
+  )
+    await new Promise((r) => setTimeout(r, 1));
 }
 
 /**
