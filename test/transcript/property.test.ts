@@ -134,6 +134,12 @@ describe('never throws on arbitrary input', () => {
   });
 });
 
+/**
+ * Twice the line may cost at most this much more: linear is 2x, quadratic 4x. Generous on purpose:
+ * with coverage on and other jobs on the two cores, a linear pass was measured at up to 2.5x.
+ */
+const MAX_DOUBLING = 3;
+
 describe('linear time on hostile input (whole scan: commands, secrets, local PII)', () => {
   /**
    * Milliseconds per scan: the fastest of at least 15 runs and 40 ms of runs, after a warm-up. The
@@ -204,7 +210,7 @@ describe('linear time on hostile input (whole scan: commands, secrets, local PII
    */
   async function doublingRatio(make: (length: number) => string, length: number): Promise<number> {
     let lowest = Number.POSITIVE_INFINITY;
-    for (let attempt = 0; attempt < 5 && lowest > 2.5; attempt++) {
+    for (let attempt = 0; attempt < 5 && lowest > MAX_DOUBLING; attempt++) {
       const short = await msPerScan(make(length));
       const long = await msPerScan(make(2 * length));
       lowest = Math.min(lowest, long / short);
@@ -212,20 +218,20 @@ describe('linear time on hostile input (whole scan: commands, secrets, local PII
     return lowest;
   }
 
-  it.each(Object.keys(SHAPES))('%s: a line twice as long costs at most 2.5x', async (name) => {
+  it.each(Object.keys(SHAPES))('%s: a line twice as long costs at most 3x', async (name) => {
     // 128 KiB → 256 KiB: both are scanned in windows (64 KiB), and every pass sees the whole line.
     const ratio = await doublingRatio((n) => `sh-5.2$ ${SHAPES[name]!(n)}`, 128 * 1024);
-    expect(ratio).toBeLessThanOrEqual(2.5);
+    expect(ratio).toBeLessThanOrEqual(MAX_DOUBLING);
   });
 
-  it('property: a random token repeated costs at most 2.5x for twice the line', async () => {
+  it('property: a random token repeated costs at most 3x for twice the line', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ unit: fc.constantFrom(...'aA1 -_.:/@=$|;&"\'+(){}[]%#'), minLength: 1, maxLength: 6 }),
         fc.constantFrom('', 'sh-5.2$ ', '$ ', 'curl ', 'password='),
         async (unit, prefix) => {
           const ratio = await doublingRatio((n) => prefix + repeat(unit, n), 128 * 1024);
-          expect(ratio).toBeLessThanOrEqual(2.5);
+          expect(ratio).toBeLessThanOrEqual(MAX_DOUBLING);
         },
       ),
       { numRuns: 10 },
@@ -251,8 +257,9 @@ describe('linear time on hostile input (whole scan: commands, secrets, local PII
       return cpuNow() - start;
     };
     await time(repeat('curl ', 4096));
-    const short = await time(repeat('curl ', 16 * 1024));
+    // 4x the line (two doublings): quadratic is about 16x, more than two doublings may cost.
+    const short = await time(repeat('curl ', 8 * 1024));
     const long = await time(repeat('curl ', 32 * 1024));
-    expect(long / short).toBeGreaterThan(2.5);
+    expect(long / short).toBeGreaterThan(MAX_DOUBLING ** 2);
   });
 });
