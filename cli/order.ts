@@ -31,10 +31,11 @@ export class TimeOrder<T> {
     return out;
   }
 
-  /** Every item still held, oldest first (end of input). */
+  /** Every item still held, oldest first (end of a file or of the input); ordering starts afresh. */
   drain(): T[] {
     const out: T[] = [];
     while (this.heap.length > 0) out.push(this.pop());
+    this.newest = Number.NEGATIVE_INFINITY;
     return out;
   }
 

@@ -282,6 +282,9 @@ class Run {
         return;
       }
       await this.consume(file, readItems(all));
+      // Ordered within each file: a listing that puts a later file first (another Region, a newer
+      // day) must not push the next file's events past the hold unordered.
+      await this.drainRecords();
     } catch (e) {
       // A stream that fails (read error, corrupt gzip, the gzip limit) ends this file only.
       const message = e instanceof InputError ? e.message : `cannot read: ${describeError(e)}`;

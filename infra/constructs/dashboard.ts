@@ -88,6 +88,22 @@ export class Dashboard extends Construct {
       ),
     );
     this.dashboard.addWidgets(
+      // Both should stay at zero: a trail subscribed to the transcripts function by mistake, and
+      // shell sessions the transcript timer could not wait for (never judged missing).
+      graph(
+        'Monitor health: misrouted deliveries, shell sessions not awaited',
+        [
+          total(
+            Metric.MisroutedDeliveries,
+            'CloudTrail deliveries skipped by transcripts',
+            Duration.minutes(5),
+          ),
+          total(Metric.ExpectationsDropped, 'shell sessions not awaited', Duration.minutes(5)),
+        ],
+        false,
+      ),
+    );
+    this.dashboard.addWidgets(
       graph(
         'Dead-letter queue depth',
         props.functions.map((f) =>

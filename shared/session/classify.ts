@@ -260,8 +260,11 @@ function accessWrites(ev: SessionEvent, primary: Finding, config: Config): State
   const fanOut = fanOutQuery(ev, config);
   if (fanOut) {
     const { key, windowMs, limit } = fanOut;
+    // Kept to the minute: the same target reached again within it is one member, so a principal
+    // hammering one instance cannot fill the window's item and hide new targets.
+    const minute = Math.floor(timeMs / 60_000) * 60_000;
     for (const target of fanOut.targets)
-      writes.push({ type: 'window', key, eventId: target, timeMs, windowMs, limit });
+      writes.push({ type: 'window', key, eventId: target, timeMs: minute, windowMs, limit });
   }
   if (ev.sessionId && config.missingTranscript.enabled && expectsTranscript(ev))
     writes.push({

@@ -42,4 +42,13 @@ describe('TimeOrder', () => {
     const sorted = order.drain();
     expect(sorted).toEqual([...times].sort((a, b) => a - b));
   });
+
+  it('starts afresh after a drain: an older file is ordered, not passed through', () => {
+    const order = new TimeOrder<string>(15 * MIN);
+    order.push('newer file', 1_000 * MIN);
+    expect(order.drain()).toEqual(['newer file']);
+    const out = [...order.push('b', 2 * MIN), ...order.push('a', 1 * MIN)];
+    expect(out).toEqual([]);
+    expect(order.drain()).toEqual(['a', 'b']);
+  });
 });

@@ -534,6 +534,8 @@ describe('dashboard', () => {
       Metric.Secrets,
       Metric.Terminations,
       Metric.ComprehendCharacters,
+      Metric.MisroutedDeliveries,
+      Metric.ExpectationsDropped,
     ]) {
       expect(body, m).toContain(`MetricName=\\\\\\"${m}\\\\\\"`);
     }
@@ -542,6 +544,7 @@ describe('dashboard', () => {
       'Findings by category',
       'Lambda errors and throttles',
       'Dead-letter queue depth',
+      'Monitor health: misrouted deliveries, shell sessions not awaited',
       'Latest findings',
     ]) {
       expect(body).toContain(title);

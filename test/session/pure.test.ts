@@ -219,7 +219,8 @@ describe('pure classification (no store)', () => {
         type: 'window',
         key: q.fanOut?.key,
         eventId: stableId('i-0e57975fb4405c6a9'),
-        timeMs: startMs,
+        // To the minute: repeats of one target within a minute are one member of the window.
+        timeMs: Math.floor(startMs / 60_000) * 60_000,
         windowMs: 600_000,
         limit: 3,
       },
