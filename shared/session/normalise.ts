@@ -216,22 +216,20 @@ function sharesPublicly(record: CloudTrailRecord): boolean {
   return ids.some((id) => typeof id === 'string' && id.trim().toLowerCase() === 'all');
 }
 
-/** Prefixes of AWS-owned documents (AWS-, AWSSupport-, AWSEC2-, AWSConfigRemediation-, Amazon…). */
-const AWS_OWNED = /^(?:AWS|Amazon)/;
+/** Prefixes reserved for AWS-owned documents (AWS-, AWSSupport-, Amazon…, amzn…): no account can use them. */
+const AWS_OWNED = /^(?:aws|amazon|amzn)/i;
 
 /**
  * An automation that runs commands: a runbook of the account itself (any may hold `aws:runCommand` or
  * `aws:executeScript` steps; CloudTrail does not show the content) or an AWS runbook listed in
- * `runCommand.automationDocuments`. A shared runbook named by ARN counts as the account's own.
+ * `runCommand.automationDocuments`. A runbook named by ARN is judged by its name (shared ones count).
  */
 function runsCommands(record: CloudTrailRecord, config: Config): boolean {
   const raw = text(record.requestParameters?.documentName);
   if (raw === undefined) return false;
   const name = documentName(raw) ?? raw;
   if (config.runCommand.automationDocuments.includes(name)) return true;
-  return raw.startsWith('arn:')
-    ? !raw.includes(':aws:document/') && !AWS_OWNED.test(name)
-    : !AWS_OWNED.test(name);
+  return !AWS_OWNED.test(name);
 }
 
 /** documentType from the request (CreateDocument) or the returned description, when visible. */
