@@ -29,9 +29,14 @@ export interface SweepResult {
   toMs: number;
 }
 
+/** A backlog is judged in windows this long, the cursor advanced after each (see sweepSilence). */
+export const SWEEP_STEP_MS = 3_600_000;
+
 /**
  * Judge every expectation due in [cursor, nowMs) (at most MAX_LOOKBACK_MS back), publish, advance.
- * `fromMs` replaces the cursor and the look-back (a replay judges its whole input at its end).
+ * A backlog (a sweep that failed for hours) is judged an hour at a time, publishing and advancing the
+ * cursor after each: a run cut short by its timeout keeps what it finished. `fromMs` replaces the
+ * cursor and the look-back, in one step (a replay judges its whole input at its end).
  */
 export async function sweepSilence(
   deps: SweepDeps,
@@ -42,38 +47,47 @@ export async function sweepSilence(
   const cursor = await deps.watch.cursor();
   const fromMs = options.fromMs ?? Math.max(cursor ?? nowMs - MAX_LOOKBACK_MS, nowMs - MAX_LOOKBACK_MS);
   const toMs = nowMs;
-  if (toMs <= fromMs) return { judged: 0, findings: [], fromMs, toMs };
-  const ids = await deps.watch.due(fromMs, toMs);
-  const findings: Finding[] = [];
-  const judgedAt = new Date(nowMs).toISOString();
-  for (const id of ids) {
-    const record = await deps.sessions.get(id);
-    if (!record) continue;
-    const transcriptSeen = await deps.watch.transcriptSeen(id);
-    const streamingExpected =
-      !transcriptSeen &&
-      (await deps.watch.streaming(
-        {
-          ...(record.account ? { account: record.account } : {}),
-          ...(record.region ? { region: record.region } : {}),
-        },
-        nowMs,
-        STREAMING_WINDOW_MS,
-      ));
-    findings.push(
-      ...judgeSilence(
-        record,
-        {
-          transcriptSeen,
-          streamingExpected,
-          judgedAt,
-          ...(record.endedAt ? { endedAt: record.endedAt } : {}),
-        },
-        deps.config,
-      ),
-    );
+  const result: SweepResult = { judged: 0, findings: [], fromMs, toMs };
+  if (toMs <= fromMs) return result;
+  // A replay's window may start at -Infinity: one step then, never `from + step` (NaN).
+  const stepped = options.fromMs === undefined;
+  for (let from = fromMs; from < toMs; ) {
+    const to = stepped ? Math.min(toMs, from + SWEEP_STEP_MS) : toMs;
+    const ids = await deps.watch.due(from, to);
+    const findings: Finding[] = [];
+    for (const id of ids) findings.push(...(await judge(deps, id, nowMs)));
+    if (findings.length > 0) await publish(findings);
+    await deps.watch.advance(to);
+    result.judged += ids.length;
+    result.findings.push(...findings);
+    from = to;
   }
-  if (findings.length > 0) await publish(findings);
-  await deps.watch.advance(toMs);
-  return { judged: ids.length, findings, fromMs, toMs };
+  return result;
+}
+
+/** One due session: its finding when it is silent where transcripts stream, else none. */
+async function judge(deps: SweepDeps, id: string, nowMs: number): Promise<Finding[]> {
+  const record = await deps.sessions.get(id);
+  if (!record) return [];
+  const transcriptSeen = await deps.watch.transcriptSeen(id);
+  const streamingExpected =
+    !transcriptSeen &&
+    (await deps.watch.streaming(
+      {
+        ...(record.account ? { account: record.account } : {}),
+        ...(record.region ? { region: record.region } : {}),
+      },
+      nowMs,
+      STREAMING_WINDOW_MS,
+    ));
+  return judgeSilence(
+    record,
+    {
+      transcriptSeen,
+      streamingExpected,
+      judgedAt: new Date(nowMs).toISOString(),
+      ...(record.endedAt ? { endedAt: record.endedAt } : {}),
+    },
+    deps.config,
+  );
 }
