@@ -1,13 +1,16 @@
 import { stableId } from '../ids';
 import type { Config } from '../model/config';
 import { atLeast, type Finding, type Principal } from '../model/finding';
+import { ruleById } from '../rules/index';
+import { isTerminable } from '../rules/policy';
 import { SESSION_TERMINATED } from '../rules/system-rules';
 import type { SessionStore, TerminationGuard } from '../state/types';
 import type { SessionControl } from './types';
 
 /**
  * Auto-termination guardrails, in order: off unless enabled; only findings at or above the
- * configured severity that name a session; never the responder's own results; exempt principals
+ * configured severity that name a session; never the responder's own results; only findings of
+ * terminable rules (acts, never context: shared/rules/policy.ts); exempt principals
  * (break-glass) and sessions whose principal is unknown are never touched; sessions already ended are
  * skipped; one claim per session and at most `maxPerHour` per hour; dry-run stops short of the call.
  */
@@ -15,6 +18,8 @@ export type ResponseOutcome =
   | 'disabled'
   | 'below-threshold'
   | 'not-applicable'
+  /** The finding is context (a session start, however unusual), not an act: never terminated. */
+  | 'not-terminable'
   | 'exempt'
   | 'unknown-principal'
   | 'already-ended'
@@ -50,6 +55,9 @@ export async function respond(trigger: Finding, deps: ResponderDeps): Promise<Re
   if (!sessionId || trigger.source === 'responder' || trigger.category === 'session-terminated') {
     return { outcome: 'not-applicable' };
   }
+  // A rule this version does not know (a finding from an older or newer stack): its category decides.
+  if (!isTerminable(ruleById(trigger.ruleId) ?? { category: trigger.category }))
+    return { outcome: 'not-terminable' };
 
   const record = await deps.sessions.get(sessionId);
   const principal = trigger.principal ?? record?.principal;

@@ -17,7 +17,8 @@ import { RUN_COMMAND_RULES } from './run-command-rules';
  * The session family: rules over StartSession / ResumeSession / TerminateSession (and denied session
  * calls), each with its matcher; classify.ts composes the hits (see `RuleRole`). Each StartSession
  * yields one primary finding (privileged principal, else its kind) raised one step per context
- * signal; context rules also emit their own finding at their own severity so every category stays
+ * signal, at most two and never to CRITICAL (policy.ts); context rules also emit their own finding
+ * at their own severity so every category stays
  * queryable. Examples: `examples/<id>.json`, by the names listed here.
  */
 
@@ -158,7 +159,7 @@ const LIFECYCLE_RULES: readonly CloudTrailRule[] = [
     severity: 'INFORMATIONAL',
     title: 'Interactive shell session started',
     description:
-      'A Session Manager shell session (default SSM-SessionManagerRunShell) was started. Informational on its own; production target, untrusted network, off-hours, missing reason or missing MFA raise it one step each.',
+      'A Session Manager shell session (default SSM-SessionManagerRunShell) was started. Informational on its own; production target, untrusted network, off-hours, missing reason or missing MFA raise it one step each, at most two steps (shared/rules/policy.ts).',
     playbook: [
       'Read the reasons: each one raised the severity by a step.',
       'Review the session transcript findings for the same session id.',
@@ -355,6 +356,8 @@ const LIFECYCLE_RULES: readonly CloudTrailRule[] = [
       CLOUD_ACCOUNTS,
     ],
     role: 'principal',
+    // An act: root at the keyboard of an instance. The only session rule that may end a session.
+    terminable: true,
     routes: ACCESS_ROUTES,
     match: (ev) =>
       ev.principal.root &&

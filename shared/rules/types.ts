@@ -21,6 +21,11 @@ export interface RuleMeta {
   playbook: string[];
   /** Public references (MITRE ATT&CK technique pages, AWS docs). */
   references?: string[];
+  /**
+   * May this finding end its session under autoTerminate (an act, not context)? Absent: its category's
+   * default (shared/rules/policy.ts `isTerminable`).
+   */
+  terminable?: boolean;
 }
 
 /** Inputs the rule must fire on (`match`) and must stay quiet on (`noMatch`): at least one of each. */

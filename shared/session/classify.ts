@@ -3,6 +3,7 @@ import { redactField } from '../format/redact';
 import { stableId } from '../ids';
 import type { Config } from '../model/config';
 import { type Evidence, type Finding, maxSeverity, type Severity, shiftSeverity } from '../model/finding';
+import { withContext } from '../rules/policy';
 import { currentDigest } from '../rules/preferences-rules';
 import { deniedWindow, SESSION_RULES, SESSION_RULES_BY_ID } from '../rules/session-rules';
 import type { SessionRecord } from '../state/types';
@@ -226,13 +227,13 @@ function access(ev: SessionEvent, facts: Facts, config: Config): Classified {
     }
     all.push(...signals);
     primary = finding(privileged.rule, ev, config, {
-      severity: shiftSeverity(base, all.length),
+      severity: withContext(base, all.length),
       reasons: [...privileged.hit.reasons, ...kind.hit.reasons, ...all.flatMap((s) => s.reasons)],
       evidence: [...privileged.hit.evidence, ...kind.hit.evidence, ...all.flatMap((s) => s.evidence)],
     });
   } else {
     primary = finding(kind.rule, ev, config, {
-      severity: shiftSeverity(severityOf(kind.rule, config), signals.length),
+      severity: withContext(severityOf(kind.rule, config), signals.length),
       reasons: [...kind.hit.reasons, ...signals.flatMap((s) => s.reasons)],
       evidence: [...kind.hit.evidence, ...signals.flatMap((s) => s.evidence)],
     });
@@ -321,7 +322,7 @@ function resume(ev: SessionEvent, facts: Facts, config: Config): Finding[] {
   const r = firstHit(['resume'], enriched, facts, config);
   if (!r) return context;
   const primary = finding(r.rule, enriched, config, {
-    severity: shiftSeverity(severityOf(r.rule, config), signals.length),
+    severity: withContext(severityOf(r.rule, config), signals.length),
     reasons: [...r.hit.reasons, ...signals.flatMap((s) => s.hit.reasons)],
     evidence: r.hit.evidence,
   });

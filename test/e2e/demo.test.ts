@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main } from '#cli/commands';
+import type { Category } from '#shared/model/finding';
+import { CONTEXT_CATEGORIES } from '#shared/rules/policy';
 
 const EXPECTED = JSON.parse(readFileSync('test/fixtures/demo-findings.json', 'utf8')) as {
   findings: Array<{ id: string; ruleId: string; severity: string }>;
@@ -31,9 +33,13 @@ describe('npm run demo', () => {
     const got = out
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { id: string; ruleId: string; severity: string })
-      .map(({ id, ruleId, severity }) => ({ id, ruleId, severity }))
+      .map((l) => JSON.parse(l) as { id: string; ruleId: string; severity: string; category: Category })
       .sort((a, b) => (a.id < b.id ? -1 : 1));
-    expect(got).toEqual(EXPECTED.findings);
+    expect(got.map(({ id, ruleId, severity }) => ({ id, ruleId, severity }))).toEqual(EXPECTED.findings);
+    // The severity policy on real sessions: context never reaches CRITICAL; acts still do.
+    const critical = got.filter((f) => f.severity === 'CRITICAL');
+    expect(critical.filter((f) => CONTEXT_CATEGORIES.has(f.category))).toEqual([]);
+    expect(new Set(critical.map((f) => f.ruleId))).toContain('session-root-principal');
+    expect(new Set(critical.map((f) => f.ruleId))).toContain('cmd-reverse-shell');
   });
 });

@@ -76,7 +76,7 @@ export function makeFinding(overrides: Partial<Finding> = {}): Finding {
 export function reverseShellFinding(overrides: Partial<Finding> = {}): Finding {
   return {
     id: 'f-1',
-    ruleId: 'transcript.reverse-shell',
+    ruleId: 'cmd-reverse-shell',
     category: 'risky-command',
     severity: 'CRITICAL',
     title: 'Reverse shell',

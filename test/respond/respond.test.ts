@@ -55,7 +55,7 @@ describe('respond', () => {
       account: '111122223333',
       region: 'eu-west-1',
       time: NOW.toISOString(),
-      evidence: [{ kind: 'TRIGGER', excerpt: 'transcript.reverse-shell CRITICAL' }],
+      evidence: [{ kind: 'TRIGGER', excerpt: 'cmd-reverse-shell CRITICAL' }],
     });
   });
 
@@ -82,6 +82,31 @@ describe('respond', () => {
     expect(
       (await respond(trigger({ severity: 'HIGH' }), deps({ minSeverity: 'HIGH' }, control))).outcome,
     ).toBe('terminated');
+  });
+
+  it('never terminates on context, whatever its severity; acts (root, risky commands) do', async () => {
+    const control = new FakeControl();
+    const d = deps({ minSeverity: 'HIGH' }, control);
+    for (const [ruleId, category] of [
+      ['session-start-shell', 'session-start'],
+      ['session-production-target', 'production-target'],
+      ['session-untrusted-network', 'untrusted-network'],
+      ['session-off-hours', 'off-hours'],
+      ['session-missing-reason', 'missing-reason'],
+      ['principal-fan-out', 'lateral-movement'],
+      ['session-missing-transcript', 'missing-transcript'],
+      // Unknown to this version: its category decides.
+      ['session-start-from-a-newer-stack', 'session-start'],
+    ] as const) {
+      const r = await respond(trigger({ ruleId, category, severity: 'CRITICAL' }), d);
+      expect(r.outcome, ruleId).toBe('not-terminable');
+    }
+    expect(control.terminated).toEqual([]);
+    const root = await respond(
+      trigger({ id: 'f-root', ruleId: 'session-root-principal', category: 'privileged-principal' }),
+      d,
+    );
+    expect(root.outcome).toBe('terminated');
   });
 
   it('never acts on its own findings or findings without a session', async () => {
