@@ -422,6 +422,12 @@ export class DynamoTerminationGuard extends TableStore implements TerminationGua
  * only ever raises `last` (a late, older event changes nothing; no read first), kept `ttlDays` from now.
  */
 export class DynamoSeenStore extends TableStore implements SeenStore {
+  /**
+   * The baseline start once read: it only ever moves earlier, and a warm instance that still holds a
+   * later one only learns a little longer. Saves a read and a write per session start.
+   */
+  private sinceKnown: number | undefined;
+
   async last(key: string): Promise<number | undefined> {
     const item = await this.getItem(`seen#${key}`);
     return typeof item?.last === 'number' ? item.last : undefined;
@@ -433,12 +439,19 @@ export class DynamoSeenStore extends TableStore implements SeenStore {
 
   /** `baseline#seen`, attribute `since`, no TTL: one item for the stack's whole life. */
   async since(): Promise<number | undefined> {
+    if (this.sinceKnown !== undefined) return this.sinceKnown;
     const item = await this.getItem(BASELINE_PK);
-    return typeof item?.since === 'number' ? item.since : undefined;
+    if (typeof item?.since === 'number') this.sinceKnown = item.since;
+    return this.sinceKnown;
   }
 
-  /** Only ever lowers `since` (one conditional update; a failed condition is ignored). */
+  /**
+   * Only ever lowers `since` (one conditional update; a failed condition is ignored). Every start
+   * calls it: once the baseline is known to be at or before `timeMs`, there is nothing to write.
+   */
   async begin(timeMs: number): Promise<void> {
+    if (this.sinceKnown !== undefined && this.sinceKnown <= timeMs) return;
+    this.sinceKnown = undefined;
     try {
       await this.doc.send(
         new UpdateCommand({

@@ -97,8 +97,7 @@ export async function gatherFacts(q: FactQuery, deps: RecordDeps): Promise<Facts
     facts.fanOutTargets = await deps.windows.members(key, timeMs, windowMs, limit);
   }
   if (q.seen && deps.seen) {
-    const lastMs = await deps.seen.last(q.seen.key);
-    const sinceMs = await deps.seen.since();
+    const [lastMs, sinceMs] = await Promise.all([deps.seen.last(q.seen.key), deps.seen.since()]);
     facts.seen = {
       ...(lastMs === undefined ? {} : { lastMs }),
       ...(sinceMs === undefined ? {} : { sinceMs }),

@@ -7,7 +7,7 @@ import { withContext } from '../rules/policy';
 import { currentDigest } from '../rules/preferences-rules';
 import { deniedWindow, SESSION_RULES, SESSION_RULES_BY_ID } from '../rules/session-rules';
 import type { SessionRecord } from '../state/types';
-import { expectsTranscript, fanOutQuery, seenKey } from './access';
+import { expectsTranscript, fanOutQuery, isAccess, seenKey } from './access';
 import { mayConcernSessions, normalise } from './normalise';
 import { parseRecord, unwrapEnvelope } from './parse';
 import type {
@@ -59,7 +59,7 @@ export function factsFor(ev: SessionEvent, ctx: ClassifyContext): FactQuery {
     const window = deniedWindow(ev, ctx.config);
     return window ? { window } : {};
   }
-  if (ev.action === 'start' || ev.action === 'send-command' || ev.action === 'automation') {
+  if (isAccess(ev)) {
     const q: FactQuery = { seen: { key: seenKey(ev) } };
     if (ev.action === 'start' && ev.target) q.target = ev.target;
     if (ev.command && ev.command.instances.length > 0)
