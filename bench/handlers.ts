@@ -26,6 +26,7 @@ const HANDLERS = [
   'transcripts',
   'transcript-sweep',
   'notifier',
+  'alert-digest',
   'slack',
   'responder',
   'securityhub',

@@ -10,7 +10,7 @@ import type { CatalogueRule, RuleMeta } from '#shared/rules/types';
 import { parseTargetTags, readJsonOption } from './options';
 import { type PiiMode, replay } from './replay';
 
-const REPLAY_USAGE = `Usage: ssm-sentinel replay <file|dir|->... [--json] [--fail-on SEVERITY] [--config FILE]
+const REPLAY_USAGE = `Usage: ssm-sentinel replay <file|dir|->... [--json] [--flat] [--fail-on SEVERITY] [--config FILE]
                            [--target-tags FILE] [--pii local|comprehend|off] [--stats]
 
 Reads CloudTrail log files ({"Records":[...]}), bare CloudTrail records (object, array, JSON Lines),
@@ -18,6 +18,8 @@ EventBridge events, CloudWatch Logs subscription payloads, streaming session-log
 session logs (S3 / non-streaming, PowerShell transcripts); .gz, directories (recursive), pipes and
 stdin (-) too.
   --json          one Finding per line on stdout, nothing else there (summary on stderr)
+  --flat          the table one line per finding, highest severity first (default: grouped by
+                  session, each session's findings in time order, then the rest by principal)
   --fail-on SEV   exit 1 if a finding is at or above SEV (${SEVERITIES.join(', ')})
   --config FILE   the same configuration as the stack (JSON)
   --target-tags F target tags offline: {"i-0abc...": {"Environment": "prod"}}
@@ -70,6 +72,7 @@ const COMMANDS: Record<string, { usage: string; options: Options; positionals?: 
     options: {
       ...HELP,
       json: { type: 'boolean' },
+      flat: { type: 'boolean' },
       'fail-on': { type: 'string' },
       config: { type: 'string' },
       'target-tags': { type: 'string' },
@@ -198,6 +201,7 @@ async function runReplay(io: CommandIO, values: Values, positionals: string[]): 
     {
       paths: positionals,
       json: values.json === true,
+      flat: values.flat === true,
       failOn: failOn as Severity | undefined,
       config,
       targetTags,

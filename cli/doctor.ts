@@ -59,6 +59,7 @@ export async function runDoctor(opts: DoctorOptions, clients: DoctorClients): Pr
     await guarded('Session log subscription', () => checkSubscription(clients.logs, logGroup, prefix)),
     await guarded('Detection rules on the default bus', () => checkDetectionRules(clients.events, config)),
     await guarded('Findings bus rules', () => checkFindingsRules(clients.events, prefix)),
+    await guarded('Timers', () => checkTimers(clients.events, config)),
   ];
   return { ok: checks.every((c) => c.ok), checks };
 }
@@ -282,6 +283,28 @@ async function checkFindingsRules(events: DoctorClients['events'], prefix: strin
       fix: 'deploy the stack (npx cdk deploy)',
     };
   }
+}
+
+/**
+ * The scheduled rules: the transcript sweep in every region (when missingTranscript is on) and the
+ * alert digest in the home region. A stopped timer fails silently otherwise: shell sessions without a
+ * transcript, or incidents whose digest never comes.
+ */
+async function checkTimers(events: DoctorClients['events'], config: Config): Promise<Check> {
+  const p = config.resourcePrefix;
+  const bus = `${p}-findings`;
+  let forwarding = false;
+  try {
+    forwarding = (await listRules(events, bus, `${bus}-to-home`)).some((r) => r.Name === `${bus}-to-home`);
+  } catch (e) {
+    // No findings bus: the findings check says so; expect the home region's timers.
+    if (errorName(e) !== 'ResourceNotFoundException') throw e;
+  }
+  const expected = [
+    ...(config.missingTranscript.enabled ? [`${p}-transcript-sweep`] : []),
+    ...(forwarding ? [] : [`${p}-alert-digest`]),
+  ];
+  return compareRules('Timers', expected, await listRules(events, undefined, `${p}-`));
 }
 
 /** A check that could not run (no permission, throttling) fails with the error name, never throws. */

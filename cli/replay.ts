@@ -39,6 +39,8 @@ export type { PiiMode };
 export interface ReplayOptions {
   paths: string[];
   json: boolean;
+  /** The table one line per finding, not grouped by session (no effect with --json). */
+  flat?: boolean;
   failOn?: Severity;
   config: Config;
   targetTags: Record<string, Record<string, string>>;
@@ -135,7 +137,7 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
   if (run.inputsRead === 0) run.error(undefined, 'no input could be read');
 
   const findings = run.kept.sort(compareFindings);
-  if (!opts.json && run.inputsRead > 0) await io.out(formatTable(findings, io.width));
+  if (!opts.json && run.inputsRead > 0) await io.out(formatTable(findings, io.width, opts.flat === true));
   const summary = `${severityCounts(run.bySeverity)} from ${run.files} file(s), ${run.records} record(s), ${run.deliveries} transcript delivery(ies)`;
   io.err(`${summary}${run.errorCount ? `; ${run.errorCount} input error(s)` : ''}\n`);
   if (run.dropped) io.err(`(${run.dropped} more findings not kept for the table; use --json for all)\n`);

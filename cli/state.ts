@@ -1,6 +1,11 @@
+import type { IncidentSubject } from '#shared/model/digest';
+import type { Severity } from '#shared/model/finding';
 import type {
-  AggregationStore,
   CarryOverStore,
+  IncidentClaim,
+  IncidentRecordInput,
+  IncidentRecordResult,
+  IncidentStore,
   PreferencesStore,
   SeenStore,
   SessionRecord,
@@ -219,17 +224,140 @@ export class StaticTagSource implements TargetTagSource {
   }
 }
 
-export class MemoryAggregationStore implements AggregationStore {
-  private readonly keys = new Map<string, Set<string>>();
-  async record(key: string, findingId: string) {
-    const ids = this.keys.get(key);
-    if (!ids) {
-      this.keys.set(key, new Set([findingId]));
-      return { first: true, count: 1 };
+interface MemoryIncident {
+  win: number;
+  start: number;
+  end: number;
+  subject: IncidentSubject;
+  first?: string;
+  crit?: string;
+}
+
+interface MemoryWindow {
+  opened: number;
+  end: number;
+  /** `<ruleId>\t<severity>` by finding id. */
+  ids: Map<string, string>;
+  excerpts: Record<string, string>;
+  first?: string;
+  crit?: string;
+  closed: boolean;
+  digested: boolean;
+  lease?: number;
+}
+
+/**
+ * Alert incidents in memory, with the semantics of DynamoIncidentStore (shared/aws/state.ts): a
+ * finding joins its incident's open window or opens the next; the first and the first CRITICAL finding
+ * claim the immediate alerts (per incident for sessions, per window otherwise); a claimed window is
+ * closed, and a later finding opens the next one. The store contract tests hold the two equal.
+ */
+export class MemoryIncidentStore implements IncidentStore {
+  private readonly incidents = new Map<string, MemoryIncident>();
+  private readonly windows = new Map<string, MemoryWindow>();
+  private readonly dueAt = new Map<string, number>();
+  private last: number | undefined;
+
+  async record(input: IncidentRecordInput): Promise<IncidentRecordResult> {
+    const f = input.finding;
+    let inc = this.incidents.get(input.key);
+    const open = (): MemoryIncident => {
+      const next: MemoryIncident = {
+        ...(inc ?? { subject: input.subject }),
+        win: (inc?.win ?? 0) + 1,
+        start: input.nowMs,
+        end: input.nowMs + input.windowMs,
+      };
+      this.incidents.set(input.key, next);
+      return next;
+    };
+    if (!inc || inc.end <= input.nowMs || this.windows.get(windowKey(input.key, inc.win))?.closed)
+      inc = open();
+    const wk = windowKey(input.key, inc.win);
+    this.dueAt.set(wk, inc.end);
+    let w = this.windows.get(wk);
+    if (!w) {
+      w = {
+        opened: inc.start,
+        end: inc.end,
+        ids: new Map(),
+        excerpts: Object.create(null),
+        closed: false,
+        digested: false,
+      };
+      this.windows.set(wk, w);
     }
-    ids.add(findingId);
-    return { first: false, count: ids.size };
+    w.ids.set(f.id, `${f.ruleId}\t${f.severity}`);
+    if (f.excerpt && !(f.ruleId in w.excerpts)) w.excerpts[f.ruleId] = f.excerpt;
+    const claims = input.scope === 'session' ? inc : w;
+    claims.first ??= f.id;
+    if (f.severity === 'CRITICAL') claims.crit ??= f.id;
+    const immediate = claims.first === f.id ? 'opened' : claims.crit === f.id ? 'escalated' : undefined;
+    return { window: inc.win, closesAtMs: inc.end, ...(immediate ? { immediate } : {}) };
   }
+
+  async due(fromMs: number, toMs: number) {
+    const out: Array<{ key: string; window: number; closesAtMs: number }> = [];
+    for (const [wk, closesAtMs] of this.dueAt) {
+      if (closesAtMs < fromMs || closesAtMs >= toMs) continue;
+      const at = wk.lastIndexOf('#');
+      out.push({ key: wk.slice(0, at), window: Number(wk.slice(at + 1)), closesAtMs });
+    }
+    return out.sort(
+      (a, b) => a.closesAtMs - b.closesAtMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.window - b.window),
+    );
+  }
+
+  async claim(key: string, window: number, nowMs: number, leaseUntilMs: number): Promise<IncidentClaim> {
+    const w = this.windows.get(windowKey(key, window));
+    if (!w || w.digested) return { status: 'done' };
+    if (w.lease !== undefined && w.lease >= nowMs) return { status: 'busy' };
+    w.closed = true;
+    w.lease = leaseUntilMs;
+    const inc = this.incidents.get(key);
+    const counts = new Map<string, { ruleId: string; severity: Severity; count: number }>();
+    for (const entry of w.ids.values()) {
+      const [ruleId = '', severity = 'LOW'] = entry.split('\t');
+      const c = counts.get(entry);
+      if (c) c.count++;
+      else counts.set(entry, { ruleId, severity: severity as Severity, count: 1 });
+    }
+    const claims = w.first !== undefined ? w : inc;
+    const alerted = new Set([claims?.first, claims?.crit].filter((id) => id !== undefined && w.ids.has(id)));
+    return {
+      status: 'claimed',
+      window: {
+        key,
+        window,
+        subject: inc?.subject ?? { scope: 'session', category: 'session-start' },
+        openedAtMs: w.opened,
+        closesAtMs: w.end,
+        counts: [...counts.values()],
+        excerpts: { ...w.excerpts },
+        alerted: alerted.size,
+      },
+    };
+  }
+
+  async digested(key: string, window: number) {
+    const w = this.windows.get(windowKey(key, window));
+    if (w) {
+      w.digested = true;
+      w.lease = undefined;
+    }
+  }
+
+  async cursor() {
+    return this.last;
+  }
+
+  async advance(toMs: number) {
+    if (this.last === undefined || toMs > this.last) this.last = toMs;
+  }
+}
+
+function windowKey(key: string, window: number): string {
+  return `${key}#${window}`;
 }
 
 export class MemoryTerminationGuard implements TerminationGuard {

@@ -39,7 +39,8 @@ export function sampleFinding(
 ): Finding {
   const time = now.toISOString();
   return {
-    // Unique per run: the notifier aggregates and deduplicates by id, a repeated id would stay silent.
+    // Unique per run: the notifier deduplicates by id, a repeated id would stay silent. It names no
+    // session or principal, so it has no incident to join and is alerted on its own every time.
     id: stableId(TEST_ALERT_RULE_ID, time),
     ruleId: TEST_ALERT_RULE_ID,
     category: 'session-start',

@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { Env } from '#shared/metrics';
 import type { Config } from '#shared/model/config';
+import { AlertDigest } from './constructs/alert-digest';
 import { Alerting, FindingsBus, opsTopic } from './constructs/alerting';
 import { Dashboard } from './constructs/dashboard';
 import { Detection } from './constructs/detection';
@@ -107,6 +108,14 @@ export class SsmSentinelStack extends Stack {
             .useSecret(secretRef(this, slackRef));
     const alerting = new Alerting(this, 'Alerting', { config, key, findings, notifier, slack });
     new CfnOutput(this, 'AlertTopicArn', { value: alerting.topic.topicArn });
+    // Always with the notifier: the findings it holds for an incident's digest go out only from here.
+    new AlertDigest(this, 'AlertDigest', {
+      config,
+      functions: this.functions,
+      table,
+      key,
+      topic: alerting.topic,
+    });
 
     if (config.autoTerminate.enabled) {
       const responder = this.functions.create('responder').useTable(table, key).useBus(findings.bus);

@@ -22,8 +22,10 @@ export const Metric = {
   /** Characters sent to Comprehend and units billed (cost). */
   ComprehendCharacters: 'ComprehendCharacters',
   ComprehendUnits: 'ComprehendUnits',
-  /** Alerts published to SNS / posted to Slack. */
+  /** Alerts published to SNS / posted to Slack; dimensions `Severity`, `AlertKind` (separately). */
   AlertsPublished: 'AlertsPublished',
+  /** Findings at or above alerts.minSeverity held for their incident's digest instead of alerted at once. */
+  AlertsHeld: 'AlertsHeld',
   /**
    * Deliveries whose scan reached a work cap (per line or per delivery: what was past it was only
    * counted): 1 per evidence item of a `scan-work-capped` finding; dimension `CapKind` (its kind).
@@ -47,6 +49,8 @@ export const Dimension = {
   SecretKind: 'SecretKind',
   /** `LINE_VALUES_CAPPED` or `DELIVERY_DETECTIONS_CAPPED`. */
   CapKind: 'CapKind',
+  /** `opened`, `escalated`, `single` or `digest` (shared/model/digest.ts). */
+  AlertKind: 'AlertKind',
 } as const;
 
 /** Environment variables the stack sets and the handlers read (validated by zod at start-up). */

@@ -2,13 +2,14 @@
  * Local invoke: `npm run invoke -- <function> <event.json>` runs one handler on this machine with
  * every AWS call answered locally, then prints the calls it would have sent (command + input, with
  * transcript text, binary state and credentials masked). DynamoDB is an in-memory dynalite table,
- * so state (sessions, aggregation, idempotency) behaves as deployed; the other services return
+ * so state (sessions, incidents, idempotency) behaves as deployed; the other services return
  * canned answers; Slack webhook posts are answered with 200 and never leave the machine.
  *
  *   npm run invoke -- session-events tools/invoke-events/start-session.json
  *   npm run invoke -- transcripts tools/invoke-events/session-log.json
  *   npm run invoke -- responder tools/invoke-events/finding.json
  *   npm run invoke -- transcript-sweep tools/invoke-events/scheduled-event.json
+ *   npm run invoke -- alert-digest tools/invoke-events/scheduled-event.json
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +57,7 @@ const FUNCTIONS = [
   'transcript-sweep',
   'responder',
   'notifier',
+  'alert-digest',
   'slack',
   'securityhub',
 ] as const;

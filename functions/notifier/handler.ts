@@ -9,8 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { type NotifyDeps, notifyFinding, shouldAlert } from '#shared/alerts/incident';
 import { SnsAlertPublisher } from '#shared/aws/sns';
-import { DynamoAggregationStore } from '#shared/aws/state';
+import { DynamoIncidentStore } from '#shared/aws/state';
 import { Dimension, Env, Metric } from '#shared/metrics';
 import type { Finding } from '#shared/model/finding';
 import { ruleById } from '#shared/rules/index';
@@ -21,17 +22,31 @@ import { ref } from '../commons/log-values';
 import { count, countBy, useFunctionDimension } from '../commons/metrics';
 import { logger, metrics, tracer } from '../commons/powertools';
 import { reportFailure, reportingFailures } from '../commons/report';
-import { type NotifyDeps, notifyFinding, shouldAlert } from './notify';
 
-/** Notifier: a finding from the bus → severity and aggregation check → one SNS alert. */
+/**
+ * Notifier: a finding from the bus → severity check → its incident (shared/alerts/incident.ts) → an
+ * SNS alert when it opens or escalates the incident; otherwise it waits for the incident's digest.
+ */
 const env = readEnv([Env.TableName, Env.TopicArn]);
 const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
 const deps: NotifyDeps = {
   config: env.config,
-  aggregation: new DynamoAggregationStore({ client: dynamo, tableName: env.TABLE_NAME }),
+  incidents: new DynamoIncidentStore({
+    client: dynamo,
+    tableName: env.TABLE_NAME,
+    // A minute with thousands of closing windows: that window's digest is lost, so it counts as failed.
+    onDropped: () => {
+      logger.warn('digest due time not kept: due bucket full');
+      count(Metric.Failed);
+    },
+  }),
   publisher: new SnsAlertPublisher(tracer.captureAWSv3Client(new SNSClient({})), env.TOPIC_ARN),
   ruleById,
-  onPublished: (f) => countBy(Metric.AlertsPublished, Dimension.Severity, [f.severity]),
+  onPublished: (alert) => {
+    countBy(Metric.AlertsPublished, Dimension.Severity, [alert.severity]);
+    countBy(Metric.AlertsPublished, Dimension.AlertKind, [alert.kind]);
+  },
+  onHeld: () => count(Metric.AlertsHeld),
 };
 useFunctionDimension('notifier');
 
@@ -41,7 +56,7 @@ const idempotency = new IdempotencyConfig({
   throwOnNoIdempotencyKey: true,
   expiresAfterSeconds: 24 * 3600,
 });
-const notifyOnce = makeIdempotent((finding: Finding) => notifyFinding(finding, deps), {
+const notifyOnce = makeIdempotent((finding: Finding) => notifyFinding(finding, deps, Date.now()), {
   persistenceStore: new DynamoDBPersistenceLayer({
     tableName: env.TABLE_NAME,
     keyAttr: 'pk',
@@ -68,7 +83,11 @@ async function main(parsed: ParsedResult<unknown, FindingEvent>, context: Contex
   }
   try {
     const outcome = await notifyOnce(finding);
-    logger.info('finding handled', { ...ids, outcome: outcome.status });
+    logger.info('finding handled', {
+      ...ids,
+      outcome: outcome.status,
+      ...(outcome.status === 'published' ? { alert: outcome.kind } : {}),
+    });
     count(Metric.Processed);
   } catch (err) {
     // Thrown so the platform retries and then dead-letters; described without anything it may quote.

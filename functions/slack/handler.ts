@@ -15,7 +15,7 @@ import { logger, metrics, tracer } from '../commons/powertools';
 import { ReportedError, rejectInput, reportFailure, reportingFailures } from '../commons/report';
 import { postRecord, type SlackDeps } from './post';
 
-/** Slack: SNS alert → Block Kit → incoming webhook. Only the credential's reference is ever logged. */
+/** Slack: SNS alert (finding or incident digest) → Block Kit → incoming webhook. Only the credential's reference is ever logged. */
 const env = readEnv([Env.SlackWebhookSecret]);
 useFunctionDimension('slack');
 
@@ -73,7 +73,12 @@ async function main(event: unknown, context: Context): Promise<void> {
       malformed++;
       continue;
     }
-    const ids = { messageId, findingId: ref(outcome.finding.id), ruleId: ref(outcome.finding.ruleId) };
+    const { item } = outcome;
+    // References only: the ids say which alert this was without carrying a value.
+    const ids =
+      item.kind === 'digest'
+        ? { messageId, digestId: ref(item.digest.id) }
+        : { messageId, findingId: ref(item.finding.id), ruleId: ref(item.finding.ruleId) };
     if (outcome.status === 'refused') {
       // Slack will refuse the same payload again: report it once instead of cycling to the DLQ.
       logger.error('slack refused alert', {
@@ -85,8 +90,12 @@ async function main(event: unknown, context: Context): Promise<void> {
       continue;
     }
     posted++;
-    logger.info('alert posted to slack', { ...ids, attempts: outcome.attempts });
-    countBy(Metric.AlertsPublished, Dimension.Severity, [outcome.finding.severity]);
+    const alertKind = item.kind === 'digest' ? 'digest' : (item.note?.kind ?? 'single');
+    logger.info('alert posted to slack', { ...ids, alertKind, attempts: outcome.attempts });
+    countBy(Metric.AlertsPublished, Dimension.Severity, [
+      item.kind === 'digest' ? item.digest.severity : item.finding.severity,
+    ]);
+    countBy(Metric.AlertsPublished, Dimension.AlertKind, [alertKind]);
     count(Metric.Processed);
   }
   if (malformed > 0 && posted === 0) {

@@ -88,6 +88,15 @@ export class Dashboard extends Construct {
       ),
     );
     this.dashboard.addWidgets(
+      // Sent at once (opened, escalated, single) and in digests, against the findings held for them.
+      graph(
+        'Alerts by kind, and findings held for a digest',
+        [
+          byDimension(Metric.AlertsPublished, Dimension.AlertKind),
+          total(Metric.AlertsHeld, 'held for a digest', Duration.minutes(5)),
+        ],
+        false,
+      ),
       // Both should stay at zero: a trail subscribed to the transcripts function by mistake, and
       // shell sessions the transcript timer could not wait for (never judged missing).
       graph(

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /**
- * The one state table (session records, dedup/aggregation, transcript carry-over, counters,
+ * The one state table (session records, dedup, alert incidents, transcript carry-over, counters,
  * Powertools idempotency). Items expire through the `expiration` TTL attribute, so the table only
  * holds recent state: deleting it with the stack loses nothing the findings log does not keep.
  */

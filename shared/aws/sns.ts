@@ -6,28 +6,36 @@ export const SNS_MAX_BYTES = 256 * 1024 - 2048;
 
 /**
  * Publish input for one alert: `MessageStructure: 'json'` gives e-mail subscribers readable text and
- * machine subscribers (Lambda, SQS, HTTPS) the Finding JSON; `severity` and `category` attributes
- * let subscriptions filter. Evidence is shrunk when the message would exceed the SNS size limit.
+ * machine subscribers (Lambda, SQS, HTTPS) the Finding JSON (or the Digest JSON, `"kind": "digest"`);
+ * `severity`, `category` and `alert` (opened, escalated, single, digest) attributes let subscriptions
+ * filter, and `digestAt` says when an opened incident's digest is due. Evidence is shrunk when the
+ * message would exceed the SNS size limit (a digest is bounded by construction).
  */
 export function publishInput(topicArn: string, alert: Alert): PublishCommandInput {
-  const message = (finding: typeof alert.finding) => {
-    const json = JSON.stringify(finding);
-    return JSON.stringify({ default: alert.text, email: alert.text, lambda: json, sqs: json, https: json });
+  const message = (json: string) =>
+    JSON.stringify({ default: alert.text, email: alert.text, lambda: json, sqs: json, https: json });
+  const attributes: PublishCommandInput['MessageAttributes'] = {
+    severity: { DataType: 'String', StringValue: alert.severity },
+    category: { DataType: 'String', StringValue: alert.category },
+    alert: { DataType: 'String', StringValue: alert.kind },
   };
-  let body = message(alert.finding);
-  for (let items = 50, excerpt = 500; Buffer.byteLength(body) > SNS_MAX_BYTES && items >= 1; items >>= 1) {
-    body = message(shrinkFinding(alert.finding, items, excerpt));
-    excerpt = Math.max(80, excerpt >> 1);
+  let body: string;
+  if (alert.kind === 'digest') {
+    body = message(JSON.stringify(alert.digest));
+  } else {
+    body = message(JSON.stringify(alert.finding));
+    for (let items = 50, excerpt = 500; Buffer.byteLength(body) > SNS_MAX_BYTES && items >= 1; items >>= 1) {
+      body = message(JSON.stringify(shrinkFinding(alert.finding, items, excerpt)));
+      excerpt = Math.max(80, excerpt >> 1);
+    }
+    if (alert.note.digestAt) attributes.digestAt = { DataType: 'String', StringValue: alert.note.digestAt };
   }
   return {
     TopicArn: topicArn,
     Subject: alert.subject,
     MessageStructure: 'json',
     Message: body,
-    MessageAttributes: {
-      severity: { DataType: 'String', StringValue: alert.severity },
-      category: { DataType: 'String', StringValue: alert.category },
-    },
+    MessageAttributes: attributes,
   };
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -9,9 +8,16 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { stableId } from '../ids';
+import { type IncidentSubject, IncidentSubjectSchema } from '../model/digest';
+import { SEVERITIES, type Severity } from '../model/finding';
 import type {
-  AggregationStore,
   CarryOverStore,
+  IncidentClaim,
+  IncidentRecordInput,
+  IncidentRecordResult,
+  IncidentStore,
+  IncidentWindow,
   PreferencesStore,
   SeenStore,
   SessionRecord,
@@ -34,18 +40,19 @@ export interface TableOptions {
   tableName: string;
   /** Clock for TTLs (tests); defaults to Date.now. */
   now?: () => number;
-  /** Cap of ids per set (windows, aggregation); defaults to MAX_SET_IDS. */
+  /** Cap of ids per set (windows, incidents); defaults to MAX_SET_IDS. */
   maxSetIds?: number;
 }
 
 const DAY_S = 86_400;
 /** DescribeSessions keeps 30 days of history; session records outlive that a little. */
 export const SESSION_TTL_DAYS = 35;
-export const AGGREGATION_TTL_DAYS = 7;
+/** Alert incidents outlive the longest session (24 h) and a week of digests. */
+export const INCIDENT_TTL_DAYS = 7;
 export const CARRY_TTL_DAYS = 2;
 /** DynamoDB items are at most 400 KB; keep every attribute well below. */
 export const MAX_ITEM_BYTES = 350_000;
-/** Distinct ids kept per set; past this an aggregation counts without de-dup. */
+/** Distinct ids kept per set; past this a window counts without de-dup. */
 export const MAX_SET_IDS = 5_000;
 
 function docClient(client: DynamoDBClient | DynamoDBDocumentClient): DynamoDBDocumentClient {
@@ -318,56 +325,6 @@ export class DynamoPreferencesStore extends TableStore implements PreferencesSto
 }
 
 /**
- * Aggregation per key (`agg#<key>`): finding ids in a string set (ADD is atomic and idempotent) and
- * `owner`, set once with if_not_exists to the caller's random token — the caller whose token stuck
- * created the key and is the only one told `first`. Past MAX_SET_IDS ids, `overflow` counts the rest.
- */
-export class DynamoAggregationStore extends TableStore implements AggregationStore {
-  async record(key: string, findingId: string): Promise<{ first: boolean; count: number }> {
-    const token = randomUUID();
-    const pk = `agg#${key}`;
-    const names = { '#owner': 'owner', '#exp': 'expiration' };
-    const common = { ':token': token, ':exp': this.expiresInDays(AGGREGATION_TTL_DAYS) };
-    let attrs: Record<string, unknown> | undefined;
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk },
-          UpdateExpression: 'ADD #ids :id SET #owner = if_not_exists(#owner, :token), #exp = :exp',
-          ConditionExpression: 'attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :one)',
-          ExpressionAttributeNames: { ...names, '#ids': 'ids' },
-          ExpressionAttributeValues: {
-            ...common,
-            ':id': new Set([findingId]),
-            ':one': findingId,
-            ':max': this.maxSetIds,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      attrs = out.Attributes;
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk },
-          UpdateExpression: 'ADD #over :one SET #owner = if_not_exists(#owner, :token), #exp = :exp',
-          ExpressionAttributeNames: { ...names, '#over': 'overflow' },
-          ExpressionAttributeValues: { ...common, ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      attrs = out.Attributes;
-    }
-    const ids = asStrings(attrs?.ids).length;
-    const overflow = typeof attrs?.overflow === 'number' ? attrs.overflow : 0;
-    return { first: attrs?.owner === token, count: Math.max(1, ids + overflow) };
-  }
-}
-
-/**
  * Responder guard: a conditional put claims the session (`term#<id>`, at most once ever), then an
  * atomic counter per hour (`termhour#<hourKey>`) admits at most `maxPerHour`. A capped claim is
  * released so the session can still be handled in a later hour.
@@ -518,53 +475,25 @@ export interface TranscriptWatchOptions extends TableOptions {
  */
 export class DynamoTranscriptWatch extends TableStore implements TranscriptWatch {
   private readonly onDropped: TranscriptWatchOptions['onDropped'];
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly buckets: DueBuckets;
   private readonly written = new Map<string, number>();
 
   constructor(options: TranscriptWatchOptions) {
     super(options);
     this.onDropped = options.onDropped;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
+    this.buckets = new DueBuckets(
+      this.doc,
+      this.tableName,
+      'due',
+      Math.min(this.maxSetIds, MAX_DUE_IDS),
+      options,
+    );
   }
 
   async expect(sessionId: string, dueMs: number): Promise<void> {
     if (!Number.isFinite(dueMs)) return this.onDropped?.('bad-time');
     if (sessionId.length > MAX_SESSION_ID_CHARS) return this.onDropped?.('id-too-long');
-    const member = `${sessionId}@${dueMs}`;
-    const pk = `due#${Math.floor(dueMs / MINUTE_MS)}`;
-    const names = { '#exp': 'expiration' };
-    const exp = Math.ceil((dueMs + DUE_KEEP_MS) / 1000) + DAY_S;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk },
-          UpdateExpression: 'ADD #ids :m SET #exp = :exp',
-          ConditionExpression: 'attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :one)',
-          ExpressionAttributeNames: { ...names, '#ids': 'ids' },
-          ExpressionAttributeValues: {
-            ':m': new Set([member]),
-            ':one': member,
-            ':max': Math.min(this.maxSetIds, MAX_DUE_IDS),
-            ':exp': exp,
-          },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk },
-          UpdateExpression: 'ADD #drop :one SET #exp = :exp',
-          ExpressionAttributeNames: { ...names, '#drop': 'dropped' },
-          ExpressionAttributeValues: { ':one': 1, ':exp': exp },
-        }),
-      );
-      this.onDropped?.('bucket-full');
-    }
+    if (!(await this.buckets.add(sessionId, dueMs))) this.onDropped?.('bucket-full');
   }
 
   async arrived(sessionId: string, timeMs: number, scope?: TranscriptScope): Promise<void> {
@@ -594,27 +523,8 @@ export class DynamoTranscriptWatch extends TableStore implements TranscriptWatch
     );
   }
 
-  /**
-   * Reads every minute bucket that can hold a due time in [fromMs, toMs) with BatchGetItem (100 keys a
-   * call, unprocessed keys retried with backoff), at most DUE_KEEP_MS / 1 min + 1 buckets.
-   */
   async due(fromMs: number, toMs: number): Promise<string[]> {
-    if (!(toMs > fromMs)) return [];
-    if (toMs - fromMs > DUE_KEEP_MS)
-      throw new RangeError(`due range wider than ${DUE_KEEP_MS} ms (buckets are kept no longer)`);
-    const keys: string[] = [];
-    for (let m = Math.floor(fromMs / MINUTE_MS); m * MINUTE_MS < toMs; m++) keys.push(`due#${m}`);
-    const entries: Array<{ id: string; dueMs: number }> = [];
-    for (let i = 0; i < keys.length; i += BATCH_KEYS) {
-      for (const item of await this.batchGet(keys.slice(i, i + BATCH_KEYS), 'ids')) {
-        for (const member of asStrings(item.ids)) {
-          const at = member.lastIndexOf('@');
-          const dueMs = Number(member.slice(at + 1));
-          if (at > 0 && dueMs >= fromMs && dueMs < toMs) entries.push({ id: member.slice(0, at), dueMs });
-        }
-      }
-    }
-    return inDueOrder(entries);
+    return inDueOrder(await this.buckets.read(fromMs, toMs));
   }
 
   async transcriptSeen(sessionId: string): Promise<boolean> {
@@ -656,8 +566,108 @@ export class DynamoTranscriptWatch extends TableStore implements TranscriptWatch
       if (oldest !== undefined) this.written.delete(oldest);
     }
   }
+}
 
-  private async batchGet(keys: readonly string[], attribute: string): Promise<Record<string, unknown>[]> {
+/** `streaming#<account>#<region>`, or undefined when either is unknown. */
+function streamingKey(scope: TranscriptScope | undefined): string | undefined {
+  return scope?.account && scope.region ? `streaming#${scope.account}#${scope.region}` : undefined;
+}
+
+/** Ids by due time (then id, for a stable order), each once at its earliest due time. */
+export function inDueOrder(entries: Array<{ id: string; dueMs: number }>): string[] {
+  entries.sort((a, b) => a.dueMs - b.dueMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...new Set(entries.map((e) => e.id))];
+}
+
+interface DueBucketOptions {
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * Minute buckets of ids by due time, for the timers (transcript sweep, incident digests):
+ * `<prefix>#<minute>` (minute = floor(dueMs / 60 000)) holds a string set `ids` of `<id>@<dueMs>`,
+ * grown with ADD (atomic, idempotent), at most `maxIds` members; past that an id is not kept and the
+ * bucket's `dropped` counts the attempts. A bucket expires DUE_KEEP_MS and a day after its minute.
+ */
+class DueBuckets {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly prefix: string,
+    private readonly maxIds: number,
+    options: DueBucketOptions = {},
+  ) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  /** false when the bucket is full and the id was not kept. */
+  async add(id: string, dueMs: number): Promise<boolean> {
+    const member = `${id}@${dueMs}`;
+    const pk = `${this.prefix}#${Math.floor(dueMs / MINUTE_MS)}`;
+    const names = { '#exp': 'expiration' };
+    const exp = Math.ceil((dueMs + DUE_KEEP_MS) / 1000) + DAY_S;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: 'ADD #ids :m SET #exp = :exp',
+          ConditionExpression: 'attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :one)',
+          ExpressionAttributeNames: { ...names, '#ids': 'ids' },
+          ExpressionAttributeValues: {
+            ':m': new Set([member]),
+            ':one': member,
+            ':max': this.maxIds,
+            ':exp': exp,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: 'ADD #drop :one SET #exp = :exp',
+          ExpressionAttributeNames: { ...names, '#drop': 'dropped' },
+          ExpressionAttributeValues: { ':one': 1, ':exp': exp },
+        }),
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Every id due in [fromMs, toMs), exact to the millisecond (each member keeps its due time): reads
+   * every minute bucket of the range with BatchGetItem (100 keys a call, unprocessed keys retried with
+   * backoff), at most DUE_KEEP_MS / 1 min + 1 buckets.
+   */
+  async read(fromMs: number, toMs: number): Promise<Array<{ id: string; dueMs: number }>> {
+    if (!(toMs > fromMs)) return [];
+    if (toMs - fromMs > DUE_KEEP_MS)
+      throw new RangeError(`due range wider than ${DUE_KEEP_MS} ms (buckets are kept no longer)`);
+    const keys: string[] = [];
+    for (let m = Math.floor(fromMs / MINUTE_MS); m * MINUTE_MS < toMs; m++) keys.push(`${this.prefix}#${m}`);
+    const entries: Array<{ id: string; dueMs: number }> = [];
+    for (let i = 0; i < keys.length; i += BATCH_KEYS) {
+      for (const item of await this.batchGet(keys.slice(i, i + BATCH_KEYS))) {
+        for (const member of asStrings(item.ids)) {
+          const at = member.lastIndexOf('@');
+          const dueMs = Number(member.slice(at + 1));
+          if (at > 0 && dueMs >= fromMs && dueMs < toMs) entries.push({ id: member.slice(0, at), dueMs });
+        }
+      }
+    }
+    return entries;
+  }
+
+  private async batchGet(keys: readonly string[]): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let pending: Array<Record<string, unknown>> = keys.map((pk) => ({ pk }));
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -673,7 +683,7 @@ export class DynamoTranscriptWatch extends TableStore implements TranscriptWatch
               Keys: pending,
               ConsistentRead: true,
               ProjectionExpression: '#a',
-              ExpressionAttributeNames: { '#a': attribute },
+              ExpressionAttributeNames: { '#a': 'ids' },
             },
           },
         }),
@@ -685,13 +695,340 @@ export class DynamoTranscriptWatch extends TableStore implements TranscriptWatch
   }
 }
 
-/** `streaming#<account>#<region>`, or undefined when either is unknown. */
-function streamingKey(scope: TranscriptScope | undefined): string | undefined {
-  return scope?.account && scope.region ? `streaming#${scope.account}#${scope.region}` : undefined;
+/** Findings kept by id per incident window (`<ruleId>\t<severity>\t<id>`, under 200 bytes each). */
+export const MAX_WINDOW_FINDINGS = 1_000;
+/** Members per digest due bucket (`<32 hex>#<window>@<ms>`, about 55 bytes). */
+export const MAX_DIGEST_DUE = 5_000;
+/** Tries to find an open window: each failed try means another writer opened or closed one meanwhile. */
+const INCIDENT_ATTEMPTS = 8;
+const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
+
+export interface IncidentStoreOptions extends TableOptions, DueBucketOptions {
+  /** Told when a window's due time is not kept (full bucket): its digest is never sent. */
+  onDropped?: () => void;
 }
 
-/** Ids by due time (then id, for a stable order), each once at its earliest due time. */
-export function inDueOrder(entries: Array<{ id: string; dueMs: number }>): string[] {
-  entries.sort((a, b) => a.dueMs - b.dueMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return [...new Set(entries.map((e) => e.id))];
+type Attrs = Record<string, unknown>;
+
+/**
+ * Alert incidents (shared/state/types.ts IncidentStore), all single-item conditional writes:
+ * - `inc#<h>` (h = hash of the incident key): `win` = the current window, `start`/`end` its open and
+ *   close time, `subj` = the incident subject (JSON, first writer wins), and for session incidents
+ *   `first`/`crit` = the finding ids that claimed the opening and the CRITICAL alert (if_not_exists:
+ *   exactly one writer's id sticks; a retry of the same finding finds its own id and sends again).
+ *   A finding joins `win` while `end` is ahead of it; otherwise it opens `win + 1`, conditional on
+ *   `win` being what it read, so concurrent openers agree on one window.
+ * - `incw#<h>#<n>`: window n's findings as a string set `ids` of `<ruleId>\t<severity>\t<id>` (ADD:
+ *   atomic, idempotent), past MAX_WINDOW_FINDINGS counted in `o\t<ruleId>\t<severity>`; the first
+ *   excerpt per rule in `x\t<ruleId>`; principal incidents' `first`/`crit` claims (per window). Every
+ *   write is conditional on the window not being `closed`: the digest sweep's claim sets `closed`, so
+ *   a write either lands before the claim (and is in the digest) or fails and goes to window n + 1.
+ * - `idue#<minute>`: due buckets of `<h>#<n>@<end>` (see DueBuckets); `digest#cursor`: the sweep's cursor.
+ */
+export class DynamoIncidentStore extends TableStore implements IncidentStore {
+  private readonly buckets: DueBuckets;
+  private readonly onDropped: (() => void) | undefined;
+
+  constructor(options: IncidentStoreOptions) {
+    super(options);
+    this.onDropped = options.onDropped;
+    this.buckets = new DueBuckets(
+      this.doc,
+      this.tableName,
+      'idue',
+      Math.min(this.maxSetIds, MAX_DIGEST_DUE),
+      options,
+    );
+  }
+
+  async record(input: IncidentRecordInput): Promise<IncidentRecordResult> {
+    const h = stableId('incident', input.key);
+    let closed = 0;
+    for (let attempt = 0; attempt < INCIDENT_ATTEMPTS; attempt++) {
+      const inc = await this.openWindow(h, input, closed);
+      if (!inc) continue;
+      const win = Number(inc.win);
+      const end = Number(inc.end);
+      // Every finding (re)registers its window: ADD is idempotent, and a writer that stopped between
+      // opening a window and registering it would otherwise leave it without a digest.
+      if (!(await this.buckets.add(`${h}#${win}`, end))) this.onDropped?.();
+      const counted = await this.count(h, win, Number(inc.start), end, input);
+      if (!counted) {
+        closed = win;
+        continue;
+      }
+      const claims = input.scope === 'session' ? inc : counted;
+      const id = input.finding.id;
+      const immediate = claims.first === id ? 'opened' : claims.crit === id ? 'escalated' : undefined;
+      return { window: win, closesAtMs: end, ...(immediate ? { immediate } : {}) };
+    }
+    throw new Error(`no open incident window after ${INCIDENT_ATTEMPTS} attempts`);
+  }
+
+  /** Join the open window (after `closed`), or open the next one; undefined when a race was lost. */
+  private async openWindow(
+    h: string,
+    input: IncidentRecordInput,
+    closed: number,
+  ): Promise<Attrs | undefined> {
+    const pk = `inc#${h}`;
+    const claims = input.scope === 'session' ? claimSet(input) : { set: [], names: {}, values: {} };
+    const names = { '#win': 'win', '#end': 'end', '#subj': 'subj', '#exp': 'expiration', ...claims.names };
+    const values = {
+      ':now': input.nowMs,
+      ':subj': JSON.stringify(input.subject),
+      ':exp': this.expiresInDays(INCIDENT_TTL_DAYS),
+      ...claims.values,
+    };
+    const common = ['#subj = if_not_exists(#subj, :subj)', '#exp = :exp', ...claims.set];
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: `SET ${common.join(', ')}`,
+          ConditionExpression: 'attribute_exists(#win) AND #end > :now AND #win > :closed',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':closed': closed },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const current = (await this.getItem(pk))?.win;
+    const cur = typeof current === 'number' ? current : 0;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: `SET #win = :next, #start = :now, #end = :end, ${common.join(', ')}`,
+          // Only over the window it read, and only once that one is over (closed by time or by a sweep).
+          ConditionExpression:
+            cur === 0 ? 'attribute_not_exists(#win)' : '#win = :cur AND (#end <= :now OR #win <= :closed)',
+          ExpressionAttributeNames: { ...names, '#start': 'start' },
+          ExpressionAttributeValues: {
+            ...values,
+            ':next': cur + 1,
+            ':end': input.nowMs + input.windowMs,
+            ...(cur === 0 ? {} : { ':cur': cur, ':closed': closed }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return undefined;
+    }
+  }
+
+  /** Count the finding in window `win`; undefined when the window was closed by a digest sweep. */
+  private async count(
+    h: string,
+    win: number,
+    start: number,
+    end: number,
+    input: IncidentRecordInput,
+  ): Promise<Attrs | undefined> {
+    const pk = `incw#${h}#${win}`;
+    const f = input.finding;
+    const claims = input.scope === 'principal' ? claimSet(input) : { set: [], names: {}, values: {} };
+    const set = ['#opened = if_not_exists(#opened, :start)', '#end = :end', '#exp = :exp', ...claims.set];
+    const names: Record<string, string> = {
+      '#opened': 'opened',
+      '#end': 'end',
+      '#exp': 'expiration',
+      '#closed': 'closed',
+      ...claims.names,
+    };
+    const values: Record<string, unknown> = {
+      ':start': start,
+      ':end': end,
+      ':exp': this.expiresInDays(INCIDENT_TTL_DAYS),
+      ...claims.values,
+    };
+    if (f.excerpt) {
+      set.push('#x = if_not_exists(#x, :x)');
+      names['#x'] = `x\t${f.ruleId}`;
+      values[':x'] = f.excerpt;
+    }
+    const entry = `${f.ruleId}\t${f.severity}\t${f.id}`;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: `ADD #ids :entry SET ${set.join(', ')}`,
+          ConditionExpression:
+            'attribute_not_exists(#closed) AND (attribute_not_exists(#ids) OR size(#ids) < :max OR contains(#ids, :one))',
+          ExpressionAttributeNames: { ...names, '#ids': 'ids' },
+          ExpressionAttributeValues: {
+            ...values,
+            ':entry': new Set([entry]),
+            ':one': entry,
+            ':max': Math.min(this.maxSetIds, MAX_WINDOW_FINDINGS),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    if ((await this.getItem(pk))?.closed) return undefined;
+    // A full window: counted without its id (a re-delivery counts twice there; the notifier's
+    // idempotency layer keeps re-deliveries rare).
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: `ADD #over :one SET ${set.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(#closed)',
+          ExpressionAttributeNames: { ...names, '#over': `o\t${f.ruleId}\t${f.severity}` },
+          ExpressionAttributeValues: { ...values, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return undefined;
+    }
+  }
+
+  async due(
+    fromMs: number,
+    toMs: number,
+  ): Promise<Array<{ key: string; window: number; closesAtMs: number }>> {
+    const out: Array<{ key: string; window: number; closesAtMs: number }> = [];
+    for (const { id, dueMs } of await this.buckets.read(fromMs, toMs)) {
+      const at = id.lastIndexOf('#');
+      const window = Number(id.slice(at + 1));
+      if (at > 0 && Number.isSafeInteger(window) && window > 0)
+        out.push({ key: id.slice(0, at), window, closesAtMs: dueMs });
+    }
+    out.sort(
+      (a, b) => a.closesAtMs - b.closesAtMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.window - b.window),
+    );
+    return out;
+  }
+
+  async claim(key: string, window: number, nowMs: number, leaseUntilMs: number): Promise<IncidentClaim> {
+    const pk = `incw#${key}#${window}`;
+    let attrs: Attrs | undefined;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: 'SET #closed = :t, #lease = :until',
+          ConditionExpression:
+            'attribute_exists(#opened) AND attribute_not_exists(#dig) AND (attribute_not_exists(#lease) OR #lease < :now)',
+          ExpressionAttributeNames: {
+            '#closed': 'closed',
+            '#lease': 'lease',
+            '#opened': 'opened',
+            '#dig': 'digested',
+          },
+          ExpressionAttributeValues: { ':t': true, ':until': leaseUntilMs, ':now': nowMs },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attrs = out.Attributes;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const item = await this.getItem(pk);
+      return !item || item.digested || item.opened === undefined ? { status: 'done' } : { status: 'busy' };
+    }
+    const inc = (await this.getItem(`inc#${key}`)) ?? {};
+    return { status: 'claimed', window: windowOf(key, window, attrs ?? {}, inc) };
+  }
+
+  async digested(key: string, window: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `incw#${key}#${window}` },
+        UpdateExpression: 'SET #dig = :t REMOVE #lease',
+        ExpressionAttributeNames: { '#dig': 'digested', '#lease': 'lease' },
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+  }
+
+  async cursor(): Promise<number | undefined> {
+    const last = (await this.getItem('digest#cursor'))?.last;
+    return typeof last === 'number' ? last : undefined;
+  }
+
+  async advance(toMs: number): Promise<void> {
+    await this.raise('digest#cursor', toMs);
+  }
+}
+
+/** `first`/`crit` claims of one finding (crit only for a CRITICAL one), first writer wins. */
+function claimSet(input: IncidentRecordInput): {
+  set: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
+  const set = ['#first = if_not_exists(#first, :fid)'];
+  const names: Record<string, string> = { '#first': 'first' };
+  if (input.finding.severity === 'CRITICAL') {
+    set.push('#crit = if_not_exists(#crit, :fid)');
+    names['#crit'] = 'crit';
+  }
+  return { set, names, values: { ':fid': input.finding.id } };
+}
+
+/** A claimed window item (and its incident item) as the core's IncidentWindow. */
+function windowOf(key: string, window: number, attrs: Attrs, inc: Attrs): IncidentWindow {
+  const counts = new Map<string, { ruleId: string; severity: Severity; count: number }>();
+  const add = (ruleId: string, severity: string, n: number) => {
+    if (!SEVERITY_SET.has(severity) || !(n > 0)) return;
+    const k = `${ruleId}\t${severity}`;
+    const c = counts.get(k);
+    if (c) c.count += n;
+    else counts.set(k, { ruleId, severity: severity as Severity, count: n });
+  };
+  const ids = new Set<string>();
+  for (const member of asStrings(attrs.ids)) {
+    const [ruleId, severity, id] = member.split('\t');
+    if (ruleId && severity && id) {
+      add(ruleId, severity, 1);
+      ids.add(id);
+    }
+  }
+  const excerpts: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(attrs)) {
+    const parts = name.split('\t');
+    if (parts[0] === 'o' && parts.length === 3 && typeof value === 'number') add(parts[1]!, parts[2]!, value);
+    if (parts[0] === 'x' && parts.length === 2 && typeof value === 'string') excerpts[parts[1]!] = value;
+  }
+  const claims = attrs.first !== undefined ? attrs : inc;
+  const alerted = new Set([claims.first, claims.crit].filter((id) => typeof id === 'string' && ids.has(id)));
+  return {
+    key,
+    window,
+    subject: subjectOf(inc.subj),
+    openedAtMs: typeof attrs.opened === 'number' ? attrs.opened : 0,
+    closesAtMs: typeof attrs.end === 'number' ? attrs.end : 0,
+    counts: [...counts.values()],
+    excerpts,
+    alerted: alerted.size,
+  };
+}
+
+function subjectOf(json: unknown): IncidentSubject {
+  try {
+    const parsed = IncidentSubjectSchema.safeParse(JSON.parse(String(json)));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through: only a hand-edited item has no readable subject
+  }
+  return { scope: 'session', category: 'session-start' };
 }

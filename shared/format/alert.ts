@@ -1,29 +1,54 @@
+import type { Digest, IncidentNote } from '../model/digest';
 import type { Category, Finding, Severity } from '../model/finding';
 import type { RuleMeta } from '../rules/types';
 import { truncate } from './sanitize';
-import { alertSubject, renderText } from './text';
+import { alertSubject, digestSubject, renderDigestText, renderText } from './text';
 
-/** One alert, ready for any channel: e-mail text, subject, the Finding itself, filterable attributes. */
-export interface Alert {
+/** What every alert carries for any channel: e-mail subject and text, filterable attributes. */
+interface AlertBase {
   subject: string;
   text: string;
-  finding: Finding;
   severity: Severity;
   category: Category;
 }
+
+/**
+ * One alert: a finding sent at once (its incident's first alert, its escalation to CRITICAL, or a
+ * finding with nothing to group on) or the digest of an incident window.
+ */
+export type Alert =
+  | (AlertBase & { kind: IncidentNote['kind']; finding: Finding; note: IncidentNote })
+  | (AlertBase & { kind: 'digest'; digest: Digest });
 
 /** Where alerts go (SNS in the Lambda); returns the channel's message id when it has one. */
 export interface AlertPublisher {
   publish(alert: Alert): Promise<string | undefined>;
 }
 
-export function buildAlert(finding: Finding, rule?: RuleMeta): Alert {
+export function buildAlert(
+  finding: Finding,
+  rule?: RuleMeta,
+  note: IncidentNote = { kind: 'single' },
+): Alert {
   return {
-    subject: alertSubject(finding),
-    text: renderText(finding, rule),
+    kind: note.kind,
+    subject: alertSubject(finding, note),
+    text: renderText(finding, rule, note),
     finding,
+    note,
     severity: finding.severity,
     category: finding.category,
+  };
+}
+
+export function buildDigestAlert(digest: Digest): Alert {
+  return {
+    kind: 'digest',
+    subject: digestSubject(digest),
+    text: renderDigestText(digest),
+    digest,
+    severity: digest.severity,
+    category: digest.incident.category,
   };
 }
 

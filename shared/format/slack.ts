@@ -1,8 +1,9 @@
+import type { Digest, DigestRule, IncidentNote } from '../model/digest';
 import type { Finding, Severity } from '../model/finding';
 import type { RuleMeta } from '../rules/types';
-import { consoleLinks } from './links';
+import { type ConsoleLink, consoleLinks } from './links';
 import { field, oneLine } from './sanitize';
-import { EVIDENCE_MAX, evidenceLine } from './text';
+import { digestRules, digestTitle, EVIDENCE_MAX, evidenceLine, incidentLine, incidentLinks } from './text';
 
 /** Block Kit limits (Slack reference: blocks, composition objects). */
 export const SLACK_LIMITS = {
@@ -93,11 +94,12 @@ function mrkdwn(text: string, max: number): TextObject {
 }
 
 /** Plain-text notification fallback (also what screen readers and old clients show). */
-export function slackFallback(finding: Finding): string {
+export function slackFallback(finding: Finding, note?: IncidentNote): string {
   const where = finding.target ? ` on ${finding.target}` : '';
   const who = finding.principal ? ` by ${finding.principal.arn}` : '';
+  const escalated = note?.kind === 'escalated' ? 'Escalated: ' : '';
   return fitMrkdwn(
-    escapeMrkdwn(`[${finding.severity}] ${finding.title}${where}${who}`),
+    escapeMrkdwn(`[${finding.severity}] ${escalated}${finding.title}${where}${who}`),
     SLACK_LIMITS.fallbackText,
   );
 }
@@ -107,7 +109,7 @@ export function slackFallback(finding: Finding): string {
  * what to do, and a context line with the rule and console links. User-controlled strings appear only
  * as plain_text or escaped inline code, so they cannot mention, link or format.
  */
-export function renderSlack(finding: Finding, rule?: RuleMeta): SlackMessage {
+export function renderSlack(finding: Finding, rule?: RuleMeta, note?: IncidentNote): SlackMessage {
   const blocks: Block[] = [
     {
       type: 'header',
@@ -117,6 +119,12 @@ export function renderSlack(finding: Finding, rule?: RuleMeta): SlackMessage {
       ),
     },
   ];
+  // Where this alert stands in its incident (first alert, escalation), right under the header.
+  const incident = incidentLine(finding, note);
+  if (incident) {
+    const mark = note?.kind === 'escalated' ? ':arrow_double_up:' : ':pushpin:';
+    blocks.push({ type: 'context', elements: [plain(`${mark} ${incident}`, SLACK_LIMITS.sectionText)] });
+  }
 
   const facts: Array<[string, string | undefined]> = [
     ['Principal', finding.principal && `${finding.principal.arn} (${finding.principal.type})`],
@@ -155,12 +163,108 @@ export function renderSlack(finding: Finding, rule?: RuleMeta): SlackMessage {
   }
 
   const context: TextObject[] = [mrkdwn(`Rule ${mrkdwnCode(finding.ruleId, 100)}`, 300)];
-  for (const link of consoleLinks(finding))
-    context.push(mrkdwn(`<${escapeEntities(link.url)}|${link.label}>`, 3000));
+  context.push(...linkElements(consoleLinks(finding)));
   context.push(mrkdwn(`Finding ${mrkdwnCode(finding.id, 100)}`, 300));
   blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements) });
 
-  return { text: slackFallback(finding), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+  return { text: slackFallback(finding, note), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+/** Console links: the only markup built here, from URLs links.ts assembled out of validated parts. */
+function linkElements(links: ConsoleLink[]): TextObject[] {
+  return links.map((link) => mrkdwn(`<${escapeEntities(link.url)}|${link.label}>`, 3000));
+}
+
+/**
+ * Block Kit message for the digest of one incident window: header, who/where/when as fields, the
+ * rules with their counts and masked excerpts, how many rules were left out, and a context with the
+ * digest id and console links. Every digest string is treated as hostile: plain_text or escaped code.
+ */
+export function renderSlackDigest(digest: Digest): SlackMessage {
+  const { incident } = digest;
+  const title = digestTitle(digest);
+  const blocks: Block[] = [
+    {
+      type: 'header',
+      text: plain(
+        `${EMOJI[digest.severity] ?? ''} ${field(digest.severity, 20)} ${title}`,
+        SLACK_LIMITS.headerText,
+      ),
+    },
+  ];
+
+  const who = incident.principal && `${incident.principal.arn} (${incident.principal.type})`;
+  const facts: Array<[string, string | undefined]> = [
+    ['Principal', who],
+    ['Target', incident.target],
+    ['Session', incident.sessionId],
+    ['Account / Region', [incident.account, incident.region].filter(Boolean).join(' / ') || undefined],
+    ['Window', `${digest.window.start} – ${digest.window.end}`],
+    ['Category', incident.category],
+    ['Session kind', incident.sessionKind],
+    ['Source IP', incident.sourceIp],
+    [
+      'Findings',
+      `${digest.total} (${digest.alerted} alerted at once, ${Math.max(0, digest.total - digest.alerted)} new)`,
+    ],
+  ];
+  const fields = facts
+    .filter((f): f is [string, string] => Boolean(f[1]))
+    .slice(0, SLACK_LIMITS.fields)
+    .map(([label, value]) => mrkdwn(`*${label}*\n${mrkdwnCode(value, 500)}`, SLACK_LIMITS.fieldText));
+  blocks.push({ type: 'section', fields });
+
+  const { rules, more } = digestRules(digest);
+  blocks.push(...chunkedSections('*By rule (masked)*', rules.map(digestRuleLine)));
+  if (more > 0) {
+    blocks.push({
+      type: 'context',
+      elements: [plain(`… and ${more} more rule${more === 1 ? '' : 's'}`, SLACK_LIMITS.sectionText)],
+    });
+  }
+
+  const context: TextObject[] = [
+    mrkdwn(`Digest ${mrkdwnCode(digest.id, 100)}`, 300),
+    mrkdwn(`Window ${mrkdwnCode(String(digest.window.number), 30)}`, 100),
+    ...linkElements(incidentLinks(digest)),
+  ];
+  blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements) });
+
+  const fallback = `[${digest.severity}] ${title}`;
+  return {
+    text: fitMrkdwn(escapeMrkdwn(fallback), SLACK_LIMITS.fallbackText),
+    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+  };
+}
+
+/** `• *HIGH* 3 × \`title\` \`rule-id\`` and, on the next line, the masked excerpt as code. */
+function digestRuleLine(rule: DigestRule): string {
+  const head = `• *${escapeMrkdwn(field(rule.severity, 20))}* ${rule.count} × ${mrkdwnCode(rule.title, 200)} ${mrkdwnCode(rule.ruleId, 100)}`;
+  return rule.excerpt ? `${head}\n      ${mrkdwnCode(rule.excerpt, 300)}` : head;
+}
+
+/**
+ * mrkdwn lines as sections under one heading, split so each section stays within Slack's text limit;
+ * each line is bounded well below it.
+ */
+function chunkedSections(heading: string, lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let chunk: string[] = [];
+  let size = heading.length + 1;
+  const flush = () => {
+    if (!chunk.length) return;
+    const text = `${blocks.length ? '' : `${heading}\n`}${chunk.join('\n')}`;
+    blocks.push({ type: 'section', text: mrkdwn(text, SLACK_LIMITS.sectionText) });
+    chunk = [];
+    size = 0;
+  };
+  for (const line of lines) {
+    if (size + line.length + 1 > SLACK_LIMITS.sectionText) flush();
+    chunk.push(line);
+    size += line.length + 1;
+  }
+  flush();
+  return blocks;
 }
 
 /** Masked evidence as code blocks, split so each section stays within Slack's text limit. */

@@ -42,6 +42,11 @@ const Alerts = z.strictObject({
   emails: z.array(z.email()).default([]),
   minSeverity: SeveritySchema.default('MEDIUM'),
   slackWebhookSecretName: z.string().min(1).nullable().default(null),
+  /**
+   * One incident per session (or per principal and category without a session): its first alert and
+   * an escalation to CRITICAL go out at once, everything else in one digest when its window closes.
+   */
+  windowMinutes: z.number().int().min(1).max(1440).default(15),
 });
 
 const AutoTerminate = z.strictObject({

@@ -8,8 +8,10 @@ import { currentDigest } from '../rules/preferences-rules';
 import { deniedWindow, SESSION_RULES, SESSION_RULES_BY_ID } from '../rules/session-rules';
 import type { SessionRecord } from '../state/types';
 import { expectsTranscript, fanOutQuery, isAccess, seenKey } from './access';
+import { localTime } from './hours';
 import { mayConcernSessions, normalise } from './normalise';
 import { parseRecord, unwrapEnvelope } from './parse';
+import { composeTitle, type TitleReason } from './title';
 import type {
   Classified,
   ClassifyContext,
@@ -184,10 +186,11 @@ const SHELL = 'session-start-shell';
 const FROM_INSTANCE = 'run-command-from-instance';
 const LONG_TERM_KEY = 'session-long-term-key-no-mfa';
 
-/** A reason, with its evidence, that raises the primary finding one step. */
+/** A reason, with its evidence, that raises the primary finding one step; `why` names it in the title. */
 interface Signal {
   reasons: string[];
   evidence: Evidence[];
+  why?: TitleReason;
 }
 
 /**
@@ -201,17 +204,18 @@ function access(ev: SessionEvent, facts: Facts, config: Config): Classified {
   const signals: Signal[] = [];
   const context: Finding[] = [];
   for (const { rule, hit } of allHits('signal', ev, facts, config)) {
-    signals.push(hit);
+    signals.push({ ...hit, why: signalReason(rule, ev, config) });
     context.push(finding(rule, ev, config, { reasons: hit.reasons, evidence: hit.evidence }));
   }
   const p = ev.principal;
   if ((p.type === 'IAMUser' || p.root) && p.mfa !== true && privileged?.rule.id !== LONG_TERM_KEY)
-    signals.push({ reasons: ['no MFA on the calling credentials'], evidence: [] });
+    signals.push({ reasons: ['no MFA on the calling credentials'], evidence: [], why: { kind: 'no-mfa' } });
   // Run Command from an instance has a rule of its own (HIGH): not raised again for the same fact.
   if (p.instanceCredentials && kind.rule.id !== FROM_INSTANCE)
     signals.push({
       reasons: ['called with EC2 instance-role credentials (from inside an instance)'],
       evidence: [],
+      why: { kind: 'instance-credentials' },
     });
 
   let primary: Finding;
@@ -247,6 +251,12 @@ function access(ev: SessionEvent, facts: Facts, config: Config): Classified {
   const novel = allHits('first-seen', ev, facts, config);
   // First seen explains the other findings of the event: its reason joins theirs, without a step.
   for (const f of findings) f.reasons.push(...novel.flatMap((n) => n.hit.reasons));
+  const why = signals.flatMap((s) => (s.why ? [s.why] : []));
+  if (ev.kind && UNLOGGED.has(ev.kind) && privileged) why.push({ kind: 'unlogged' });
+  if (novel.length > 0) why.push({ kind: 'first-seen', days: config.firstSeen.days });
+  // The principal names who, not why: without context the rule's own title stays.
+  if (why.length > 0 && privileged) why.push(principalReason(privileged.rule.id));
+  primary.title = composeTitle({ ruleId: kind.rule.id, port: ev.port, reasons: why }, primary.title);
   for (const { rule, hit } of novel)
     findings.push(finding(rule, ev, config, { reasons: hit.reasons, evidence: hit.evidence }));
   return { findings, writes: accessWrites(ev, primary, config) };
@@ -326,7 +336,41 @@ function resume(ev: SessionEvent, facts: Facts, config: Config): Finding[] {
     reasons: [...r.hit.reasons, ...signals.flatMap((s) => s.hit.reasons)],
     evidence: r.hit.evidence,
   });
+  const why = signals.flatMap(({ rule }) => {
+    const reason = signalReason(rule, enriched, config);
+    return reason ? [reason] : [];
+  });
+  primary.title = composeTitle({ ruleId: r.rule.id, reasons: why }, primary.title);
   return [primary, ...context];
+}
+
+/**
+ * What a context rule's hit says in a title, from the rule's category and the event's own checked
+ * fields (never its reason text). A command's target is a summary of ids and selectors: not named.
+ */
+function signalReason(rule: CloudTrailRule, ev: SessionEvent, config: Config): TitleReason | undefined {
+  switch (rule.category) {
+    case 'production-target':
+      return ev.command || ev.target === undefined
+        ? { kind: 'production' }
+        : { kind: 'production', target: ev.target };
+    case 'untrusted-network':
+      return { kind: 'untrusted-network' };
+    case 'off-hours': {
+      // The rule's own computation (cached formatter): local weekday and time in the configured zone.
+      const zone = config.businessHours?.timezone;
+      const local = zone ? localTime(ev.time, zone) : undefined;
+      return local ? { kind: 'off-hours', ...local, timezone: zone } : { kind: 'off-hours' };
+    }
+    case 'missing-reason':
+      return { kind: 'missing-reason' };
+    default:
+      return undefined;
+  }
+}
+
+function principalReason(ruleId: string): TitleReason {
+  return ruleId === LONG_TERM_KEY ? { kind: 'long-term-key' } : { kind: 'root' };
 }
 
 function kindLabel(kind: SessionKind): string {

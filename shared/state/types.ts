@@ -1,4 +1,5 @@
-import type { Principal } from '../model/finding';
+import type { IncidentScope, IncidentSubject } from '../model/digest';
+import type { Principal, Severity } from '../model/finding';
 
 /**
  * State the core needs between events. Each is an interface: the CLI uses the in-memory
@@ -153,13 +154,77 @@ export interface TargetTagSource {
   tags(target: string): Promise<Record<string, string> | undefined>;
 }
 
-/** Alert aggregation per session + rule: the first finding alerts, later ones only add to a count. */
-export interface AggregationStore {
+/**
+ * Alert incidents (shared/alerts/incident.ts): one per session, or per principal and category for
+ * findings without a session. Each incident runs in windows of `windowMs`; the first finding after a
+ * window closed opens the next. Every method is one or a few single-item conditional writes: concurrent
+ * notifiers and sweeps never lose or double-count a finding.
+ */
+export interface IncidentFinding {
+  id: string;
+  ruleId: string;
+  severity: Severity;
+  /** One masked excerpt (evidence or reason), already bounded. */
+  excerpt?: string;
+}
+
+export interface IncidentRecordInput {
+  /** Stable key: `session:<sessionId>` or `principal:<account>:<principal>:<category>` (hashed by the store). */
+  key: string;
+  /** Session incidents claim their opening and escalation alerts once per incident; principal incidents once per window. */
+  scope: IncidentScope;
+  /** Who and where, kept from the incident's first finding for its digests. */
+  subject: IncidentSubject;
+  finding: IncidentFinding;
+  nowMs: number;
+  windowMs: number;
+}
+
+export interface IncidentRecordResult {
+  /** The window the finding was counted in (1 = the incident's first). */
+  window: number;
+  /** When that window closes and its digest falls due. */
+  closesAtMs: number;
+  /** This finding's alert goes out now: the incident's (principal: the window's) first, or its first CRITICAL. */
+  immediate?: 'opened' | 'escalated';
+}
+
+/** A closed window, claimed for its digest by one sweep. */
+export interface IncidentWindow {
+  key: string;
+  window: number;
+  subject: IncidentSubject;
+  openedAtMs: number;
+  closesAtMs: number;
+  /** Findings counted per rule and severity (deduplicated by id up to the store's cap, counted past it). */
+  counts: Array<{ ruleId: string; severity: Severity; count: number }>;
+  /** The first finding's excerpt per rule id. */
+  excerpts: Record<string, string>;
+  /** How many of the window's findings were sent at once (the opening and escalation alerts). */
+  alerted: number;
+}
+
+/** `claimed`: the caller sends its digest; `done`: digested already (or unknown); `busy`: leased to another sweep. */
+export type IncidentClaim =
+  | { status: 'claimed'; window: IncidentWindow }
+  | { status: 'done' }
+  | { status: 'busy' };
+
+export interface IncidentStore {
+  /** Count a finding in its incident's open window (opening the next one if needed). Idempotent per finding id. */
+  record(input: IncidentRecordInput): Promise<IncidentRecordResult>;
+  /** Windows closing in [fromMs, toMs), in close order; `key` is the store's own (opaque) key. */
+  due(fromMs: number, toMs: number): Promise<Array<{ key: string; window: number; closesAtMs: number }>>;
   /**
-   * Count finding `findingId` under `key` (e.g. `<sessionId>#<ruleId>`). The same findingId counted
-   * twice counts once. `first` is true only for the call that created the key.
+   * Close a window and lease its digest to the caller until `leaseUntilMs`. A finding arriving after
+   * this is counted in the incident's next window.
    */
-  record(key: string, findingId: string): Promise<{ first: boolean; count: number }>;
+  claim(key: string, window: number, nowMs: number, leaseUntilMs: number): Promise<IncidentClaim>;
+  /** The window's digest went out (or had nothing to say): never claimed again. */
+  digested(key: string, window: number): Promise<void>;
+  /** Where the digest sweep stopped; only ever advanced. */
+  cursor(): Promise<number | undefined>;
+  advance(toMs: number): Promise<void>;
 }
 
 /** Guard for the responder: at most one termination per session, at most N per hour. */

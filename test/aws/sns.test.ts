@@ -3,10 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { publishInput, SNS_MAX_BYTES, SnsAlertPublisher } from '#shared/aws/sns';
-import { buildAlert } from '#shared/format/alert';
-import { renderText } from '#shared/format/text';
+import { buildAlert, buildDigestAlert } from '#shared/format/alert';
+import { digestSubject, renderDigestText, renderText } from '#shared/format/text';
+import { DigestSchema } from '#shared/model/digest';
 import { FindingSchema } from '#shared/model/finding';
-import { makeFinding, RAW, RULE } from '../format/findings';
+import { makeDigest, makeFinding, RAW, RULE } from '../format/findings';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ssm-sentinel-alerts';
 const sns = mockClient(SNSClient);
@@ -33,7 +34,32 @@ describe('SnsAlertPublisher', () => {
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: 'HIGH' },
         category: { DataType: 'String', StringValue: 'secret' },
+        alert: { DataType: 'String', StringValue: 'single' },
       },
+    });
+  });
+
+  it('marks an opening alert and says when its digest is due', () => {
+    const note = { kind: 'opened' as const, digestAt: '2026-03-02T14:20:09.000Z' };
+    const input = publishInput(TOPIC, buildAlert(makeFinding(), RULE, note));
+    expect(input.MessageAttributes).toMatchObject({
+      alert: { DataType: 'String', StringValue: 'opened' },
+      digestAt: { DataType: 'String', StringValue: note.digestAt },
+    });
+    expect(JSON.parse(JSON.parse(input.Message ?? '{}').lambda)).toEqual(makeFinding());
+  });
+
+  it('publishes a digest as its JSON, its highest severity and its incident category as attributes', () => {
+    const digest = makeDigest();
+    const input = publishInput(TOPIC, buildDigestAlert(digest));
+    const message = JSON.parse(input.Message ?? '{}') as Record<string, string>;
+    expect(DigestSchema.parse(JSON.parse(message.sqs ?? ''))).toEqual(digest);
+    expect(message.email).toBe(renderDigestText(digest));
+    expect(input.Subject).toBe(digestSubject(digest));
+    expect(input.MessageAttributes).toEqual({
+      severity: { DataType: 'String', StringValue: digest.severity },
+      category: { DataType: 'String', StringValue: digest.incident.category },
+      alert: { DataType: 'String', StringValue: 'digest' },
     });
   });
 

@@ -9,8 +9,8 @@ import { StaticTagSource } from '#cli/state';
 import {
   ARRIVAL_MEMO_MS,
   DUE_KEEP_MS,
-  DynamoAggregationStore,
   DynamoCarryOverStore,
+  DynamoIncidentStore,
   DynamoPreferencesStore,
   DynamoSeenStore,
   DynamoSessionStore,
@@ -23,7 +23,12 @@ import { parseConfig } from '#shared/model/config';
 import { classifyRecord, type RecordDeps } from '#shared/pipeline/record';
 import { MAX_LOOKBACK_MS } from '#shared/pipeline/silence';
 import { createTable, startDynalite } from '../helpers/dynalite';
-import { seenContract, transcriptWatchContract, windowMembersContract } from '../helpers/state-contract';
+import {
+  incidentContract,
+  seenContract,
+  transcriptWatchContract,
+  windowMembersContract,
+} from '../helpers/state-contract';
 import {
   getAt,
   isIdentityPlant,
@@ -365,31 +370,62 @@ describe('DynamoPreferencesStore', () => {
   });
 });
 
-describe('DynamoAggregationStore', () => {
-  it('tells exactly one of N concurrent callers first', async () => {
-    const store = new DynamoAggregationStore(opts());
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.record('s#rule', `f${i}`)));
-    expect(results.filter((r) => r.first)).toHaveLength(1);
-    const again = await store.record('s#rule', 'f10');
-    expect(again).toEqual({ first: false, count: 11 });
+describe('DynamoIncidentStore (contract)', () => {
+  incidentContract(async () => new DynamoIncidentStore({ ...opts(), tableName: await freshTable() }));
+});
+
+describe('DynamoIncidentStore', () => {
+  const input = (id: string, nowMs = NOW) => ({
+    key: 'session\u0000alice-0123456789abcdef0',
+    scope: 'session' as const,
+    subject: { scope: 'session' as const, sessionId: 'alice-0123456789abcdef0', category: 'secret' as const },
+    finding: {
+      id,
+      ruleId: 'secret-aws-access-key',
+      severity: 'HIGH' as const,
+      excerpt: 'AKIA************MPLE',
+    },
+    nowMs,
+    windowMs: 15 * 60_000,
   });
 
-  it('counts a re-delivered finding id once, also when concurrent', async () => {
-    const store = new DynamoAggregationStore(opts());
-    const results = await Promise.all(Array.from({ length: 5 }, () => store.record('s#dup', 'same')));
-    expect(results.filter((r) => r.first)).toHaveLength(1);
-    expect(results.every((r) => r.count === 1)).toBe(true);
-    expect(await store.record('s#dup', 'same')).toEqual({ first: false, count: 1 });
-    const item = await rawItem('agg#s#dup');
-    expect(Number(item?.expiration?.N)).toBe(NOW / 1000 + 7 * 86_400);
+  it('keys items on a hash of the incident, with a TTL', async () => {
+    const tableName = await freshTable();
+    const store = new DynamoIncidentStore({ ...opts(), tableName });
+    await store.record(input('f1'));
+    const items = await db.client.send(new ScanCommand({ TableName: tableName }));
+    const pks = (items.Items ?? []).map((i) => i.pk?.S ?? '');
+    expect(pks.some((pk) => /^inc#[0-9a-f]{32}$/.test(pk))).toBe(true);
+    expect(pks.some((pk) => /^incw#[0-9a-f]{32}#1$/.test(pk))).toBe(true);
+    expect(pks.some((pk) => /^idue#\d+$/.test(pk))).toBe(true);
+    for (const pk of pks) expect(pk).not.toContain('alice');
+    const inc = (items.Items ?? []).find((i) => i.pk?.S?.startsWith('inc#'));
+    expect(Number(inc?.expiration?.N)).toBe(NOW / 1000 + 7 * 86_400);
   });
 
-  it('keeps counting past the id cap', async () => {
-    const store = new DynamoAggregationStore({ ...opts(), maxSetIds: 20 });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.record('s#big', `id-${i}`)));
-    expect(await store.record('s#big', 'id-3')).toEqual({ first: false, count: 20 });
-    expect(await store.record('s#big', 'extra-1')).toEqual({ first: false, count: 21 });
-    expect(await store.record('s#big', 'extra-2')).toEqual({ first: false, count: 22 });
+  it('counts past the id cap without de-dup, and the claim still adds them up', async () => {
+    const store = new DynamoIncidentStore({ ...opts(), tableName: await freshTable(), maxSetIds: 5 });
+    for (let i = 0; i < 8; i++) await store.record(input(`f${i}`));
+    const [due] = await store.due(NOW, NOW + 16 * 60_000);
+    const claim = await store.claim(due!.key, 1, NOW + 15 * 60_000, NOW + 17 * 60_000);
+    if (claim.status !== 'claimed') throw new Error(claim.status);
+    expect(claim.window.counts).toEqual([{ ruleId: 'secret-aws-access-key', severity: 'HIGH', count: 8 }]);
+  });
+
+  it('reports a full due bucket instead of failing the finding', async () => {
+    let dropped = 0;
+    const store = new DynamoIncidentStore({
+      ...opts(),
+      tableName: await freshTable(),
+      maxSetIds: 2,
+      onDropped: () => {
+        dropped++;
+      },
+    });
+    for (const session of ['s-1', 's-2', 's-3'])
+      expect((await store.record({ ...input('f1'), key: session })).immediate).toBe('opened');
+    expect(dropped).toBe(1);
+    expect(await store.due(NOW, NOW + 16 * 60_000)).toHaveLength(2);
   });
 });
 

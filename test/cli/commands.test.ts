@@ -85,6 +85,21 @@ describe('help, version and usage', () => {
 });
 
 describe('replay options', () => {
+  it('prints the table grouped by session, or one line per finding with --flat', async () => {
+    const grouped = await cli('replay', CT);
+    expect(grouped.code).toBe(0);
+    expect(grouped.out).toMatch(/^ {2}SEVERITY +CATEGORY +TIME \(UTC\) +WHAT\n/);
+    expect(grouped.out).toContain('\n[INFORMATIONAL] session mallory-g7ob4wkz5r5f6ky4ng257scvtx · mallory');
+    const flat = await cli('replay', '--flat', CT);
+    expect(flat.code).toBe(0);
+    expect(flat.out).toMatch(/^SEVERITY +CATEGORY +PRINCIPAL +TARGET +SESSION +WHAT\n/);
+    expect(flat.out).not.toContain('[INFORMATIONAL]');
+    // --json is the contract: --flat changes nothing there.
+    expect((await cli('replay', '--json', '--flat', CT)).out).toBe((await cli('replay', '--json', CT)).out);
+    expect((await cli('replay', '--help')).out).toContain('--flat');
+    expect((await cli('replay', '--flat=yes', CT)).err).toContain('--flat takes no value');
+  });
+
   it('refuses a non-string target tag value, naming the key, not the value', async () => {
     const tags = file('tags.json', JSON.stringify({ 'i-1': { Env: { x: 'AKIAQ2WX7RZLM3KD5TPV' } } }));
     const r = await cli('replay', '--target-tags', tags, CT);

@@ -37,6 +37,9 @@ function notFound(name: string) {
   return Object.assign(new Error(`${name} happened`), { name });
 }
 
+/** The scheduled rules of a home region with the default configuration. */
+const TIMERS = ['transcript-sweep', 'alert-digest'];
+
 function healthy(prefix = 'ssm-sentinel', group = `/${prefix}/sessions`) {
   ct.on(DescribeTrailsCommand).resolves({
     trailList: [{ Name: 'org', TrailARN: TRAIL_ARN, IsMultiRegionTrail: true, HomeRegion: 'us-east-1' }],
@@ -63,7 +66,7 @@ function healthy(prefix = 'ssm-sentinel', group = `/${prefix}/sessions`) {
     ],
   });
   events.on(ListRulesCommand, { EventBusName: undefined }).resolves({
-    Rules: DETECTION.map((n) => ({ Name: `${prefix}-${n}`, State: 'ENABLED' })),
+    Rules: [...DETECTION, ...TIMERS].map((n) => ({ Name: `${prefix}-${n}`, State: 'ENABLED' })),
   });
   events.on(ListRulesCommand, { EventBusName: `${prefix}-findings` }).resolves({
     Rules: ['to-log', 'to-notifier'].map((n) => ({ Name: `${prefix}-findings-${n}`, State: 'ENABLED' })),
@@ -86,9 +89,9 @@ describe('runDoctor', () => {
     const report = await runDoctor({ region }, clients);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(7);
+    expect(report.checks).toHaveLength(8);
     const text = formatDoctorReport(report);
-    expect(text.split('\n').filter((l) => l.startsWith('✔'))).toHaveLength(7);
+    expect(text.split('\n').filter((l) => l.startsWith('✔'))).toHaveLength(8);
     expect(text).toContain('All checks passed.');
     expect(ct.commandCalls(GetTrailStatusCommand)[0]!.args[0].input).toEqual({ Name: TRAIL_ARN });
     expect(ssm.commandCalls(GetDocumentCommand)[0]!.args[0].input.Name).toBe('SSM-SessionManagerRunShell');
@@ -242,6 +245,31 @@ describe('runDoctor', () => {
     });
     expect(c.fix).toContain('credentials that may read CloudTrail');
     expect(report.ok).toBe(false);
-    expect(report.checks.filter((x) => x.ok)).toHaveLength(6);
+    expect(report.checks.filter((x) => x.ok)).toHaveLength(7);
+  });
+
+  it('checks the timers: the alert digest in the home region, the transcript sweep when it is on', async () => {
+    healthy();
+    const without = (name: string) =>
+      events.on(ListRulesCommand, { EventBusName: undefined }).resolves({
+        Rules: [...DETECTION, ...TIMERS]
+          .filter((n) => n !== name)
+          .map((n) => ({ Name: `ssm-sentinel-${n}`, State: 'ENABLED' })),
+      });
+    without('alert-digest');
+    expect(check(await runDoctor({ region }, clients), 'Timers')).toMatchObject({
+      ok: false,
+      detail: 'missing ssm-sentinel-alert-digest',
+    });
+    // A forwarding region sends its findings home: no digest there.
+    events.on(ListRulesCommand, { EventBusName: 'ssm-sentinel-findings' }).resolves({
+      Rules: ['to-log', 'to-home'].map((n) => ({ Name: `ssm-sentinel-findings-${n}`, State: 'ENABLED' })),
+    });
+    expect(check(await runDoctor({ region }, clients), 'Timers').ok).toBe(true);
+    healthy();
+    without('transcript-sweep');
+    expect(check(await runDoctor({ region }, clients), 'Timers').ok).toBe(false);
+    const off = parseConfig({ missingTranscript: { enabled: false } });
+    expect(check(await runDoctor({ region, config: off }, clients), 'Timers').ok).toBe(true);
   });
 });

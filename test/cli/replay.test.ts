@@ -184,10 +184,20 @@ describe('replay', () => {
     expect(quiet.err).not.toContain('\u001b[K');
   });
 
-  it('prints a readable table without --json', async () => {
-    const r = await run([join(CT, 'attacker-cloudtrail.json')], { json: false });
-    expect(r.out.split('\n')[0]).toMatch(/^SEVERITY\s+CATEGORY/);
-    expect(r.out).toContain('mallory');
+  it('prints a readable table without --json, grouped by session unless --flat', async () => {
+    const file = join(CT, 'attacker-cloudtrail.json');
+    const grouped = await run([file], { json: false });
+    const lines = grouped.out.split('\n');
+    expect(lines[0]).toMatch(/^ {2}SEVERITY\s+CATEGORY\s+TIME \(UTC\)\s+WHAT$/);
+    expect(lines[2]).toBe(
+      '[INFORMATIONAL] session mallory-g7ob4wkz5r5f6ky4ng257scvtx · mallory → i-0e57975fb4405c6a9 · shell · 1 finding',
+    );
+    expect(lines[3]).toMatch(
+      /^ {2}INFORMATIONAL\s+session-start\s+2026-11-22 02:03:28\s+Interactive shell session started$/,
+    );
+    const flat = await run([file], { json: false, flat: true });
+    expect(flat.out.split('\n')[0]).toMatch(/^SEVERITY\s+CATEGORY\s+PRINCIPAL/);
+    expect(flat.out).toContain('mallory');
   });
 });
 
@@ -374,10 +384,14 @@ describe('replay output is safe to print', () => {
     rec.requestParameters.target = 'i-0e57975fb4405c6a9\u001b[2J\u001b[1;1H';
     rec.userIdentity.arn = 'arn:aws:sts::111122223333:assumed-role/ContractorAccess/mal\u202elory\u001b[31m';
     writeFileSync(join(dir, 'ct.json'), JSON.stringify(rec));
+    for (const flat of [false, true]) {
+      const r = await run([dir], { json: false, flat });
+      expect(r.out).toMatch(/^ *SEVERITY/);
+      expect(r.out).toContain('mal lory');
+      expect(r.out.replaceAll('\n', '')).not.toMatch(UNSAFE);
+      expect(r.err.replaceAll('\n', '')).not.toMatch(UNSAFE);
+    }
     const r = await run([dir], { json: false });
-    expect(r.out).toMatch(/^SEVERITY/);
-    expect(r.out.replaceAll('\n', '')).not.toMatch(UNSAFE);
-    expect(r.err.replaceAll('\n', '')).not.toMatch(UNSAFE);
     expect(r.err).toContain('evil');
   });
 

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemorySeenStore, MemoryTranscriptWatch, MemoryWindowStore } from '#cli/state';
-import { seenContract, transcriptWatchContract, windowMembersContract } from '#test/helpers/state-contract';
+import { MemoryIncidentStore, MemorySeenStore, MemoryTranscriptWatch, MemoryWindowStore } from '#cli/state';
+import {
+  incidentContract,
+  seenContract,
+  transcriptWatchContract,
+  windowMembersContract,
+} from '#test/helpers/state-contract';
 import { timeRatio } from '#test/helpers/timing';
 
 describe('MemoryWindowStore members (contract)', () => {
@@ -10,6 +15,10 @@ describe('MemoryWindowStore members (contract)', () => {
 
 describe('MemorySeenStore (contract)', () => {
   seenContract(() => new MemorySeenStore());
+});
+
+describe('MemoryIncidentStore (contract)', () => {
+  incidentContract(() => new MemoryIncidentStore());
 });
 
 describe('MemoryTranscriptWatch (contract)', () => {

@@ -1,3 +1,4 @@
+import { type Digest, DigestSchema } from '#shared/model/digest';
 import { type Finding, FindingSchema } from '#shared/model/finding';
 import type { RuleMeta } from '#shared/rules/types';
 
@@ -115,3 +116,66 @@ export const HOSTILE = {
   ticks: '```\n*bold* _it_ ~strike~ `code`',
   amp: 'a & b &amp; c',
 } as const;
+
+/**
+ * The digest of alice's session's first window: the access key alerted at once, then more findings
+ * held for the digest. Parsed, so a test that breaks the schema finds out here.
+ */
+export function makeDigest(overrides: Partial<Digest> = {}): Digest {
+  return DigestSchema.parse({
+    kind: 'digest',
+    id: 'd-alice-0a1b2c3d4e5f67890-1',
+    incident: {
+      scope: 'session',
+      sessionId: 'alice-0a1b2c3d4e5f67890',
+      ...ALICE,
+      target: 'i-0abc1234def567890',
+      sessionKind: 'shell',
+      sourceIp: '203.0.113.7',
+      category: 'secret',
+    },
+    window: { number: 1, start: '2026-03-02T14:05:09Z', end: '2026-03-02T14:20:09Z' },
+    severity: 'HIGH',
+    total: 12,
+    alerted: 1,
+    rules: [
+      {
+        ruleId: 'tx-secret-aws-access-key',
+        title: 'AWS access key printed in a session',
+        severity: 'HIGH',
+        count: 3,
+        excerpt: `export AWS_ACCESS_KEY_ID=${MASKED.accessKey}`,
+      },
+      {
+        ruleId: 'tx-pii-ssn',
+        title: 'SSN in session output',
+        severity: 'MEDIUM',
+        count: 8,
+        excerpt: MASKED.ssn,
+      },
+      { ruleId: 'cmd-sudo', title: 'sudo in a session', severity: 'LOW', count: 1 },
+    ],
+    omittedRules: 0,
+    ...overrides,
+  });
+}
+
+/** A digest of findings without a session: alice's port forwards, grouped by principal and category. */
+export function principalDigest(overrides: Partial<Digest> = {}): Digest {
+  return makeDigest({
+    id: 'd-principal-alice-port-forwarding-2',
+    incident: { scope: 'principal', ...ALICE, category: 'port-forwarding' },
+    window: { number: 2, start: '2026-03-02T14:20:09Z', end: '2026-03-02T14:35:09Z' },
+    total: 1,
+    alerted: 0,
+    rules: [
+      {
+        ruleId: 'port-forward-remote',
+        title: 'Port forwarding to a remote host',
+        severity: 'HIGH',
+        count: 1,
+      },
+    ],
+    ...overrides,
+  });
+}

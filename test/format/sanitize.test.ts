@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildAlert, shrinkFinding } from '#shared/format/alert';
+import { buildAlert, buildDigestAlert, shrinkFinding } from '#shared/format/alert';
 import { toAsff } from '#shared/format/asff';
 import { clip, field, oneLine, truncate } from '#shared/format/sanitize';
-import { renderSlack } from '#shared/format/slack';
-import { alertSubject, renderText } from '#shared/format/text';
+import { renderSlack, renderSlackDigest } from '#shared/format/slack';
+import { alertSubject, digestSubject, renderDigestText, renderText } from '#shared/format/text';
+import type { Digest } from '#shared/model/digest';
 import type { Finding } from '#shared/model/finding';
-import { makeFinding, RULE } from './findings';
+import { makeDigest, makeFinding, RULE } from './findings';
 
 /**
  * Independent statement of what must never survive the sanitiser, by code point: C0/C1 controls and
@@ -205,6 +206,84 @@ describe('every formatter sanitises every attacker-influenced field', () => {
         for (const s of strings(toAsff(f, ctx))) expect(unsafeCodePoint(s)).toBeUndefined();
       }),
       { numRuns: 150 },
+    );
+  });
+
+  /** A digest with hostile text in every string member (all of them come from findings). */
+  const hostileDigest = fc
+    .record({
+      id: hostile,
+      sessionId: hostile,
+      target: hostile,
+      account: hostile,
+      region: hostile,
+      sessionKind: hostile,
+      sourceIp: hostile,
+      arn: hostile,
+      type: hostile,
+      name: hostile,
+      start: hostile,
+      end: hostile,
+      ruleId: hostile,
+      title: hostile,
+      excerpt: hostile,
+      scope: fc.constantFrom('session' as const, 'principal' as const),
+    })
+    .map(
+      (h): Digest =>
+        makeDigest({
+          id: h.id,
+          incident: {
+            scope: h.scope,
+            sessionId: h.sessionId,
+            target: h.target,
+            account: h.account,
+            region: h.region,
+            sessionKind: h.sessionKind,
+            sourceIp: h.sourceIp,
+            principal: { arn: h.arn, type: h.type, name: h.name },
+            category: 'pii',
+          },
+          window: { number: 1, start: h.start, end: h.end },
+          rules: [
+            { ruleId: h.ruleId, title: h.title, severity: 'HIGH', count: 2, excerpt: h.excerpt },
+            { ruleId: 'plain', title: h.excerpt, severity: 'LOW', count: 1 },
+          ],
+          omittedRules: 1,
+        }),
+    );
+
+  it('property: digest text, subject and Slack blocks carry no unsafe code point', () => {
+    fc.assert(
+      fc.property(hostileDigest, (d) => {
+        for (const line of renderDigestText(d).split('\n')) expect(unsafeCodePoint(line)).toBeUndefined();
+        const subject = digestSubject(d);
+        expect(unsafeCodePoint(subject)).toBeUndefined();
+        expect(subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+        expect(buildDigestAlert(d).subject).toBe(subject);
+        for (const s of strings(renderSlackDigest(d)))
+          for (const line of s.split('\n')) expect(unsafeCodePoint(line)).toBeUndefined();
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('property: finding alerts with an incident note carry no unsafe code point', () => {
+    fc.assert(
+      fc.property(
+        hostileFinding,
+        hostile,
+        fc.constantFrom('opened' as const, 'escalated' as const),
+        (f, at, kind) => {
+          const note = { kind, digestAt: at };
+          for (const line of renderText(f, RULE, note).split('\n'))
+            expect(unsafeCodePoint(line)).toBeUndefined();
+          expect(alertSubject(f, note)).toMatch(/^[\x20-\x7e]{1,99}$/);
+          for (const s of strings(renderSlack(f, RULE, note)))
+            for (const line of s.split('\n')) expect(unsafeCodePoint(line)).toBeUndefined();
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

@@ -3,13 +3,8 @@ import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/cl
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryAggregationStore } from '#cli/state';
-import { aggregationKey, notifyFinding } from '#functions/notifier/notify';
-import { publishInput } from '#shared/aws/sns';
-import { type Alert, buildAlert } from '#shared/format/alert';
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '#shared/metrics';
 import type { Finding } from '#shared/model/finding';
-import { ruleById } from '#shared/rules/index';
 import { localContext } from '#tools/local-context';
 import { MASKED, makeFinding, RAW } from '../format/findings';
 import { useDynalite } from '../helpers/dynalite';
@@ -68,16 +63,23 @@ function findingEvent(extra: Partial<Finding> = {}) {
   };
 }
 
-const expectedInput = (finding: Finding): PublishCommandInput & Record<string, unknown> => ({
-  ...publishInput(TOPIC, buildAlert(finding, ruleById(finding.ruleId))),
-});
+/** The n-th publish: its finding (or digest) JSON and its `alert` attribute. */
+function published(n: number): {
+  json: Record<string, unknown>;
+  alert: string | undefined;
+  input: PublishCommandInput;
+} {
+  const input = sns.commandCalls(PublishCommand)[n]!.args[0].input;
+  const message = JSON.parse(input.Message ?? '{}');
+  return { json: JSON.parse(message.lambda), alert: input.MessageAttributes?.alert?.StringValue, input };
+}
 
 describe('notifier handler', () => {
   it('publishes exactly once when the same event is delivered three times', async () => {
     const event = findingEvent({ id: 'f-three-times', sessionId: 'alice-0a1b2c3d4e5f67890' });
     for (let i = 0; i < 3; i++) await run(event);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-    expect(sns).toHaveReceivedCommandWith(PublishCommand, expectedInput(event.detail));
+    expect(published(0)).toMatchObject({ json: event.detail, alert: 'opened', input: { TopicArn: TOPIC } });
     const message = JSON.parse(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message ?? '{}');
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sqs']);
     expect(message.email).toContain('What to do\n  1. ');
@@ -92,15 +94,21 @@ describe('notifier handler', () => {
     expect(Number(idem[0]?.expiration?.N)).toBeGreaterThan(0);
   });
 
-  it('aggregates later findings of the same session and rule into the first alert', async () => {
+  it('alerts a session once, once more at CRITICAL, and holds the rest for the digest', async () => {
     const sessionId = 'bob-0000000000000000b';
-    await run(findingEvent({ id: 'f-agg-1', sessionId }));
-    await run(findingEvent({ id: 'f-agg-2', sessionId }));
-    await run(findingEvent({ id: 'f-agg-3', sessionId }));
-    await run(findingEvent({ id: 'f-other-rule', sessionId, ruleId: 'secret-github-token' }));
-    const subjects = sns.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message ?? '{}'));
-    expect(subjects.map((m) => JSON.parse(m.lambda).id)).toEqual(['f-agg-1', 'f-other-rule']);
-    expect(output.text()).toContain('"outcome":"aggregated"');
+    await run(findingEvent({ id: 'f-inc-1', sessionId }));
+    await run(findingEvent({ id: 'f-inc-2', sessionId }));
+    await run(findingEvent({ id: 'f-inc-3', sessionId, ruleId: 'secret-github-token' }));
+    await run(findingEvent({ id: 'f-inc-4', sessionId, severity: 'CRITICAL' }));
+    await run(findingEvent({ id: 'f-inc-5', sessionId, severity: 'CRITICAL' }));
+    const sent = sns.commandCalls(PublishCommand).map((_, i) => published(i));
+    expect(sent.map((m) => [m.json.id, m.alert])).toEqual([
+      ['f-inc-1', 'opened'],
+      ['f-inc-4', 'escalated'],
+    ]);
+    expect(sent[0]?.input.MessageAttributes?.digestAt?.StringValue).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(output.text()).toContain('"outcome":"held"');
+    expect(metricSum(output.text(), 'AlertsHeld')).toBe(3);
   });
 
   it('does not alert below alerts.minSeverity', async () => {
@@ -139,7 +147,7 @@ describe('notifier handler', () => {
     await run(event);
     await run(event);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
-    expect(sns).toHaveReceivedNthCommandWith(PublishCommand, 2, expectedInput(event.detail));
+    expect(published(1)).toMatchObject({ json: event.detail, alert: 'opened' });
   });
 
   it('writes no raw or masked value, principal or target into logs and metrics', async () => {
@@ -199,43 +207,5 @@ describe('notifier handler on hostile input', () => {
     const all = [output.text(), snsPayload(), ...errors.map(String)].join('\n');
     expect(leaks(all)).toEqual([]);
     expect(crashTrace(all)).toBeUndefined();
-  });
-});
-
-describe('notifyFinding', () => {
-  const sent: Alert[] = [];
-  const deps = () => ({
-    config: { alerts: { emails: [], minSeverity: 'HIGH' as const, slackWebhookSecretName: null } },
-    aggregation: new MemoryAggregationStore(),
-    publisher: {
-      publish: async (a: Alert) => {
-        sent.push(a);
-        return 'id';
-      },
-    },
-    ruleById,
-  });
-
-  it('keys aggregation on session and rule, or the finding id without a session', () => {
-    expect(aggregationKey(makeFinding({ sessionId: 's-1', ruleId: 'r' }))).toBe('s-1#r');
-    expect(aggregationKey(makeFinding({ sessionId: undefined, id: 'f-9', ruleId: 'r' }))).toBe('f-9#r');
-  });
-
-  it('publishes the first finding of a key, counts the rest, and honours the threshold', async () => {
-    sent.length = 0;
-    const d = deps();
-    expect(await notifyFinding(makeFinding({ id: 'a', severity: 'MEDIUM' }), d)).toEqual({
-      status: 'below-threshold',
-    });
-    expect(await notifyFinding(makeFinding({ id: 'a' }), d)).toEqual({
-      status: 'published',
-      messageId: 'id',
-    });
-    expect(await notifyFinding(makeFinding({ id: 'b' }), d)).toEqual({ status: 'aggregated', count: 2 });
-    expect(await notifyFinding(makeFinding({ id: 'c', severity: 'CRITICAL' }), d)).toEqual({
-      status: 'aggregated',
-      count: 3,
-    });
-    expect(sent.map((a) => a.finding.id)).toEqual(['a']);
   });
 });

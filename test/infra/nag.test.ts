@@ -38,6 +38,18 @@ describe('cdk-nag AwsSolutions', () => {
     }
   }, 60_000);
 
+  it('needs no acknowledgment for the alert digest beyond the shared X-Ray one', () => {
+    const { app } = synth({});
+    const acks = app.node
+      .findAll()
+      .filter((c) => c.node.path.includes('/alert-digest/') || c.node.path.includes('/AlertDigest/'))
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.keys(m.data as Record<string, string>))
+      // The plugin or the annotation that recorded it: the finding is the same.
+      .map((id) => id.slice(id.indexOf('::') + 2));
+    expect(acks).toEqual(['AwsSolutions-IAM5[Resource::*]']);
+  }, 60_000);
+
   it('fails synthesis on a violation', () => {
     expect(() =>
       synth(

@@ -197,7 +197,13 @@ describe('detection rules on the default bus', () => {
   }, 60_000);
 
   it('delivers every default-bus rule to session-events with retries and a DLQ', () => {
-    // Scheduled rules (the transcript sweep) live on the default bus too but match no event.
+    // Scheduled rules (the transcript sweep, the alert digest) live on the default bus too but match
+    // no event; their names carry the prefix, so the tampering rules watch them as well.
+    const scheduled = props(t, 'AWS::Events::Rule').filter((r) => r.ScheduleExpression !== undefined);
+    expect(scheduled.map((r) => [r.Name, r.EventBusName, r.ScheduleExpression]).sort()).toEqual([
+      ['ssm-sentinel-alert-digest', undefined, 'rate(1 minute)'],
+      ['ssm-sentinel-transcript-sweep', undefined, 'rate(5 minutes)'],
+    ]);
     const names = props(t, 'AWS::Events::Rule')
       .filter((r) => r.EventBusName === undefined && r.ScheduleExpression === undefined)
       .map((r) => r.Name);
@@ -307,6 +313,15 @@ describe('least privilege', () => {
         'comprehend:DetectPiiEntities',
       ],
       'ssm-sentinel-notifier': [...LOGGING, ...TABLE, ...KEY, 'sns:Publish'],
+      // The incident store's calls only: no DeleteItem.
+      'ssm-sentinel-alert-digest': [
+        ...LOGGING,
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        ...KEY,
+        'sns:Publish',
+      ],
       'ssm-sentinel-slack': [...LOGGING, 'secretsmanager:GetSecretValue'],
       'ssm-sentinel-responder': [
         ...LOGGING,
@@ -357,8 +372,13 @@ describe('least privilege', () => {
     expect(find('ssm-sentinel-session-events', 'ssm:GetDocument')).toContain(
       ':document/Team-ShellPreferences',
     );
-    expect(find('ssm-sentinel-notifier', 'sns:Publish')).toContain(
-      expectLogical(f, 'AWS::SNS::Topic', 'ssm-sentinel-alerts'),
+    for (const fn of ['ssm-sentinel-notifier', 'ssm-sentinel-alert-digest']) {
+      expect(find(fn, 'sns:Publish'), fn).toBe(
+        JSON.stringify([{ Ref: expectLogical(f, 'AWS::SNS::Topic', 'ssm-sentinel-alerts') }]),
+      );
+    }
+    expect(find('ssm-sentinel-alert-digest', 'dynamodb:BatchGetItem')).toBe(
+      JSON.stringify([{ 'Fn::GetAtt': [expectLogical(f, 'AWS::DynamoDB::Table'), 'Arn'] }]),
     );
     expect(find('ssm-sentinel-securityhub', 'securityhub:BatchImportFindings')).toContain(':product/');
     expect(find('ssm-sentinel-transcripts', 'dynamodb:PutItem')).toContain(
@@ -430,7 +450,7 @@ describe('encryption', () => {
       [
         '/aws/events/ssm-sentinel-findings',
         '/ssm-sentinel/sessions',
-        ...['notifier', 'session-events', 'transcript-sweep', 'transcripts'].map(
+        ...['alert-digest', 'notifier', 'session-events', 'transcript-sweep', 'transcripts'].map(
           (n) => `/aws/lambda/ssm-sentinel-${n}`,
         ),
       ].sort(),
@@ -524,7 +544,7 @@ describe('alerting', () => {
 });
 
 describe('dashboard', () => {
-  it('shows sessions, findings, PII, secrets, terminations, Comprehend cost, health and the latest findings', () => {
+  it('shows sessions, findings, PII, secrets, terminations, Comprehend cost, health, alerts and the latest findings', () => {
     const [dash] = props(t, 'AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(dash!.DashboardBody);
     for (const m of [
@@ -536,6 +556,8 @@ describe('dashboard', () => {
       Metric.ComprehendCharacters,
       Metric.MisroutedDeliveries,
       Metric.ExpectationsDropped,
+      Metric.AlertsPublished,
+      Metric.AlertsHeld,
     ]) {
       expect(body, m).toContain(`MetricName=\\\\\\"${m}\\\\\\"`);
     }
@@ -545,6 +567,7 @@ describe('dashboard', () => {
       'Lambda errors and throttles',
       'Dead-letter queue depth',
       'Monitor health: misrouted deliveries, shell sessions not awaited',
+      'Alerts by kind, and findings held for a digest',
       'Latest findings',
     ]) {
       expect(body).toContain(title);

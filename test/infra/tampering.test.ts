@@ -6,9 +6,11 @@ import { classifyRecord } from '#shared/pipeline/record';
 import { baseEventName, monitorApi, parseOwnKeys } from '#shared/session/monitor';
 import { makeContext } from '../session/helpers';
 import {
+  envelope,
   type Json,
   KEY_ARN,
   label,
+  matchesPattern,
   type RoutedCall,
   record,
   requestOf,
@@ -28,6 +30,8 @@ afterAll(removeSynthOutputs);
 
 let calls: RoutedCall[];
 let ownKeys: string[];
+let timers: string[];
+let rules: ReturnType<typeof sessionEventsRules>;
 
 /** The calls the stack's tampering rules route. */
 function tamperingCalls(t: Template): RoutedCall[] {
@@ -41,6 +45,10 @@ function tampering(findings: Finding[]): Finding[] {
 beforeAll(() => {
   const t = synth({}).templates.get('SsmSentinel')!;
   calls = tamperingCalls(t);
+  rules = sessionEventsRules(t);
+  timers = props(t, 'AWS::Events::Rule')
+    .filter((r) => r.ScheduleExpression !== undefined)
+    .map((r) => String(r.Name));
   const fn = props(t, 'AWS::Lambda::Function').find((f) => f.FunctionName === 'ssm-sentinel-session-events')!;
   const own = resolveKeyIn(t, (fn.Environment as Json).Variables[Env.OwnKeys]);
   // The handler parses the variable exactly so (shared/session/monitor.ts parseOwnKeys).
@@ -82,6 +90,35 @@ describe('monitor tampering (synthesized default stack)', () => {
       ctx,
     );
     expect(tampering(byAlias.findings).map((f) => f.severity)).toEqual(['CRITICAL']);
+  });
+});
+
+describe('the timers (scheduled rules) of the stack', () => {
+  it('are found when someone disables, deletes or empties them', async () => {
+    // The sweeps that judge silent sessions and send the incident digests: stopping either silences alerts.
+    expect(timers.sort()).toEqual(['ssm-sentinel-alert-digest', 'ssm-sentinel-transcript-sweep']);
+    const ctx = await makeContext();
+    const events = (eventName: string) => ({
+      rule: 'events',
+      eventSource: 'events.amazonaws.com',
+      eventName,
+    });
+    for (const name of timers) {
+      for (const [call, request] of [
+        [events('DisableRule'), { name }],
+        [events('DeleteRule'), { name, force: false }],
+        [events('RemoveTargets'), { rule: name, ids: ['Target0'] }],
+      ] as const) {
+        const raw = record(call, request);
+        const routedBy = rules.filter((r) => matchesPattern(r.pattern, envelope(raw))).map((r) => r.name);
+        expect(routedBy, `${name} ${label(call)}`).toEqual(['ssm-sentinel-tampering-events']);
+        const found = tampering((await classifyRecord(raw, ctx)).findings);
+        expect(
+          found.map((f) => f.severity),
+          `${name} ${label(call)}`,
+        ).toEqual(['CRITICAL']);
+      }
+    }
   });
 });
 

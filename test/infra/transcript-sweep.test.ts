@@ -130,7 +130,12 @@ describe('missing-transcript timer', () => {
   it('is absent when missingTranscript is disabled', () => {
     expect(props(disabled, 'AWS::Lambda::Function').map((p) => p.FunctionName)).not.toContain(SWEEP);
     expect(scheduleRule(disabled)).toBeUndefined();
-    expect(props(disabled, 'AWS::Events::Rule').some((r) => r.ScheduleExpression !== undefined)).toBe(false);
+    // The alert digest is the only timer left.
+    expect(
+      props(disabled, 'AWS::Events::Rule')
+        .filter((r) => r.ScheduleExpression !== undefined)
+        .map((r) => r.Name),
+    ).toEqual(['ssm-sentinel-alert-digest']);
     expect(JSON.stringify(disabled.toJSON())).not.toContain('transcript-sweep');
   });
 });
