@@ -6,10 +6,13 @@ import type {
   IncidentRecordInput,
   IncidentRecordResult,
   IncidentStore,
+  NonceStore,
   PreferencesStore,
   SeenStore,
   SessionRecord,
   SessionStore,
+  SuppressionKey,
+  SuppressionStore,
   TargetTagSource,
   TerminationGuard,
   TranscriptScope,
@@ -524,5 +527,28 @@ function dropOldest<K, V>(map: Map<K, V>, max: number): void {
     const oldest = map.keys().next().value;
     if (oldest === undefined) return;
     map.delete(oldest);
+  }
+}
+
+/** Slack suppressions in memory (replay, tests): same contract as DynamoSuppressionStore. */
+export class MemorySuppressionStore implements SuppressionStore {
+  private readonly untilByKey = new Map<string, number>();
+  async put(key: SuppressionKey, untilMs: number) {
+    this.untilByKey.set(JSON.stringify([key.ruleId, key.principal ?? null, key.target ?? null]), untilMs);
+  }
+  async until(key: SuppressionKey, nowMs: number) {
+    const until = this.untilByKey.get(
+      JSON.stringify([key.ruleId, key.principal ?? null, key.target ?? null]),
+    );
+    return until !== undefined && until > nowMs ? until : undefined;
+  }
+}
+
+export class MemoryNonceStore implements NonceStore {
+  private readonly seen = new Map<string, number>();
+  async claim(nonce: string, expiresAtMs: number) {
+    if (this.seen.has(nonce)) return false;
+    this.seen.set(nonce, expiresAtMs);
+    return true;
   }
 }

@@ -62,6 +62,8 @@ export const Env = {
   TopicArn: 'TOPIC_ARN',
   /** Secrets Manager secret name/ARN or SSM SecureString parameter name holding the Slack webhook URL. */
   SlackWebhookSecret: 'SLACK_WEBHOOK_SECRET',
+  /** Secrets Manager secret name/ARN holding the Slack app's signing secret (slack-actions). */
+  SlackSigningSecret: 'SLACK_SIGNING_SECRET',
   /** PII engine of the transcripts function: comprehend | local | off. */
   PiiMode: 'PII_MODE',
   /** Comma-separated ARNs of the stack's own KMS keys (session-events: tampering with them). */

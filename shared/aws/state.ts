@@ -18,10 +18,13 @@ import type {
   IncidentRecordResult,
   IncidentStore,
   IncidentWindow,
+  NonceStore,
   PreferencesStore,
   SeenStore,
   SessionRecord,
   SessionStore,
+  SuppressionKey,
+  SuppressionStore,
   TerminationGuard,
   TranscriptScope,
   TranscriptWatch,
@@ -1031,4 +1034,52 @@ function subjectOf(json: unknown): IncidentSubject {
     // fall through: only a hand-edited item has no readable subject
   }
   return { scope: 'session', category: 'session-start' };
+}
+
+/** `<ruleId>\u0000<principal>\u0000<target>` hashed: the item key names no principal or target. */
+function suppressionPk(key: SuppressionKey): string {
+  return `supp#${stableId('suppression', key.ruleId, key.principal, key.target)}`;
+}
+
+/**
+ * Suppressions from Slack's "Suppress similar": `supp#<hash>` with `until` (ms) and a TTL a day past
+ * it. A put overwrites: the latest choice wins. Expired items are ignored before DynamoDB's TTL
+ * deletes them (TTL deletion lags by up to days).
+ */
+export class DynamoSuppressionStore extends TableStore implements SuppressionStore {
+  async put(key: SuppressionKey, untilMs: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: suppressionPk(key), until: untilMs, expiration: Math.ceil(untilMs / 1000) + DAY_S },
+      }),
+    );
+  }
+
+  async until(key: SuppressionKey, nowMs: number): Promise<number | undefined> {
+    const until = (await this.getItem(suppressionPk(key)))?.until;
+    return typeof until === 'number' && until > nowMs ? until : undefined;
+  }
+}
+
+/**
+ * One-time tokens (`nonce#<hash>`): a conditional put succeeds once; the item expires with the token.
+ * The hash keeps the token itself (a request signature) out of the table.
+ */
+export class DynamoNonceStore extends TableStore implements NonceStore {
+  async claim(nonce: string, expiresAtMs: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `nonce#${stableId('nonce', nonce)}`, expiration: Math.ceil(expiresAtMs / 1000) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return false;
+    }
+  }
 }

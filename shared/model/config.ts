@@ -38,6 +38,21 @@ const Pii = z.strictObject({
   localPrescreen: z.boolean().default(true),
 });
 
+/** Buttons on Slack alerts (Terminate, Acknowledge, Suppress similar) and the endpoint that takes them. */
+const SlackActions = z.strictObject({
+  /**
+   * Secrets Manager secret (name or ARN) holding the Slack app's signing secret. null: alerts carry no
+   * buttons and the stack deploys no action endpoint.
+   */
+  signingSecretName: z.string().min(1).nullable().default(null),
+  /** Slack user ids (`U…`/`W…`) who may press Terminate; nobody when empty. */
+  terminateUserIds: z
+    .array(z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id such as U024BE7LH'))
+    .default([]),
+  /** How long "Suppress similar" silences the same rule, principal and target. */
+  suppressHours: z.number().int().min(1).max(720).default(24),
+});
+
 const Alerts = z.strictObject({
   emails: z.array(z.email()).default([]),
   minSeverity: SeveritySchema.default('MEDIUM'),
@@ -47,6 +62,7 @@ const Alerts = z.strictObject({
    * an escalation to CRITICAL go out at once, everything else in one digest when its window closes.
    */
   windowMinutes: z.number().int().min(1).max(1440).default(15),
+  slackActions: SlackActions.prefault({}),
 });
 
 const AutoTerminate = z.strictObject({
@@ -86,6 +102,20 @@ const RunCommand = z.strictObject({
    * of one is Run Command). Runbooks of the account itself (not AWS-owned) always count.
    */
   automationDocuments: z.array(z.string().min(1)).default([]),
+});
+
+/**
+ * A standing suppression: findings of `rule` whose principal matches `principal` (an ARN pattern, `*`
+ * any run of characters, as autoTerminate.exemptPrincipals) and, when given, whose target carries the
+ * tag `targetTag` are still recorded (marked suppressed) but not alerted, until `expires`.
+ */
+const Suppression = z.strictObject({
+  rule: z.string().refine((id) => id === '*' || isRuleId(id), { message: 'unknown rule id (or "*")' }),
+  principal: z.string().min(1).default('*'),
+  targetTag: z.strictObject({ key: z.string().min(1), value: z.string() }).optional(),
+  expires: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-31T00:00:00Z' }),
+  /** Why (shown in the report and the suppressed mark); not matched. */
+  reason: z.string().max(200).optional(),
 });
 
 /** Stack-only keys (ignored by the CLI and the Lambdas). */
@@ -137,6 +167,7 @@ export const ConfigSchema = z.strictObject({
   resourcePrefix: z.string().min(1).default('ssm-sentinel'),
   pii: Pii.prefault({}),
   alerts: Alerts.prefault({}),
+  suppressions: z.array(Suppression).max(500).default([]),
   autoTerminate: AutoTerminate.prefault({}),
   stack: Stack.prefault({}),
 });

@@ -53,6 +53,17 @@ export const EvidenceSchema = z.object({
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
+/**
+ * A finding that matched a suppression: still on the bus, in the log and on the dashboard, never
+ * alerted. `by`: a standing suppression from the configuration, or "Suppress similar" in Slack.
+ */
+export const SuppressedSchema = z.object({
+  by: z.enum(['config', 'slack']),
+  /** ISO time the suppression ends. */
+  until: z.string(),
+});
+export type Suppressed = z.infer<typeof SuppressedSchema>;
+
 /** The Finding every consumer shares: docs/CONTRACT.md describes each member (keep the two in step). */
 export const FindingSchema = z.object({
   id: z.string(),
@@ -74,6 +85,7 @@ export const FindingSchema = z.object({
   reasons: z.array(z.string()).default([]),
   evidence: z.array(EvidenceSchema),
   count: z.number().int().positive().optional(),
+  suppressed: SuppressedSchema.optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 

@@ -227,6 +227,27 @@ export interface IncidentStore {
   advance(toMs: number): Promise<void>;
 }
 
+/** What "Suppress similar" silences: one rule for one principal on one target (either may be absent). */
+export interface SuppressionKey {
+  ruleId: string;
+  principal?: string;
+  target?: string;
+}
+
+/** Suppressions written from Slack (`supp#<hash>` items with a TTL); config ones are matched in memory. */
+export interface SuppressionStore {
+  /** Suppress until `untilMs` (a later put of the same key extends or shortens it). */
+  put(key: SuppressionKey, untilMs: number): Promise<void>;
+  /** When the suppression of exactly this key ends, if it is active at `nowMs`. */
+  until(key: SuppressionKey, nowMs: number): Promise<number | undefined>;
+}
+
+/** One-time tokens (a Slack request's signature): replay protection. */
+export interface NonceStore {
+  /** true only for the first claim of `nonce` (kept until `expiresAtMs`); false when seen before. */
+  claim(nonce: string, expiresAtMs: number): Promise<boolean>;
+}
+
 /** Guard for the responder: at most one termination per session, at most N per hour. */
 export interface TerminationGuard {
   claim(sessionId: string, hourKey: string, maxPerHour: number): Promise<'claimed' | 'duplicate' | 'capped'>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryIncidentStore } from '#cli/state';
 import { incidentFinding, incidentOf, type NotifyDeps, notifyFinding } from '#shared/alerts/incident';
 import type { Alert } from '#shared/format/alert';
+import { parseConfig } from '#shared/model/config';
 import { DIGEST_EXCERPT_MAX } from '#shared/model/digest';
 import { ruleById } from '#shared/rules/index';
 import { MASKED, makeFinding } from '../format/findings';
@@ -13,7 +14,7 @@ function deps(minSeverity: 'MEDIUM' | 'HIGH' = 'HIGH') {
   const sent: Alert[] = [];
   let held = 0;
   const d: NotifyDeps = {
-    config: { alerts: { emails: [], minSeverity, slackWebhookSecretName: null, windowMinutes: 15 } },
+    config: parseConfig({ alerts: { minSeverity } }),
     incidents: new MemoryIncidentStore(),
     publisher: {
       publish: async (a: Alert) => {

@@ -11,9 +11,11 @@ import {
   DUE_KEEP_MS,
   DynamoCarryOverStore,
   DynamoIncidentStore,
+  DynamoNonceStore,
   DynamoPreferencesStore,
   DynamoSeenStore,
   DynamoSessionStore,
+  DynamoSuppressionStore,
   DynamoTerminationGuard,
   DynamoTranscriptWatch,
   DynamoWindowStore,
@@ -25,7 +27,9 @@ import { MAX_LOOKBACK_MS } from '#shared/pipeline/silence';
 import { createTable, startDynalite } from '../helpers/dynalite';
 import {
   incidentContract,
+  nonceContract,
   seenContract,
+  suppressionContract,
   transcriptWatchContract,
   windowMembersContract,
 } from '../helpers/state-contract';
@@ -372,6 +376,14 @@ describe('DynamoPreferencesStore', () => {
 
 describe('DynamoIncidentStore (contract)', () => {
   incidentContract(async () => new DynamoIncidentStore({ ...opts(), tableName: await freshTable() }));
+});
+
+describe('DynamoSuppressionStore (contract)', () => {
+  suppressionContract(async () => new DynamoSuppressionStore({ ...opts(), tableName: await freshTable() }));
+});
+
+describe('DynamoNonceStore (contract)', () => {
+  nonceContract(async () => new DynamoNonceStore({ ...opts(), tableName: await freshTable() }));
 });
 
 describe('DynamoIncidentStore', () => {

@@ -1,9 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryIncidentStore, MemorySeenStore, MemoryTranscriptWatch, MemoryWindowStore } from '#cli/state';
+import {
+  MemoryIncidentStore,
+  MemoryNonceStore,
+  MemorySeenStore,
+  MemorySuppressionStore,
+  MemoryTranscriptWatch,
+  MemoryWindowStore,
+} from '#cli/state';
 import {
   incidentContract,
+  nonceContract,
   seenContract,
+  suppressionContract,
   transcriptWatchContract,
   windowMembersContract,
 } from '#test/helpers/state-contract';
@@ -19,6 +28,14 @@ describe('MemorySeenStore (contract)', () => {
 
 describe('MemoryIncidentStore (contract)', () => {
   incidentContract(() => new MemoryIncidentStore());
+});
+
+describe('MemorySuppressionStore (contract)', () => {
+  suppressionContract(() => new MemorySuppressionStore());
+});
+
+describe('MemoryNonceStore (contract)', () => {
+  nonceContract(() => new MemoryNonceStore());
 });
 
 describe('MemoryTranscriptWatch (contract)', () => {

@@ -5,7 +5,9 @@ import type {
   IncidentRecordResult,
   IncidentStore,
   IncidentWindow,
+  NonceStore,
   SeenStore,
+  SuppressionStore,
   TranscriptWatch,
   WindowStore,
 } from '#shared/state/types';
@@ -373,5 +375,44 @@ export function incidentContract(make: Make<IncidentStore>): void {
     await s.advance(T0);
     await s.advance(T0 - MIN);
     expect(await s.cursor()).toBe(T0);
+  });
+}
+
+export function suppressionContract(make: Make<SuppressionStore>): void {
+  const key = {
+    ruleId: 'cmd-history-tampering',
+    principal: 'arn:aws:iam::111122223333:user/ops',
+    target: 'i-0abc1234def567890',
+  };
+
+  it('suppresses exactly the key, until its end', async () => {
+    const s = await make();
+    expect(await s.until(key, T0)).toBeUndefined();
+    await s.put(key, T0 + 24 * 60 * MIN);
+    expect(await s.until(key, T0)).toBe(T0 + 24 * 60 * MIN);
+    expect(await s.until(key, T0 + 24 * 60 * MIN)).toBeUndefined();
+    expect(await s.until({ ...key, target: 'i-0fff1234def567890' }, T0)).toBeUndefined();
+    expect(await s.until({ ...key, principal: undefined }, T0)).toBeUndefined();
+    expect(await s.until({ ...key, ruleId: 'cmd-reverse-shell' }, T0)).toBeUndefined();
+  });
+
+  it('keeps a key without principal or target apart, and the latest put wins', async () => {
+    const s = await make();
+    const bare = { ruleId: 'monitor-trail-stopped' };
+    await s.put(bare, T0 + MIN);
+    expect(await s.until(bare, T0)).toBe(T0 + MIN);
+    expect(await s.until(key, T0)).toBeUndefined();
+    await s.put(bare, T0 - 1);
+    expect(await s.until(bare, T0)).toBeUndefined();
+  });
+}
+
+export function nonceContract(make: Make<NonceStore>): void {
+  it('admits a nonce once, also when raced', async () => {
+    const s = await make();
+    const claims = await Promise.all(Array.from({ length: 8 }, () => s.claim('v0=abc', T0 + 5 * MIN)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await s.claim('v0=abc', T0 + 10 * MIN)).toBe(false);
+    expect(await s.claim('v0=abd', T0 + 5 * MIN)).toBe(true);
   });
 }

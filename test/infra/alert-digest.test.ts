@@ -4,6 +4,7 @@ import { DIGEST_RATE_MINUTES } from '#infra/constructs/alert-digest';
 import { Metric } from '#shared/metrics';
 import {
   actionsOf,
+  logicalId,
   props,
   removeSynthOutputs,
   resources,
@@ -37,15 +38,6 @@ beforeAll(() => {
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON, walked freely by assertions
 type Json = any;
-
-function logicalId(tpl: Template, type: string, name: string): string {
-  const found = Object.entries(resources(tpl, type)).filter(([, r]) => {
-    const p = r.Properties ?? {};
-    return [p.FunctionName, p.TableName, p.Name, p.TopicName, p.QueueName].includes(name);
-  });
-  if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}`);
-  return found[0]![0];
-}
 
 const digestFn = (tpl: Template): Json =>
   props(tpl, 'AWS::Lambda::Function').find((p) => p.FunctionName === DIGEST);

@@ -51,6 +51,16 @@ export function resources(t: Template, type: string): Record<string, Resource> {
   return t.findResources(type) as Record<string, Resource>;
 }
 
+/** The logical id of the one resource of `type` named `name` (by any of its name properties). */
+export function logicalId(tpl: Template, type: string, name: string): string {
+  const found = Object.entries(resources(tpl, type)).filter(([, r]) => {
+    const p = r.Properties ?? {};
+    return [p.FunctionName, p.TableName, p.Name, p.TopicName, p.EventBusName, p.QueueName].includes(name);
+  });
+  if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}`);
+  return found[0]![0];
+}
+
 export function props(t: Template, type: string): Array<Record<string, unknown>> {
   return Object.values(resources(t, type)).map((r) => r.Properties ?? {});
 }

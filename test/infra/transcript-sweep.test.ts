@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actionsOf,
+  logicalId,
   props,
   removeSynthOutputs,
   resources,
@@ -30,15 +31,6 @@ beforeAll(() => {
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON, walked freely by assertions
 type Json = any;
-
-function logicalId(tpl: Template, type: string, name: string): string {
-  const found = Object.entries(resources(tpl, type)).filter(([, r]) => {
-    const p = r.Properties ?? {};
-    return [p.FunctionName, p.TableName, p.Name, p.EventBusName, p.QueueName].includes(name);
-  });
-  if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}`);
-  return found[0]![0];
-}
 
 const scheduleRule = (tpl: Template): Json =>
   props(tpl, 'AWS::Events::Rule').find((r) => r.Name === 'ssm-sentinel-transcript-sweep');
