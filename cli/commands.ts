@@ -11,7 +11,7 @@ import { parseTargetTags, readJsonOption } from './options';
 import { type PiiMode, replay } from './replay';
 
 const REPLAY_USAGE = `Usage: ssm-sentinel replay <file|dir|->... [--json] [--flat] [--fail-on SEVERITY] [--config FILE]
-                           [--target-tags FILE] [--pii local|comprehend|off] [--stats]
+                           [--target-tags FILE] [--pii local|comprehend|off] [--html FILE] [--stats]
 
 Reads CloudTrail log files ({"Records":[...]}), bare CloudTrail records (object, array, JSON Lines),
 EventBridge events, CloudWatch Logs subscription payloads, streaming session-log JSON Lines and raw
@@ -24,6 +24,8 @@ stdin (-) too.
   --config FILE   the same configuration as the stack (JSON)
   --target-tags F target tags offline: {"i-0abc...": {"Environment": "prod"}}
   --pii MODE      local (default, offline detector) | comprehend (AWS credential chain) | off
+  --html FILE     also write a self-contained HTML report (counts, timeline, one card per session,
+                  filters; evidence masked; opens offline)
   --stats         print timing and peak memory as JSON on stderr at the end
   -h, --help      this help
 Exit codes: 0 ok, 1 --fail-on matched, 2 bad input or usage (other files are still processed).`;
@@ -78,6 +80,7 @@ const COMMANDS: Record<string, { usage: string; options: Options; positionals?: 
       'target-tags': { type: 'string' },
       pii: { type: 'string' },
       stats: { type: 'boolean' },
+      html: { type: 'string' },
     },
   },
   rules: { usage: RULES_USAGE, options: { ...HELP, json: { type: 'boolean' } } },
@@ -207,6 +210,7 @@ async function runReplay(io: CommandIO, values: Values, positionals: string[]): 
       targetTags,
       pii,
       stats: values.stats === true,
+      ...(typeof values.html === 'string' ? { html: values.html } : {}),
     },
     {
       out: io.out,

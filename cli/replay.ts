@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { describeError, InputError } from '#shared/errors';
@@ -10,6 +11,7 @@ import { sweepSilence } from '#shared/pipeline/silence';
 import { type ChunkDeps, processChunk } from '#shared/pipeline/transcript';
 import { readRecord } from '#shared/session/classify';
 import type { SessionEvent } from '#shared/session/types';
+import type { SessionRecord } from '#shared/state/types';
 import {
   detectTranscriptShape,
   looksLikeCloudTrailDelivery,
@@ -24,6 +26,8 @@ import {
 import type { ItemError, PiiScanner, TranscriptCarry, TranscriptChunk } from '#shared/transcript/types';
 import { decodedBytes, type InputItem, listInputs, peek, readItems, type Source } from './input';
 import { TimeOrder } from './order';
+import { ReportAggregate } from './report/aggregate';
+import { buildReport } from './report/html';
 import {
   MemoryCarryOverStore,
   MemorySeenStore,
@@ -46,6 +50,8 @@ export interface ReplayOptions {
   targetTags: Record<string, Record<string, string>>;
   pii: PiiMode;
   stats: boolean;
+  /** Also write a self-contained HTML report to this file (counts over every finding, rows capped). */
+  html?: string;
   /** The per-file and memory limits (defaults below); tests lower them to reach them quickly. */
   limits?: Partial<ReplayLimits>;
 }
@@ -55,6 +61,8 @@ export interface ReplayLimits {
   errorsPerFile: number;
   gunzipBytes: number;
   seenIds: number;
+  /** Findings kept for the table and the HTML report's rows (counts cover every finding). */
+  kept: number;
 }
 
 export interface ReplayIO {
@@ -106,6 +114,7 @@ export const DEFAULT_LIMITS: ReplayLimits = {
   errorsPerFile: MAX_ERRORS_PER_FILE,
   gunzipBytes: MAX_GUNZIP_BYTES,
   seenIds: MAX_SEEN_IDS,
+  kept: MAX_KEPT,
 };
 /** `[[record, …], …]` is still records; arrays nested deeper are not. */
 const MAX_ARRAY_NESTING = 2;
@@ -140,7 +149,9 @@ export async function replay(opts: ReplayOptions, io: ReplayIO): Promise<ReplayR
   if (!opts.json && run.inputsRead > 0) await io.out(formatTable(findings, io.width, opts.flat === true));
   const summary = `${severityCounts(run.bySeverity)} from ${run.files} file(s), ${run.records} record(s), ${run.deliveries} transcript delivery(ies)`;
   io.err(`${summary}${run.errorCount ? `; ${run.errorCount} input error(s)` : ''}\n`);
-  if (run.dropped) io.err(`(${run.dropped} more findings not kept for the table; use --json for all)\n`);
+  if (run.dropped && !opts.json)
+    io.err(`(${run.dropped} more findings not kept for the table; use --json for all)\n`);
+  if (opts.html !== undefined && run.report) await run.writeReport(opts.html, findings);
   if (opts.stats) {
     const seconds = (performance.now() - started) / 1000;
     const maxRssMB = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
@@ -184,6 +195,8 @@ class Run {
   errorCount = 0;
   readonly kept: Finding[] = [];
   readonly bySeverity = new Map<Severity, number>();
+  /** Counts of every finding for --html (the kept list is bounded). */
+  readonly report: ReportAggregate | undefined;
   dropped = 0;
   files = 0;
   inputsRead = 0;
@@ -211,6 +224,7 @@ class Run {
     private readonly io: ReplayIO,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.report = opts.html !== undefined ? new ReportAggregate() : undefined;
     this.recordDeps = {
       ctx: { config: opts.config },
       sessions: this.sessions,
@@ -470,9 +484,34 @@ class Run {
       this.maxSeverity = f.severity;
     if (this.opts.json) await this.io.out(`${JSON.stringify(f)}\n`);
     this.bySeverity.set(f.severity, (this.bySeverity.get(f.severity) ?? 0) + 1);
-    if (this.opts.json) return;
-    if (this.kept.length < MAX_KEPT) this.kept.push(f);
+    this.report?.add(f);
+    // --json keeps nothing (it streams), unless an HTML report needs rows.
+    if (this.opts.json && !this.report) return;
+    if (this.kept.length < this.limits.kept) this.kept.push(f);
     else this.dropped++;
+  }
+
+  /** The HTML report of `--html`; a file that cannot be written is an error (exit 2), like bad input. */
+  async writeReport(path: string, findings: readonly Finding[]) {
+    const sessions = new Map<string, SessionRecord>();
+    for (const f of findings) {
+      if (f.sessionId === undefined || sessions.has(f.sessionId)) continue;
+      const record = await this.sessions.get(f.sessionId);
+      if (record) sessions.set(f.sessionId, record);
+    }
+    const html = buildReport({
+      counts: this.report!.result(),
+      findings,
+      sessions,
+      targetTags: this.opts.targetTags,
+      generatedAt: new Date().toISOString(),
+    });
+    try {
+      await writeFile(path, html, 'utf8');
+      this.io.err(`HTML report: ${field(path)}\n`);
+    } catch (e) {
+      this.error('--html', `cannot write the report: ${describeError(e)}`);
+    }
   }
 
   private found(): number {

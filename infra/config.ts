@@ -61,6 +61,14 @@ export const LOG_RETENTION_DAYS = [
 /** Stack-only rules the shared schema cannot express. */
 function checkStackKeys(config: Config): void {
   const { regions, homeRegion, logRetentionDays } = config.stack;
+  if (
+    config.alerts.slackActions.signingSecretName !== null &&
+    config.alerts.slackWebhookSecretName === null
+  ) {
+    throw new ConfigError(
+      'config key "alerts.slackActions.signingSecretName": needs alerts.slackWebhookSecretName (the buttons reach Slack only on the webhook alerts)',
+    );
+  }
   if (regions.length > 0 && homeRegion === null) {
     throw new ConfigError('config key "stack.homeRegion": required when stack.regions is set');
   }

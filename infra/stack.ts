@@ -13,6 +13,7 @@ import { Functions, secretRef } from './constructs/functions';
 import { Preferences } from './constructs/preferences';
 import { Response } from './constructs/response';
 import { SecurityHubExport } from './constructs/securityhub';
+import { SlackActions } from './constructs/slack-actions';
 import { State } from './constructs/state';
 import { Trail } from './constructs/trail';
 import { TranscriptSweep } from './constructs/transcript-sweep';
@@ -116,6 +117,19 @@ export class SsmSentinelStack extends Stack {
       key,
       topic: alerting.topic,
     });
+
+    // Buttons ride on the webhook alerts: loadConfig (infra/config.ts) refuses actions without them.
+    const signingSecretName = config.alerts.slackActions.signingSecretName;
+    if (signingSecretName !== null) {
+      new SlackActions(this, 'SlackActions', {
+        config,
+        functions: this.functions,
+        signingSecretName,
+        table,
+        key,
+        bus: findings.bus,
+      });
+    }
 
     if (config.autoTerminate.enabled) {
       const responder = this.functions.create('responder').useTable(table, key).useBus(findings.bus);

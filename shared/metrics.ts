@@ -26,6 +26,10 @@ export const Metric = {
   AlertsPublished: 'AlertsPublished',
   /** Findings at or above alerts.minSeverity held for their incident's digest instead of alerted at once. */
   AlertsHeld: 'AlertsHeld',
+  /** Findings at or above alerts.minSeverity not alerted because a suppression matched (config or Slack). */
+  AlertsSuppressed: 'AlertsSuppressed',
+  /** Slack action requests refused (bad or replayed signature, malformed, user not allowed); dimension `Reason`. */
+  SlackActionsRefused: 'SlackActionsRefused',
   /**
    * Deliveries whose scan reached a work cap (per line or per delivery: what was past it was only
    * counted): 1 per evidence item of a `scan-work-capped` finding; dimension `CapKind` (its kind).
@@ -51,6 +55,8 @@ export const Dimension = {
   CapKind: 'CapKind',
   /** `opened`, `escalated`, `single` or `digest` (shared/model/digest.ts). */
   AlertKind: 'AlertKind',
+  /** Why a Slack action was refused: missing, stale, bad-signature, replayed, too-large, method, malformed, not-allowed. */
+  Reason: 'Reason',
 } as const;
 
 /** Environment variables the stack sets and the handlers read (validated by zod at start-up). */

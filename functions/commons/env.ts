@@ -14,6 +14,7 @@ const FIELDS = {
     .string({ error: 'must be set' })
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
   [Env.SlackWebhookSecret]: z.string({ error: 'must be set' }).min(1, 'must be set'),
+  [Env.SlackSigningSecret]: z.string({ error: 'must be set' }).min(1, 'must be set'),
   [Env.PiiMode]: z
     .enum(['comprehend', 'local', 'off'], { error: 'must be comprehend, local or off' })
     .default('comprehend'),

@@ -11,7 +11,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type NotifyDeps, notifyFinding, shouldAlert } from '#shared/alerts/incident';
 import { SnsAlertPublisher } from '#shared/aws/sns';
-import { DynamoIncidentStore } from '#shared/aws/state';
+import { DynamoIncidentStore, DynamoSuppressionStore } from '#shared/aws/state';
+import { describeError } from '#shared/errors';
 import { Dimension, Env, Metric } from '#shared/metrics';
 import type { Finding } from '#shared/model/finding';
 import { ruleById } from '#shared/rules/index';
@@ -47,6 +48,14 @@ const deps: NotifyDeps = {
     countBy(Metric.AlertsPublished, Dimension.AlertKind, [alert.kind]);
   },
   onHeld: () => count(Metric.AlertsHeld),
+  onSuppressed: () => count(Metric.AlertsSuppressed),
+  // Asked again here: a "Suppress similar" pressed after the finding was published still silences it.
+  suppressions: new DynamoSuppressionStore({ client: dynamo, tableName: env.TABLE_NAME }),
+  onSuppressionError: (e) => {
+    // Alerted as if unsuppressed: a failing store must never silence a finding.
+    logger.warn('suppressions not checked: finding alerted', { problem: describeError(e) });
+    count(Metric.Failed);
+  },
 };
 useFunctionDimension('notifier');
 
@@ -87,6 +96,7 @@ async function main(parsed: ParsedResult<unknown, FindingEvent>, context: Contex
       ...ids,
       outcome: outcome.status,
       ...(outcome.status === 'published' ? { alert: outcome.kind } : {}),
+      ...(outcome.status === 'suppressed' ? { suppressedBy: outcome.by } : {}),
     });
     count(Metric.Processed);
   } catch (err) {

@@ -13,9 +13,11 @@ import {
   DynamoPreferencesStore,
   DynamoSeenStore,
   DynamoSessionStore,
+  DynamoSuppressionStore,
   DynamoTranscriptWatch,
   DynamoWindowStore,
 } from '#shared/aws/state';
+import { describeError } from '#shared/errors';
 import { Dimension, Env, Metric } from '#shared/metrics';
 import { processRecord, type RecordDeps } from '#shared/pipeline/record';
 import { parseOwnKeys } from '#shared/session/monitor';
@@ -43,6 +45,12 @@ const deps: RecordDeps = {
     store: new DynamoPreferencesStore(table),
   },
   seen: new DynamoSeenStore(table),
+  // "Suppress similar" from Slack; the findings stay on the bus, marked, and the notifier skips them.
+  suppressions: new DynamoSuppressionStore(table),
+  onSuppressionError: (e) => {
+    logger.warn('suppressions not checked: finding published unmarked', { problem: describeError(e) });
+    count(Metric.Failed);
+  },
   // Shell starts wait for their transcript only when the timer is on (the sweep function exists).
   ...(env.config.missingTranscript.enabled
     ? {

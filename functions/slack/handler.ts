@@ -17,6 +17,7 @@ import { postRecord, type SlackDeps } from './post';
 
 /** Slack: SNS alert (finding or incident digest) → Block Kit → incoming webhook. Only the credential's reference is ever logged. */
 const env = readEnv([Env.SlackWebhookSecret]);
+const { slackActions } = env.config.alerts;
 useFunctionDimension('slack');
 
 /** The records of an SNS event, or a reported error to throw when the event is not one. */
@@ -52,6 +53,8 @@ async function main(event: unknown, context: Context): Promise<void> {
     post: (url, message) =>
       postWebhook(url, message, { remainingMs: () => context.getRemainingTimeInMillis() }),
     ruleById,
+    // Buttons only when the action endpoint exists (the stack deploys it with the signing secret).
+    ...(slackActions.signingSecretName ? { actions: { suppressHours: slackActions.suppressHours } } : {}),
   };
   let posted = 0;
   let malformed = 0;

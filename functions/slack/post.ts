@@ -12,6 +12,8 @@ export interface SlackDeps {
   webhookUrl: (refresh: boolean) => Promise<URL>;
   post: (url: URL, message: SlackMessage) => Promise<WebhookResult>;
   ruleById: (id: string) => RuleMeta | undefined;
+  /** Buttons on finding alerts (alerts.slackActions configured); digests carry none. */
+  actions?: { suppressHours: number };
 }
 
 /** What one SNS record carried (docs/CONTRACT.md "SNS alert message"): a finding alert or a digest. */
@@ -133,7 +135,12 @@ export async function postRecord(record: unknown, deps: SlackDeps): Promise<Reco
   const message =
     item.kind === 'digest'
       ? renderSlackDigest(item.digest)
-      : renderSlack(item.finding, deps.ruleById(item.finding.ruleId), item.note);
+      : renderSlack(
+          item.finding,
+          deps.ruleById(item.finding.ruleId),
+          item.note,
+          deps.actions ? { actions: deps.actions } : {},
+        );
   let result = await deps.post(await deps.webhookUrl(false), message);
   if (!result.ok && REVOKED.has(result.status)) {
     // A rotated webhook is picked up at once instead of after the cache's max age.

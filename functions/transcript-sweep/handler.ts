@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import { EventBridgeFindingPublisher } from '#shared/aws/bus';
-import { DynamoSessionStore, DynamoTranscriptWatch } from '#shared/aws/state';
+import { DynamoSessionStore, DynamoSuppressionStore, DynamoTranscriptWatch } from '#shared/aws/state';
+import { describeError } from '#shared/errors';
 import { Env, Metric } from '#shared/metrics';
 import { type SweepDeps, sweepSilence } from '#shared/pipeline/silence';
 import { readEnv } from '../commons/env';
@@ -25,6 +26,12 @@ const deps: SweepDeps = {
   config: env.config,
   sessions: new DynamoSessionStore(table),
   watch: new DynamoTranscriptWatch(table),
+  // "Suppress similar" from Slack; the findings stay on the bus, marked, and the notifier skips them.
+  suppressions: new DynamoSuppressionStore(table),
+  onSuppressionError: (e) => {
+    logger.warn('suppressions not checked: finding published unmarked', { problem: describeError(e) });
+    count(Metric.Failed);
+  },
 };
 const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),

@@ -6,8 +6,13 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import { EventBridgeFindingPublisher } from '#shared/aws/bus';
 import { ComprehendPiiApi, createComprehendClient } from '#shared/aws/comprehend';
-import { DynamoCarryOverStore, DynamoSessionStore, DynamoTranscriptWatch } from '#shared/aws/state';
-import { redact } from '#shared/errors';
+import {
+  DynamoCarryOverStore,
+  DynamoSessionStore,
+  DynamoSuppressionStore,
+  DynamoTranscriptWatch,
+} from '#shared/aws/state';
+import { describeError, redact } from '#shared/errors';
 import { Dimension, Env, Metric } from '#shared/metrics';
 import type { Finding } from '#shared/model/finding';
 import type { PiiStats } from '#shared/pii/types';
@@ -45,6 +50,12 @@ const deps: ChunkDeps = {
       : undefined,
   ),
   detectors: transcriptDetectors(),
+  // "Suppress similar" from Slack; the findings stay on the bus, marked, and the notifier skips them.
+  suppressions: new DynamoSuppressionStore(table),
+  onSuppressionError: (e) => {
+    logger.warn('suppressions not checked: finding published unmarked', { problem: describeError(e) });
+    count(Metric.Failed);
+  },
   // The missing-transcript timer learns here which sessions, accounts and Regions stream transcripts.
   ...(env.config.missingTranscript.enabled ? { watch: new DynamoTranscriptWatch(table) } : {}),
 };

@@ -11,10 +11,14 @@ export interface DashboardProps {
   findingsLog: logs.ILogGroup;
 }
 
-/** Latest findings, newest first, from the findings log group (events are logged whole). */
+/**
+ * Latest findings, newest first, from the findings log group (events are logged whole); `suppressed`
+ * shows who silenced a finding (config or slack), empty for the alerted ones.
+ */
 export const LATEST_FINDINGS_QUERY = [
   'fields @timestamp, detail.severity as severity, detail.category as category, detail.title as title,',
-  '  detail.sessionId as session, detail.principal.arn as principal, detail.target as target',
+  '  detail.sessionId as session, detail.principal.arn as principal, detail.target as target,',
+  '  detail.suppressed.by as suppressed',
   '| sort @timestamp desc',
   '| limit 100',
 ].join('\n');

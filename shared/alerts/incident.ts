@@ -4,7 +4,8 @@ import type { Config } from '../model/config';
 import { DIGEST_EXCERPT_MAX, type IncidentScope, type IncidentSubject } from '../model/digest';
 import { atLeast, type Finding } from '../model/finding';
 import type { RuleMeta } from '../rules/types';
-import type { IncidentFinding, IncidentStore } from '../state/types';
+import type { IncidentFinding, IncidentStore, SuppressionStore } from '../state/types';
+import { markSuppressed } from '../suppress/match';
 
 /**
  * One incident per session (issue 13): a session's first finding at or above `alerts.minSeverity` is
@@ -18,11 +19,19 @@ import type { IncidentFinding, IncidentStore } from '../state/types';
 export type NotifyOutcome =
   | { status: 'published'; kind: Alert['kind']; messageId: string | null }
   | { status: 'held'; window: number }
-  | { status: 'below-threshold' };
+  | { status: 'below-threshold' }
+  | { status: 'suppressed'; by: 'config' | 'slack' };
 
 export interface NotifyDeps {
-  config: Pick<Config, 'alerts'>;
+  /** `suppressions` absent (a caller that never suppresses): none from the configuration. */
+  config: Pick<Config, 'alerts'> & Partial<Pick<Config, 'suppressions'>>;
   incidents: IncidentStore;
+  /** "Suppress similar" from Slack, asked again at notification time; without it only the mark counts. */
+  suppressions?: SuppressionStore;
+  /** Called once per finding skipped as suppressed (metrics). */
+  onSuppressed?: (finding: Finding) => void;
+  /** The suppression store failed: the finding is alerted as if unsuppressed (logs, metrics). */
+  onSuppressionError?: (error: unknown) => void;
   publisher: AlertPublisher;
   ruleById: (id: string) => RuleMeta | undefined;
   /** Called once per alert published (metrics). */
@@ -98,6 +107,13 @@ export async function notifyFinding(
   nowMs: number,
 ): Promise<NotifyOutcome> {
   if (!shouldAlert(finding, deps.config)) return { status: 'below-threshold' };
+  const suppressed = await suppressedNow(finding, deps, nowMs);
+  if (suppressed) {
+    // Never counted into its incident: no alert, no digest line, no escalation.
+    deps.onSuppressed?.(finding);
+    // Only the enumeration: a bus event's `until` is free text, and this outcome is stored.
+    return { status: 'suppressed', by: suppressed.by };
+  }
   const incident = incidentOf(finding);
   const rule = deps.ruleById(finding.ruleId);
   if (!incident) return publish(buildAlert(finding, rule, { kind: 'single' }), deps);
@@ -113,6 +129,22 @@ export async function notifyFinding(
   }
   const digestAt = new Date(result.closesAtMs).toISOString();
   return publish(buildAlert(finding, rule, { kind: result.immediate, digestAt }), deps);
+}
+
+/**
+ * The finding's mark from detection, else a suppression active now: detection and notification run
+ * at different times, and a "Suppress similar" pressed after the finding was published still counts.
+ * The target's tags are unknown here; a target-tag suppression was applied at detection.
+ */
+async function suppressedNow(finding: Finding, deps: NotifyDeps, nowMs: number) {
+  if (finding.suppressed) return finding.suppressed;
+  const [marked] = await markSuppressed([finding], {
+    config: { suppressions: deps.config.suppressions ?? [] },
+    ...(deps.suppressions ? { store: deps.suppressions } : {}),
+    now: nowMs,
+    ...(deps.onSuppressionError ? { onError: deps.onSuppressionError } : {}),
+  });
+  return marked?.suppressed;
 }
 
 async function publish(alert: Alert, deps: NotifyDeps): Promise<NotifyOutcome> {

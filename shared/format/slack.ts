@@ -1,6 +1,7 @@
 import type { Digest, DigestRule, IncidentNote } from '../model/digest';
 import type { Finding, Severity } from '../model/finding';
 import type { RuleMeta } from '../rules/types';
+import { ACTION_IDS, buttonValue } from '../slack/button';
 import { type ConsoleLink, consoleLinks } from './links';
 import { field, oneLine } from './sanitize';
 import { digestRules, digestTitle, EVIDENCE_MAX, evidenceLine, incidentLine, incidentLinks } from './text';
@@ -27,7 +28,29 @@ export type Block =
   | { type: 'header'; text: TextObject }
   | { type: 'section'; text?: TextObject; fields?: TextObject[] }
   | { type: 'context'; elements: TextObject[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | { type: 'actions'; block_id: string; elements: Button[] };
+
+/** A Block Kit button; `confirm` asks before Slack sends the action. */
+export interface Button {
+  type: 'button';
+  action_id: string;
+  text: TextObject;
+  value: string;
+  style?: 'danger' | 'primary';
+  confirm?: {
+    title: TextObject;
+    text: TextObject;
+    confirm: TextObject;
+    deny: TextObject;
+    style?: 'danger' | 'primary';
+  };
+}
+
+/** Buttons under an alert (alerts.slackActions): present only when the action endpoint is deployed. */
+export interface SlackRenderOptions {
+  actions?: { suppressHours: number };
+}
 
 export interface SlackMessage {
   text: string;
@@ -109,7 +132,12 @@ export function slackFallback(finding: Finding, note?: IncidentNote): string {
  * what to do, and a context line with the rule and console links. User-controlled strings appear only
  * as plain_text or escaped inline code, so they cannot mention, link or format.
  */
-export function renderSlack(finding: Finding, rule?: RuleMeta, note?: IncidentNote): SlackMessage {
+export function renderSlack(
+  finding: Finding,
+  rule?: RuleMeta,
+  note?: IncidentNote,
+  options: SlackRenderOptions = {},
+): SlackMessage {
   const blocks: Block[] = [
     {
       type: 'header',
@@ -167,7 +195,51 @@ export function renderSlack(finding: Finding, rule?: RuleMeta, note?: IncidentNo
   context.push(mrkdwn(`Finding ${mrkdwnCode(finding.id, 100)}`, 300));
   blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements) });
 
-  return { text: slackFallback(finding, note), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+  const actions = options.actions && actionsBlock(finding, options.actions.suppressHours);
+  // The buttons always make it in: the limit cuts the content before them.
+  const kept = blocks.slice(0, SLACK_LIMITS.blocks - (actions ? 1 : 0));
+  return { text: slackFallback(finding, note), blocks: actions ? [...kept, actions] : kept };
+}
+
+/**
+ * Terminate (danger, confirmed first), Acknowledge, Suppress similar: for findings with a session
+ * only. The responder's own findings get no Terminate (the session is already the subject of one).
+ * Labels are ours; the value carries the finding's masked facts (shared/slack/button.ts).
+ */
+function actionsBlock(finding: Finding, suppressHours: number): Block | undefined {
+  const value = buttonValue(finding);
+  if (!value) return undefined;
+  const hours = Math.max(1, Math.trunc(suppressHours));
+  const elements: Button[] = [];
+  if (finding.category !== 'session-terminated') {
+    elements.push({
+      type: 'button',
+      action_id: ACTION_IDS.terminate,
+      text: plain('Terminate session', 75),
+      style: 'danger',
+      value,
+      confirm: {
+        title: plain('Terminate this session?', 100),
+        text: plain(
+          'Session Manager ends the session now. Exempt principals, the hourly cap and dry-run still apply.',
+          300,
+        ),
+        confirm: plain('Terminate', 30),
+        deny: plain('Cancel', 30),
+        style: 'danger',
+      },
+    });
+  }
+  elements.push(
+    { type: 'button', action_id: ACTION_IDS.acknowledge, text: plain('Acknowledge', 75), value },
+    {
+      type: 'button',
+      action_id: ACTION_IDS.suppress,
+      text: plain(`Suppress similar for ${hours} h`, 75),
+      value,
+    },
+  );
+  return { type: 'actions', block_id: 'ssm-sentinel-actions', elements };
 }
 
 /** Console links: the only markup built here, from URLs links.ts assembled out of validated parts. */

@@ -14,10 +14,12 @@ import type {
   PreferencesStore,
   SeenStore,
   SessionStore,
+  SuppressionStore,
   TargetTagSource,
   TranscriptWatch,
   WindowStore,
 } from '../state/types';
+import { findingTimeMs, markSuppressed } from '../suppress/match';
 
 /** State and enrichment behind one CloudTrail record: in memory for the CLI, DynamoDB/EC2/SSM in the Lambda. */
 export interface RecordDeps {
@@ -31,6 +33,13 @@ export interface RecordDeps {
   seen?: SeenStore;
   /** Optional: without it no shell session waits for its transcript (no missing-transcript finding). */
   watch?: TranscriptWatch;
+  /**
+   * Optional: "Suppress similar" from Slack. Configured suppressions (`ctx.config.suppressions`) apply
+   * always; a matching finding is published marked `suppressed` (shared/suppress/match.ts).
+   */
+  suppressions?: SuppressionStore;
+  /** The suppression store failed: the finding is published unmarked (so alerted); the shell logs it. */
+  onSuppressionError?: (error: unknown) => void;
 }
 
 /**
@@ -61,19 +70,44 @@ export async function processEvent(
   publish: (findings: Finding[]) => Promise<void>,
 ): Promise<ClassifyResult> {
   let out: ReturnType<typeof classifyEvent>;
+  let query: FactQuery;
+  let facts: Facts;
   try {
-    out = classifyEvent(event, await gatherFacts(factsFor(event, deps.ctx), deps), deps.ctx);
+    query = factsFor(event, deps.ctx);
+    facts = await gatherFacts(query, deps);
+    out = classifyEvent(event, facts, deps.ctx);
   } catch (e) {
     return failed(e);
   }
   if (out.error !== undefined) return { findings: [], error: out.error };
-  if (out.findings.length > 0) await publish(out.findings);
+  // Suppressed findings are published all the same (bus, log, dashboard), marked: only alerts skip them.
+  const findings = await markSuppressed(out.findings, {
+    config: deps.ctx.config,
+    ...(deps.suppressions ? { store: deps.suppressions } : {}),
+    // Judged at the event's time: a replay marks what the Lambda marked when it happened.
+    now: (f) => findingTimeMs(f, Date.now()),
+    tagsOf: (target) => knownTags(query, facts, target) ?? tagsOf(deps.tags, target),
+    ...(deps.onSuppressionError ? { onError: deps.onSuppressionError } : {}),
+  });
+  if (findings.length > 0) await publish(findings);
   try {
     for (const w of out.writes) await applyWrite(w, deps);
   } catch (e) {
     return failed(e);
   }
-  return { findings: out.findings };
+  return { findings };
+}
+
+/** The target's tags when the facts already hold them (a start's target, a command's instances). */
+function knownTags(
+  query: FactQuery,
+  facts: Facts,
+  target: string,
+): Promise<Record<string, string>> | undefined {
+  if (query.target === target && facts.tags) return Promise.resolve(facts.tags);
+  const i = query.targets?.indexOf(target) ?? -1;
+  const tags = i >= 0 ? facts.targetTags?.[i] : undefined;
+  return tags ? Promise.resolve(tags) : undefined;
 }
 
 /** {@link processRecord} without publishing: the findings are only returned (tests, benchmarks). */

@@ -1,7 +1,8 @@
 import type { Config } from '../model/config';
 import type { Finding } from '../model/finding';
 import { judgeSilence } from '../session/classify';
-import type { SessionStore, TranscriptWatch } from '../state/types';
+import type { SessionStore, SuppressionStore, TranscriptWatch } from '../state/types';
+import { markSuppressed } from '../suppress/match';
 
 /**
  * The missing-transcript timer, for the scheduled sweep Lambda and the end of a replay: every shell
@@ -13,6 +14,13 @@ export interface SweepDeps {
   config: Config;
   sessions: SessionStore;
   watch: TranscriptWatch;
+  /**
+   * Optional: "Suppress similar" from Slack; `config.suppressions` apply always, judged at the sweep's
+   * time. The target's tags are unknown here: a suppression naming a target tag never matches.
+   */
+  suppressions?: SuppressionStore;
+  /** The suppression store failed: the finding is published unmarked (so alerted); the shell logs it. */
+  onSuppressionError?: (error: unknown) => void;
 }
 
 /** How far back a sweep looks when it has never run or stopped for long (the due buckets kept). */
@@ -54,8 +62,15 @@ export async function sweepSilence(
   for (let from = fromMs; from < toMs; ) {
     const to = stepped ? Math.min(toMs, from + SWEEP_STEP_MS) : toMs;
     const ids = await deps.watch.due(from, to);
-    const findings: Finding[] = [];
-    for (const id of ids) findings.push(...(await judge(deps, id, nowMs)));
+    const judged: Finding[] = [];
+    for (const id of ids) judged.push(...(await judge(deps, id, nowMs)));
+    // Suppressed findings are published all the same (bus, log, dashboard), marked: only alerts skip them.
+    const findings = await markSuppressed(judged, {
+      config: deps.config,
+      ...(deps.suppressions ? { store: deps.suppressions } : {}),
+      now: nowMs,
+      ...(deps.onSuppressionError ? { onError: deps.onSuppressionError } : {}),
+    });
     if (findings.length > 0) await publish(findings);
     await deps.watch.advance(to);
     result.judged += ids.length;

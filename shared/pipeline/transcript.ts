@@ -1,6 +1,13 @@
 import type { Config } from '../model/config';
 import type { Finding } from '../model/finding';
-import type { CarryOverStore, SessionStore, TranscriptScope, TranscriptWatch } from '../state/types';
+import type {
+  CarryOverStore,
+  SessionStore,
+  SuppressionStore,
+  TranscriptScope,
+  TranscriptWatch,
+} from '../state/types';
+import { findingTimeMs, markSuppressed } from '../suppress/match';
 import { scanTranscript, shortError, WORK_CAPPED_RULE } from '../transcript/scan';
 import type {
   Detector,
@@ -22,6 +29,14 @@ export interface ChunkDeps {
   watch?: TranscriptWatch;
   /** Where this function's transcripts come from (the Lambda: the payload's account, its Region). */
   scope?: TranscriptScope;
+  /**
+   * Optional: "Suppress similar" from Slack; `config.suppressions` apply always. The target's tags are
+   * unknown here (the session record keeps none), so a suppression naming a target tag never matches
+   * a transcript finding.
+   */
+  suppressions?: SuppressionStore;
+  /** The suppression store failed: the finding is published unmarked (so alerted); the shell logs it. */
+  onSuppressionError?: (error: unknown) => void;
 }
 
 /**
@@ -62,16 +77,24 @@ export async function processChunk(
     deps.detectors,
   );
   errors.push(...result.errors);
-  if (result.findings.length) await publish(result.findings);
+  // Suppressed findings are published all the same (bus, log, dashboard), marked: only alerts skip them.
+  const findings = await markSuppressed(result.findings, {
+    config: deps.config,
+    ...(deps.suppressions ? { store: deps.suppressions } : {}),
+    // Judged at the event's time: a replay marks what the Lambda marked when it happened.
+    now: (f) => findingTimeMs(f, Date.now()),
+    ...(deps.onSuppressionError ? { onError: deps.onSuppressionError } : {}),
+  });
+  if (findings.length) await publish(findings);
   if (result.carry) {
     try {
       await deps.carry.put(chunk.sessionId, result.carry);
     } catch (e) {
       errors.push({ origin: chunk.origin, message: `carry-over not saved: ${shortError(e)}` });
-      return { ...result, errors, retry: true };
+      return { ...result, findings, errors, retry: true };
     }
   }
-  return arrivalLost ? { ...result, errors, retry: true } : { ...result, errors };
+  return arrivalLost ? { ...result, findings, errors, retry: true } : { ...result, findings, errors };
 }
 
 /** The session's transcript arrived: told before scanning, so a failing scan cannot make it look silent. */

@@ -5,6 +5,7 @@ import { ruleById } from '../rules/index';
 import { isTerminable } from '../rules/policy';
 import { SESSION_TERMINATED } from '../rules/system-rules';
 import type { SessionStore, TerminationGuard } from '../state/types';
+import { principalMatches } from '../suppress/glob';
 import type { SessionControl } from './types';
 
 /**
@@ -64,6 +65,57 @@ export async function respond(trigger: Finding, deps: ResponderDeps): Promise<Re
   if (!principal?.arn) return { outcome: 'unknown-principal' };
   if (isExempt(principal.arn, policy.exemptPrincipals)) return { outcome: 'exempt' };
   if (record?.endedAt) return { outcome: 'already-ended' };
+  return guardedTerminate(sessionId, deps, (outcome, now) => reported(outcome, trigger, principal, now));
+}
+
+/** Who asked for a manual termination (a Slack user id, already validated by the caller). */
+export interface ManualRequest {
+  /** What the button carried: the finding the alert was about (masked, as the alert showed it). */
+  trigger: TriggerFacts;
+  sessionId: string;
+  requestedBy: string;
+}
+
+/**
+ * A termination a person asked for (a Slack button). A human decided, so `enabled`, `minSeverity`
+ * and the terminable-rule check do not apply; every other guardrail does: exempt and unknown
+ * principals, sessions already ended, the once-per-session claim (shared with the responder), the
+ * hourly cap and dry-run. The principal is the session record's when we have one (our own state);
+ * the alert's is checked too, so either being exempt refuses.
+ */
+export async function terminateManually(
+  request: ManualRequest,
+  deps: ResponderDeps,
+): Promise<ResponseResult> {
+  const policy = deps.config.autoTerminate;
+  const { sessionId } = request;
+  const record = await deps.sessions.get(sessionId);
+  const candidates = [record?.principal, request.trigger.principal].filter(
+    (p): p is Principal => typeof p?.arn === 'string' && p.arn.length > 0,
+  );
+  const principal = candidates[0];
+  if (!principal) return { outcome: 'unknown-principal' };
+  if (candidates.some((p) => isExempt(p.arn, policy.exemptPrincipals))) return { outcome: 'exempt' };
+  if (record?.endedAt) return { outcome: 'already-ended' };
+  return guardedTerminate(sessionId, deps, (outcome, now) => {
+    if (!SESSION_TERMINATED.matches({ source: 'responder', outcome })) return { outcome };
+    const finding = terminationFinding(request.trigger, principal, now, outcome === 'dry-run', {
+      requestedBy: request.requestedBy,
+    });
+    return { outcome, finding };
+  });
+}
+
+/**
+ * The guardrails both paths share once the principal passed: the session must not have ended, one
+ * claim per session and at most `maxPerHour` per hour, dry-run stops short of the call.
+ */
+async function guardedTerminate(
+  sessionId: string,
+  deps: ResponderDeps,
+  report: (outcome: 'dry-run' | 'terminated', now: Date) => ResponseResult,
+): Promise<ResponseResult> {
+  const policy = deps.config.autoTerminate;
   if ((await deps.control.status(sessionId)) === 'ended') return { outcome: 'already-ended' };
 
   const now = (deps.now ?? (() => new Date()))();
@@ -72,7 +124,7 @@ export async function respond(trigger: Finding, deps: ResponderDeps): Promise<Re
   const claimId = policy.dryRun ? `dryrun:${sessionId}` : sessionId;
   const claim = await deps.guard.claim(claimId, policy.dryRun ? `dryrun:${hour}` : hour, policy.maxPerHour);
   if (claim !== 'claimed') return { outcome: claim };
-  if (policy.dryRun) return reported('dry-run', trigger, principal, now);
+  if (policy.dryRun) return report('dry-run', now);
 
   try {
     await deps.control.terminate(sessionId);
@@ -85,7 +137,7 @@ export async function respond(trigger: Finding, deps: ResponderDeps): Promise<Re
   } catch {
     // The session is ended and the claim already blocks a repeat: the result must still be reported.
   }
-  return reported('terminated', trigger, principal, now);
+  return report('terminated', now);
 }
 
 /** The outcome, with the responder's own finding when its system rule says this outcome is reported. */
@@ -99,23 +151,37 @@ function reported(
   return { outcome, finding: terminationFinding(trigger, principal, now, outcome === 'dry-run') };
 }
 
+/** What the responder's finding says of the finding that made it act (a Finding has all of it). */
+export type TriggerFacts = Pick<Finding, 'id' | 'ruleId' | 'severity' | 'title'> &
+  Partial<
+    Pick<Finding, 'account' | 'region' | 'sessionId' | 'target' | 'sourceIp' | 'documentName' | 'sessionKind'>
+  > & { principal?: Principal };
+
 /** The responder's own finding: what it did (or would have done) and which finding made it act. */
 export function terminationFinding(
-  trigger: Finding,
+  trigger: TriggerFacts,
   principal: Principal,
   now: Date,
   dryRun: boolean,
+  manual?: { requestedBy: string },
 ): Finding {
+  const triggerLine = `${trigger.severity} finding "${trigger.title}" (${trigger.ruleId}, id ${trigger.id})`;
   const finding: Finding = {
     id: stableId(RESPONDER_RULE_ID, trigger.sessionId, dryRun ? 'dry-run' : 'terminated'),
     ruleId: RESPONDER_RULE_ID,
     category: 'session-terminated',
     severity: dryRun ? 'LOW' : 'HIGH',
-    title: dryRun ? 'Session would have been terminated (dry run)' : 'Session terminated by ssm-sentinel',
+    title: dryRun
+      ? `Session would have been terminated${manual ? ' from Slack' : ''} (dry run)`
+      : manual
+        ? 'Session terminated from Slack'
+        : 'Session terminated by ssm-sentinel',
     source: 'responder',
     time: now.toISOString(),
     principal,
-    reasons: [`${trigger.severity} finding "${trigger.title}" (${trigger.ruleId}, id ${trigger.id})`],
+    reasons: manual
+      ? [`${dryRun ? 'would have been ' : ''}terminated from Slack by ${manual.requestedBy}`, triggerLine]
+      : [triggerLine],
     evidence: [{ kind: 'TRIGGER', excerpt: `${trigger.ruleId} ${trigger.severity}` }],
   };
   for (const key of [
@@ -139,25 +205,6 @@ export function terminationFinding(
  * checked as its role ARN, and as the role name under any path, since the session ARN drops the path.
  */
 export function isExempt(arn: string, patterns: readonly string[]): boolean {
-  const candidates = [arn];
-  const assumed = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn);
-  if (assumed) candidates.push(`arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`);
-  return patterns.some((pattern) => {
-    const variants = [pattern];
-    // `…:role/some/path/Name*` → `…:role/Name*`: the role path is not in a session ARN.
-    const pathed = /^(.*:role\/)(?:[^/]+\/)+([^/]+)$/.exec(pattern);
-    if (assumed && pathed) variants.push(`${pathed[1]}${pathed[2]}`);
-    return variants.some((p) => {
-      const re = globToRegExp(p);
-      return candidates.some((c) => re.test(c));
-    });
-  });
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 'i');
+  // A linear wildcard match (no regex built from config: `a*a*a*…b` patterns cannot backtrack).
+  return patterns.some((pattern) => principalMatches(arn, pattern));
 }

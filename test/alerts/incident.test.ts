@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryIncidentStore } from '#cli/state';
+import { MemoryIncidentStore, MemorySuppressionStore } from '#cli/state';
 import { incidentFinding, incidentOf, type NotifyDeps, notifyFinding } from '#shared/alerts/incident';
+import { sweepDigests } from '#shared/alerts/sweep';
 import type { Alert } from '#shared/format/alert';
 import { parseConfig } from '#shared/model/config';
 import { DIGEST_EXCERPT_MAX } from '#shared/model/digest';
 import { ruleById } from '#shared/rules/index';
+import type { SuppressionStore } from '#shared/state/types';
+import { suppressionKeyOf } from '#shared/suppress/key';
 import { MASKED, makeFinding } from '../format/findings';
 
 const T0 = Date.parse('2026-03-02T14:05:00Z');
@@ -108,5 +111,79 @@ describe('notifyFinding', () => {
     await notifyFinding(bare('t1'), d, T0);
     await notifyFinding(bare('t2'), d, T0);
     expect(sent.map((a) => a.kind)).toEqual(['single', 'single']);
+  });
+});
+
+describe('notifyFinding with suppressions', () => {
+  const f = (id: string, extra: Parameters<typeof makeFinding>[0] = {}) =>
+    makeFinding({ id, sessionId: 's-1', ...extra });
+  const LATER = '2026-03-03T00:00:00.000Z';
+
+  it('skips a finding marked at detection: nothing published, nothing counted into its incident', async () => {
+    const { d, sent, held } = deps();
+    const skipped: string[] = [];
+    d.onSuppressed = (x) => skipped.push(x.id);
+    const marked = f('a', { severity: 'CRITICAL', suppressed: { by: 'config', until: LATER } });
+    expect(await notifyFinding(marked, d, T0)).toEqual({ status: 'suppressed', by: 'config' });
+    expect(sent).toEqual([]);
+    expect(skipped).toEqual(['a']);
+    // The incident never saw it: the next finding opens it, and a CRITICAL one still escalates.
+    expect(await notifyFinding(f('b'), d, T0 + MIN)).toMatchObject({ status: 'published', kind: 'opened' });
+    expect(await notifyFinding(f('c', { severity: 'CRITICAL' }), d, T0 + 2 * MIN)).toMatchObject({
+      kind: 'escalated',
+    });
+    expect(held()).toBe(0);
+  });
+
+  it('asks the configuration and the store again at notification time', async () => {
+    const { d, sent } = deps();
+    const store = new MemorySuppressionStore();
+    d.suppressions = store;
+    d.config = parseConfig({
+      alerts: { minSeverity: 'HIGH' },
+      suppressions: [{ rule: 'cmd-reverse-shell', principal: '*/alice', expires: LATER }],
+    });
+    expect(await notifyFinding(f('a', { ruleId: 'cmd-reverse-shell' }), d, T0)).toMatchObject({
+      status: 'suppressed',
+      by: 'config',
+    });
+    // "Suppress similar" pressed after detection: the unmarked finding is still skipped.
+    await store.put(suppressionKeyOf(f('b')), T0 + 10 * MIN);
+    expect(await notifyFinding(f('b'), d, T0 + MIN)).toEqual({ status: 'suppressed', by: 'slack' });
+    // Once it ran out the same finding kind alerts again.
+    expect(await notifyFinding(f('c'), d, T0 + 10 * MIN)).toMatchObject({
+      status: 'published',
+      kind: 'opened',
+    });
+    expect(sent.map(idOf)).toEqual(['c']);
+  });
+
+  it('alerts when the store fails, and says so', async () => {
+    const { d, sent } = deps();
+    const errors: unknown[] = [];
+    const failing: SuppressionStore = {
+      put: async () => undefined,
+      until: async () => {
+        throw new Error('throttled');
+      },
+    };
+    d.suppressions = failing;
+    d.onSuppressionError = (e) => errors.push(e);
+    expect(await notifyFinding(f('a'), d, T0)).toMatchObject({ status: 'published' });
+    expect(sent).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('keeps suppressed findings out of the digest', async () => {
+    const { d, sent } = deps();
+    await notifyFinding(f('a'), d, T0);
+    await notifyFinding(f('b'), d, T0 + MIN);
+    await notifyFinding(f('c', { suppressed: { by: 'slack', until: LATER } }), d, T0 + 2 * MIN);
+    await notifyFinding(f('d', { suppressed: { by: 'config', until: LATER } }), d, T0 + 3 * MIN);
+    await sweepDigests({ incidents: d.incidents, publisher: d.publisher, ruleById }, T0 + 16 * MIN);
+    const digest = sent.find((a) => a.kind === 'digest');
+    if (digest?.kind !== 'digest') throw new Error('no digest');
+    expect(digest.digest).toMatchObject({ total: 2, alerted: 1 });
+    expect(JSON.stringify(digest.digest)).not.toMatch(/"(c|d)"/);
   });
 });

@@ -97,6 +97,12 @@ describe('replay options', () => {
     // --json is the contract: --flat changes nothing there.
     expect((await cli('replay', '--json', '--flat', CT)).out).toBe((await cli('replay', '--json', CT)).out);
     expect((await cli('replay', '--help')).out).toContain('--flat');
+    expect((await cli('replay', '--help')).out).toContain('--html FILE');
+    const html = join(mkdtempSync(join(tmpdir(), 'sentinel-cli-')), 'r.html');
+    const withHtml = await cli('replay', '--json', '--html', html, CT);
+    expect(withHtml.out).toBe((await cli('replay', '--json', CT)).out);
+    expect(readFileSync(html, 'utf8')).toContain('Content-Security-Policy');
+    expect((await cli('replay', CT, '--html')).err).toContain('--html needs a value');
     expect((await cli('replay', '--flat=yes', CT)).err).toContain('--flat takes no value');
   });
 

@@ -201,6 +201,42 @@ describe('replay', () => {
   });
 });
 
+describe('replay --html', () => {
+  const inputs = [join(CT, 'attacker-cloudtrail.json'), join(SESSIONS, 'attacker', 'subscription')];
+  const total = (html: string) => Number(/data-count-total>(\d+)</.exec(html)?.[1]);
+
+  it('writes the report and leaves the --json output as it was', async () => {
+    const html = join(tempDir(), 'report.html');
+    const plain = await run(inputs);
+    const withReport = await run(inputs, { html });
+    expect(withReport.exitCode).toBe(0);
+    expect(withReport.out).toBe(plain.out);
+    expect(withReport.err).toContain('HTML report: ');
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(total(page)).toBe(plain.findings.length);
+    for (const f of plain.findings) expect(page).toContain(`data-id="${f.id}"`);
+  });
+
+  it('counts every finding although only `kept` are kept for rows, and says how many are left out', async () => {
+    const html = join(tempDir(), 'report.html');
+    const r = await run(inputs, { html, json: false, limits: { kept: 3 } });
+    const page = readFileSync(html, 'utf8');
+    expect(r.findings).toEqual([]);
+    const all = (await run(inputs)).findings.length;
+    expect(all).toBeGreaterThan(3);
+    expect(total(page)).toBe(all);
+    expect(page.match(/<li class="f"/g)).toHaveLength(3);
+    expect(page).toContain(`${all - 3} findings (`);
+  });
+
+  it('is an input-like error (exit 2) when the report cannot be written', async () => {
+    const r = await run(inputs, { html: join(tempDir(), 'missing', 'report.html') });
+    expect(r.exitCode).toBe(2);
+    expect(r.err).toContain('error: --html: cannot write the report');
+  });
+});
+
 describe('the ssm-sentinel command', () => {
   const exec = promisify(execFile);
   it('runs from the package bin with --json', async () => {

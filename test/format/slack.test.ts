@@ -12,6 +12,7 @@ import {
 } from '#shared/format/slack';
 import { DIGEST_MAX_RULES, type Digest } from '#shared/model/digest';
 import type { Finding } from '#shared/model/finding';
+import { ButtonFactsSchema } from '#shared/slack/button';
 import { HOSTILE, MASKED, makeDigest, makeFinding, principalDigest, RAW, RULE } from './findings';
 
 function texts(msg: SlackMessage): TextObject[] {
@@ -369,5 +370,61 @@ describe('renderSlackDigest', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('renderSlack buttons (alerts.slackActions)', () => {
+  const withButtons = (f: Finding) => renderSlack(f, RULE, undefined, { actions: { suppressHours: 24 } });
+  const actionsOf = (msg: SlackMessage) => msg.blocks.filter((b) => b.type === 'actions');
+
+  it('adds Terminate (danger, confirmed), Acknowledge and Suppress similar to a finding with a session', () => {
+    const finding = makeFinding();
+    const msg = withButtons(finding);
+    const last = msg.blocks.at(-1);
+    expect(last?.type).toBe('actions');
+    if (last?.type !== 'actions') return;
+    expect(last.elements.map((e) => [e.action_id, e.text.text, e.style])).toEqual([
+      ['ssm-sentinel.terminate', 'Terminate session', 'danger'],
+      ['ssm-sentinel.acknowledge', 'Acknowledge', undefined],
+      ['ssm-sentinel.suppress', 'Suppress similar for 24 h', undefined],
+    ]);
+    expect(last.elements[0]?.confirm).toMatchObject({
+      confirm: { text: 'Terminate' },
+      deny: { text: 'Cancel' },
+    });
+    const value = ButtonFactsSchema.parse(JSON.parse(last.elements[0]?.value ?? ''));
+    expect(value).toMatchObject({
+      f: finding.id,
+      r: finding.ruleId,
+      v: finding.severity,
+      s: finding.sessionId,
+    });
+    for (const e of last.elements) expect(e.value.length).toBeLessThanOrEqual(2000);
+    // Everything else is unchanged.
+    expect(msg.blocks.slice(0, -1)).toEqual(renderSlack(finding, RULE).blocks);
+  });
+
+  it('has no buttons by default, without a session, or on a digest; no Terminate on a termination', () => {
+    expect(actionsOf(renderSlack(makeFinding(), RULE))).toEqual([]);
+    expect(actionsOf(withButtons(makeFinding({ sessionId: undefined })))).toEqual([]);
+    expect(actionsOf(renderSlackDigest(makeDigest()))).toEqual([]);
+    const terminated = withButtons(makeFinding({ category: 'session-terminated', source: 'responder' }));
+    const block = actionsOf(terminated)[0];
+    expect(block?.type === 'actions' && block.elements.map((e) => e.action_id)).toEqual([
+      'ssm-sentinel.acknowledge',
+      'ssm-sentinel.suppress',
+    ]);
+  });
+
+  it('keeps the buttons within the block limit and leaves off facts that would be refused', () => {
+    const evidence = Array.from({ length: 200 }, (_, i) => ({
+      kind: 'X',
+      excerpt: `line ${i} ${'y'.repeat(900)}`,
+    }));
+    const big = withButtons(makeFinding({ evidence, region: 'not a region' }));
+    expect(big.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    const last = big.blocks.at(-1);
+    expect(last?.type).toBe('actions');
+    if (last?.type === 'actions') expect(JSON.parse(last.elements[0]?.value ?? '{}').g).toBeUndefined();
   });
 });

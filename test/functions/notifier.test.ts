@@ -209,3 +209,25 @@ describe('notifier handler on hostile input', () => {
     expect(crashTrace(all)).toBeUndefined();
   });
 });
+
+describe('notifier handler and suppressions', () => {
+  it('skips a finding marked suppressed: no alert, logged as such, its incident never counts it', async () => {
+    const sessionId = 'alice-5a1b2c3d4e5f67890';
+    const until = '2099-01-01T00:00:00.000Z';
+    await run({
+      ...findingEvent({
+        id: 'f-suppressed',
+        sessionId,
+        severity: 'CRITICAL',
+        suppressed: { by: 'slack', until },
+      }),
+      id: 'evt-suppressed',
+    });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(output.text()).toMatch(/"outcome":"suppressed"[^\n]*"suppressedBy":"slack"/);
+    // Had the suppressed finding opened the incident, this one would be held for the digest.
+    await run({ ...findingEvent({ id: 'f-next', sessionId }), id: 'evt-next' });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(published(0)).toMatchObject({ json: { id: 'f-next' }, alert: 'opened' });
+  });
+});

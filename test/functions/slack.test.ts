@@ -447,3 +447,35 @@ describe('credential references', () => {
     }
   });
 });
+
+describe('slack handler with alerts.slackActions', () => {
+  afterEach(() => {
+    vi.stubEnv('SENTINEL_CONFIG', '');
+  });
+
+  it('puts the buttons on finding alerts once the action endpoint is configured, never on digests', async () => {
+    vi.stubEnv(
+      'SENTINEL_CONFIG',
+      JSON.stringify({
+        alerts: { slackActions: { signingSecretName: 'ssm-sentinel/slack-signing', suppressHours: 8 } },
+      }),
+    );
+    const run = await load('ssm-sentinel/slack-webhook');
+    await run(alert);
+    await run(snsEvent(JSON.stringify(makeDigest())));
+    const [posted, digest] = bodies.map((b) => JSON.parse(b) as { blocks: Array<{ type: string }> });
+    expect(posted).toEqual(
+      renderSlack(finding, ruleById('secret-aws-access-key'), undefined, { actions: { suppressHours: 8 } }),
+    );
+    expect(posted?.blocks.at(-1)?.type).toBe('actions');
+    expect(digest?.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('has no buttons without a signing secret (no endpoint to answer them)', async () => {
+    const run = await load('ssm-sentinel/slack-webhook');
+    await run(alert);
+    expect(JSON.parse(bodies[0] ?? '{}').blocks.some((b: { type: string }) => b.type === 'actions')).toBe(
+      false,
+    );
+  });
+});

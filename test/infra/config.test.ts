@@ -30,6 +30,7 @@ describe('stack configuration', () => {
       minSeverity: 'HIGH',
       slackWebhookSecretName: null,
       windowMinutes: 15,
+      slackActions: { signingSecretName: null, terminateUserIds: [], suppressHours: 24 },
     });
     expect(config.resourcePrefix).toBe('acme');
   });
@@ -43,6 +44,10 @@ describe('stack configuration', () => {
     [{ config: '{"autoTerminate":{"enabeld":true}}' }, /config key "autoTerminate\.enabeld": unknown key/],
     [{ config: '{"stack":{"regions":["eu-west-1"]}}' }, /config key "stack\.homeRegion": required/],
     [{ config: '{"stack":{"logRetentionDays":42}}' }, /config key "stack\.logRetentionDays"/],
+    [
+      { config: '{"alerts":{"slackActions":{"signingSecretName":"sentinel/signing"}}}' },
+      /config key "alerts\.slackActions\.signingSecretName": needs alerts\.slackWebhookSecretName/,
+    ],
     [{ config: '{"trustedCidrs":["10.0.0.0/33"]}' }, /config key "trustedCidrs\.0"/],
     [{ config: '{not json' }, /context "config": not valid JSON/],
     [{ configFile: 'broken.json' }, /context "configFile" \(broken\.json\): not valid JSON/],

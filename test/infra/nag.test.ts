@@ -7,7 +7,11 @@ afterAll(removeSynthOutputs);
 
 const FULL = {
   autoTerminate: { enabled: true },
-  alerts: { emails: ['secops@example.com'], slackWebhookSecretName: '/sentinel/slack' },
+  alerts: {
+    emails: ['secops@example.com'],
+    slackWebhookSecretName: '/sentinel/slack',
+    slackActions: { signingSecretName: 'sentinel/slack-signing', terminateUserIds: ['U024BE7LH'] },
+  },
   stack: {
     managePreferences: true,
     createTrail: true,

@@ -35,7 +35,12 @@ const ANY_RESOURCE_OK = new Set([
 
 const FULL = {
   autoTerminate: { enabled: true },
-  alerts: { emails: ['secops@example.com'], minSeverity: 'HIGH', slackWebhookSecretName: 'sentinel/slack' },
+  alerts: {
+    emails: ['secops@example.com'],
+    minSeverity: 'HIGH',
+    slackWebhookSecretName: 'sentinel/slack',
+    slackActions: { signingSecretName: 'sentinel/slack-signing', terminateUserIds: ['U024BE7LH'] },
+  },
   preferencesDocuments: ['Team-ShellPreferences'],
   stack: {
     managePreferences: true,
@@ -331,6 +336,16 @@ describe('least privilege', () => {
         'ssm:DescribeSessions',
         'ssm:TerminateSession',
       ],
+      // Details in slack-actions.test.ts.
+      'ssm-sentinel-slack-actions': [
+        ...LOGGING,
+        ...TABLE,
+        ...KEY,
+        'events:PutEvents',
+        'secretsmanager:GetSecretValue',
+        'ssm:DescribeSessions',
+        'ssm:TerminateSession',
+      ],
       'ssm-sentinel-securityhub': [...LOGGING, 'securityhub:BatchImportFindings'],
       'ssm-sentinel-transcript-sweep': [
         ...LOGGING,
@@ -386,7 +401,7 @@ describe('least privilege', () => {
     );
   });
 
-  it('grants ssm:TerminateSession only when auto-terminate is enabled, to the responder alone', () => {
+  it('grants ssm:TerminateSession only to the responder (auto-terminate) and the Slack actions endpoint', () => {
     const terminate = (tpl: Template) =>
       [...statementsByFunction(tpl)].filter(([, ss]) =>
         ss.some((s) => actionsOf(s).includes('ssm:TerminateSession')),
@@ -398,9 +413,13 @@ describe('least privilege', () => {
     );
 
     const granted = terminate(f);
-    expect(granted.map(([fn]) => fn)).toEqual(['ssm-sentinel-responder']);
+    expect(granted.map(([fn]) => fn).sort()).toEqual([
+      'ssm-sentinel-responder',
+      'ssm-sentinel-slack-actions',
+    ]);
+    const responder = granted.find(([fn]) => fn === 'ssm-sentinel-responder')!;
     const resources = JSON.stringify(
-      granted[0]![1].filter((s) => actionsOf(s).includes('ssm:TerminateSession')).map((s) => s.Resource),
+      responder[1].filter((s) => actionsOf(s).includes('ssm:TerminateSession')).map((s) => s.Resource),
     );
     expect(resources).toContain(':ssm:eu-central-1:');
     expect(resources).toContain(':ssm:eu-west-1:');

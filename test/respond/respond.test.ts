@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore, MemoryTerminationGuard } from '#cli/state';
 import { parseConfig } from '#shared/model/config';
-import { isExempt, RESPONDER_RULE_ID, respond } from '#shared/respond/respond';
+import { isExempt, RESPONDER_RULE_ID, respond, terminateManually } from '#shared/respond/respond';
 import type { SessionControl, SessionStatus } from '#shared/respond/types';
 import { reverseShellFinding } from '../format/findings';
 
@@ -227,5 +227,54 @@ describe('isExempt', () => {
   it('treats regex characters in patterns literally', () => {
     expect(isExempt('arn:aws:iam::111122223333:user/a.b', ['arn:aws:iam::*:user/a.b'])).toBe(true);
     expect(isExempt('arn:aws:iam::111122223333:user/axb', ['arn:aws:iam::*:user/a.b'])).toBe(false);
+  });
+});
+
+describe('terminateManually', () => {
+  const manual = (finding = trigger()) => ({
+    trigger: finding,
+    sessionId: finding.sessionId ?? '',
+    requestedBy: 'U024BE7LH',
+  });
+
+  it('ignores enabled, minSeverity and the terminable-rule check (a person decided)', async () => {
+    const control = new FakeControl();
+    const d = deps({ enabled: false, minSeverity: 'CRITICAL' }, control);
+    // A session start is context the responder never acts on, and it is below the threshold.
+    const context = trigger({
+      ruleId: 'session-start-unusual-hour',
+      category: 'session-start',
+      severity: 'LOW',
+    });
+    expect(await respond(context, d)).toEqual({ outcome: 'disabled' });
+    const r = await terminateManually(manual(context), d);
+    expect(r.outcome).toBe('terminated');
+    expect(control.terminated).toEqual(['alice-0123456789abcdef0']);
+    expect(r.finding).toMatchObject({
+      title: 'Session terminated from Slack',
+      reasons: ['terminated from Slack by U024BE7LH', expect.stringContaining('session-start-unusual-hour')],
+    });
+  });
+
+  it('applies exemption, the shared once-per-session claim, the cap and dry-run', async () => {
+    const control = new FakeControl();
+    const d = deps({ maxPerHour: 1 }, control);
+    const breakGlass = trigger({
+      principal: {
+        arn: 'arn:aws:sts::111122223333:assumed-role/BreakGlassAdmin/oncall',
+        type: 'AssumedRole',
+      },
+    });
+    expect((await terminateManually(manual(breakGlass), d)).outcome).toBe('exempt');
+    expect((await respond(trigger(), d)).outcome).toBe('terminated');
+    expect((await terminateManually(manual(), d)).outcome).toBe('already-ended');
+    const other = trigger({ sessionId: 'bob-0123456789abcdef0' });
+    expect((await terminateManually(manual(other), d)).outcome).toBe('capped');
+    expect(control.terminated).toEqual(['alice-0123456789abcdef0']);
+
+    const dry = deps({ dryRun: true }, new FakeControl());
+    const r = await terminateManually(manual(), dry);
+    expect(r.outcome).toBe('dry-run');
+    expect(r.finding?.title).toBe('Session would have been terminated from Slack (dry run)');
   });
 });
