@@ -118,8 +118,19 @@ export async function benchReplayRss(log: Log) {
     const size = (await stat(file)).size;
     log(`replay: generated ${(size / 2 ** 20).toFixed(0)} MiB, ${n} records; replaying…`);
     const stats = await runReplay(file);
+    // The same archive with the HTML report: its aggregate sees every finding, its rows are capped.
+    const html = join(dir, 'report.html');
+    log('replay: again with --html…');
+    const withHtml = await runReplay(file, ['--html', html]);
+    const htmlBytes = (await stat(html)).size;
     return {
       replayPeakRssMB: stats.maxRssMB,
+      replayHtmlRatio: round(withHtml.seconds / stats.seconds),
+      replayHtmlDetail: {
+        seconds: withHtml.seconds,
+        peakRssMB: withHtml.maxRssMB,
+        reportMiB: round(htmlBytes / 2 ** 20),
+      },
       replayDetail: {
         archiveMiB: round(size / 2 ** 20),
         records: n,
@@ -133,9 +144,12 @@ export async function benchReplayRss(log: Log) {
   }
 }
 
-function runReplay(file: string): Promise<{ maxRssMB: number; seconds: number; findings: number }> {
+function runReplay(
+  file: string,
+  extra: string[] = [],
+): Promise<{ maxRssMB: number; seconds: number; findings: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['cli/bin.js', 'replay', '--json', '--stats', file], {
+    const child = spawn(process.execPath, ['cli/bin.js', 'replay', '--json', '--stats', ...extra, file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let lines = 0;
