@@ -27,6 +27,7 @@ const HANDLERS = [
   'transcript-sweep',
   'notifier',
   'alert-digest',
+  'slack-actions',
   'slack',
   'responder',
   'securityhub',
@@ -45,6 +46,7 @@ const CHILD_ENV = {
   BUS_NAME: 'bench',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
   SLACK_WEBHOOK_SECRET: 'bench',
+  SLACK_SIGNING_SECRET: 'bench',
   PII_MODE: 'comprehend',
 };
 

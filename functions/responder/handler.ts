@@ -5,10 +5,9 @@ import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import { EventBridgeFindingPublisher } from '#shared/aws/bus';
-import { SsmSessionControl } from '#shared/aws/ssm';
+import { sessionControlsByRegion } from '#shared/aws/ssm';
 import { DynamoSessionStore, DynamoTerminationGuard } from '#shared/aws/state';
 import { Env, Metric } from '#shared/metrics';
 import { respond } from '#shared/respond/respond';
@@ -25,17 +24,8 @@ const env = readEnv([Env.TableName, Env.BusName]);
 const table = { client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.TABLE_NAME };
 const sessions = new DynamoSessionStore(table);
 const guard = new DynamoTerminationGuard(table);
-/** Sessions live in the region of their finding (forwarding regions share the home responder). */
-const controls = new Map<string, SsmSessionControl>();
-function controlFor(region: string | undefined): SsmSessionControl {
-  const key = region ?? '';
-  let control = controls.get(key);
-  if (!control) {
-    control = new SsmSessionControl(tracer.captureAWSv3Client(new SSMClient(region ? { region } : {})));
-    controls.set(key, control);
-  }
-  return control;
-}
+/** Sessions live in the Region of their finding (forwarding regions share the home responder). */
+const controlFor = sessionControlsByRegion((c) => tracer.captureAWSv3Client(c));
 const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),
   busName: env.BUS_NAME,

@@ -3,13 +3,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { EventBridgeFindingPublisher } from '#shared/aws/bus';
 import { getCredential } from '#shared/aws/params';
 import { postWebhook } from '#shared/aws/slack-webhook';
-import { SsmSessionControl } from '#shared/aws/ssm';
+import { sessionControlsByRegion } from '#shared/aws/ssm';
 import {
   DynamoNonceStore,
   DynamoSessionStore,
@@ -51,16 +50,8 @@ const bus = new EventBridgeFindingPublisher({
   client: tracer.captureAWSv3Client(new EventBridgeClient({})),
   busName: env.BUS_NAME,
 });
-const controls = new Map<string, SsmSessionControl>();
-function controlFor(region: string | undefined): SsmSessionControl {
-  const key = region ?? '';
-  let control = controls.get(key);
-  if (!control) {
-    control = new SsmSessionControl(tracer.captureAWSv3Client(new SSMClient(region ? { region } : {})));
-    controls.set(key, control);
-  }
-  return control;
-}
+/** Sessions live in the Region of their finding (forwarding regions share the home responder). */
+const controlFor = sessionControlsByRegion((c) => tracer.captureAWSv3Client(c));
 useFunctionDimension('slack-actions');
 
 type Response = APIGatewayProxyStructuredResultV2;

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,8 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { Env } from '#shared/metrics';
 import type { Config } from '#shared/model/config';
-import { nagEnv } from '../nag';
 import { type Functions, type SentinelFunction, secretRef } from './functions';
+import { allowSessionTermination } from './response';
 
 /** Bounds what a flood of requests (signed or not) can cost: Slack clicks are rare and quick. */
 export const SLACK_ACTIONS_CONCURRENCY = 5;
@@ -72,31 +72,6 @@ export class SlackActions extends Construct {
 
   /** ssm:TerminateSession and ssm:DescribeSessions exactly as the responder has them (response.ts). */
   private allowTerminate(config: Config): void {
-    const stack = Stack.of(this);
-    // Sessions of forwarding regions are ended from home, like the responder does.
-    const regions = [stack.region, ...config.stack.regions.filter((r) => r !== stack.region)];
-    const sessionArns = regions.map((region) =>
-      stack.formatArn({
-        service: 'ssm',
-        region,
-        resource: 'session',
-        resourceName: '*',
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      }),
-    );
-    this.handler.allow('TerminateSessions', ['ssm:TerminateSession'], sessionArns);
-    this.handler.allowOnAnyResource(
-      'DescribeSessions',
-      ['ssm:DescribeSessions'],
-      'read-only: is the session still active',
-    );
-    for (const region of regions) {
-      const env = nagEnv(this, region);
-      Validations.of(this.handler.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${env.region}:${env.account}:session/*]`,
-        reason:
-          'The session id arrives in the Slack button; scoped to session resources of this account and region.',
-      });
-    }
+    allowSessionTermination(this, this.handler, config, 'The session id arrives in the Slack button');
   }
 }

@@ -2,7 +2,7 @@ import {
   DescribeSessionsCommand,
   GetDocumentCommand,
   type Session,
-  type SSMClient,
+  SSMClient,
   TerminateSessionCommand,
 } from '@aws-sdk/client-ssm';
 import type { SessionControl, SessionStatus } from '../respond/types';
@@ -57,4 +57,23 @@ export class SsmSessionControl implements SessionControl {
     );
     return out.Sessions?.find((s) => s.SessionId === sessionId);
   }
+}
+
+/**
+ * One SsmSessionControl per Region, made on first use: a session is ended in the Region of its
+ * finding (forwarding regions share the home responder). `wrap` instruments each client (X-Ray).
+ */
+export function sessionControlsByRegion(
+  wrap: (client: SSMClient) => SSMClient = (c) => c,
+): (region: string | undefined) => SsmSessionControl {
+  const controls = new Map<string, SsmSessionControl>();
+  return (region) => {
+    const key = region ?? '';
+    let control = controls.get(key);
+    if (!control) {
+      control = new SsmSessionControl(wrap(new SSMClient(region ? { region } : {})));
+      controls.set(key, control);
+    }
+    return control;
+  };
 }

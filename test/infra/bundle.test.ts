@@ -8,12 +8,32 @@ afterAll(removeSynthOutputs);
 /** The one synth that really bundles (local esbuild, no Docker): every function becomes an ESM asset. */
 describe('bundling', () => {
   it('bundles each handler as minified ESM with a source map and a require() shim', () => {
-    const { templates, outdir } = synth({ stack: { securityHubExport: true } }, { bundle: true });
+    // Every optional function on: Slack, its action endpoint, the responder, the Security Hub export.
+    const config = {
+      alerts: {
+        slackWebhookSecretName: 'ssm-sentinel/slack-webhook',
+        slackActions: {
+          signingSecretName: 'ssm-sentinel/slack-signing-secret',
+          terminateUserIds: ['U024BE7LH'],
+        },
+      },
+      autoTerminate: { enabled: true },
+      stack: { securityHubExport: true },
+    };
+    const { templates, outdir } = synth(config, { bundle: true });
     const fns = props(templates.get('SsmSentinel')!, 'AWS::Lambda::Function');
     expect(fns.map((f) => f.FunctionName).sort()).toEqual(
-      ['alert-digest', 'notifier', 'securityhub', 'session-events', 'transcript-sweep', 'transcripts'].map(
-        (n) => `ssm-sentinel-${n}`,
-      ),
+      [
+        'alert-digest',
+        'notifier',
+        'responder',
+        'securityhub',
+        'session-events',
+        'slack',
+        'slack-actions',
+        'transcript-sweep',
+        'transcripts',
+      ].map((n) => `ssm-sentinel-${n}`),
     );
     for (const fn of fns) {
       expect(fn.Handler).toBe('index.handler');
