@@ -14,6 +14,7 @@ import type { Alert } from '#shared/format/alert';
 import { type Config, parseConfig } from '#shared/model/config';
 import { type Finding, FindingSchema } from '#shared/model/finding';
 import { ruleById } from '#shared/rules/index';
+import { DEMO_ARGS } from './demo';
 
 const ROOT = join(import.meta.dirname, '..');
 const MIN = 60_000;
@@ -23,24 +24,12 @@ export const SAMPLE_END = '<!-- alerts-sample:end -->';
 /** The demo's findings (`npm run demo` with --json). */
 export async function demoFindings(): Promise<Finding[]> {
   let out = '';
-  const code = await main(
-    [
-      'replay',
-      '--json',
-      join(ROOT, 'examples/cloudtrail'),
-      join(ROOT, 'examples/sessions'),
-      '--config',
-      join(ROOT, 'examples/config.json'),
-      '--target-tags',
-      join(ROOT, 'examples/target-tags.json'),
-    ],
-    {
-      out: (s) => {
-        out += s;
-      },
-      err: () => undefined,
+  const code = await main([...DEMO_ARGS, '--json'], {
+    out: (s) => {
+      out += s;
     },
-  );
+    err: () => undefined,
+  });
   if (code !== 0) throw new Error(`demo replay exited ${code}`);
   return out
     .trim()

@@ -9,17 +9,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { main } from '#cli/commands';
+import { DEMO_ARGS } from './demo';
 
 const OUT = 'docs/report.png';
-const DEMO = [
-  'replay',
-  'examples/cloudtrail',
-  'examples/sessions',
-  '--config',
-  'examples/config.json',
-  '--target-tags',
-  'examples/target-tags.json',
-];
+const DEMO = DEMO_ARGS;
 
 const dir = mkdtempSync(join(tmpdir(), 'ssm-sentinel-report-'));
 try {

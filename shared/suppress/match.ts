@@ -55,6 +55,8 @@ export interface MarkDeps {
  * throws for the store or the tag lookup: a finding it cannot judge is returned unmarked.
  */
 export async function markSuppressed(findings: readonly Finding[], deps: MarkDeps): Promise<Finding[]> {
+  // Nothing can suppress (the usual replay, a stack without suppressions): no work per finding.
+  if (!deps.store && deps.config.suppressions.length === 0) return [...findings];
   const tagCache = new Map<string, Promise<Tags | undefined>>();
   const tags = (target: string) => {
     let hit = tagCache.get(target);

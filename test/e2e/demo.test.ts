@@ -3,22 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { main } from '#cli/commands';
 import type { Category } from '#shared/model/finding';
 import { CONTEXT_CATEGORIES } from '#shared/rules/policy';
+import { DEMO_ARGS } from '#tools/demo';
 
 const EXPECTED = JSON.parse(readFileSync('test/fixtures/demo-findings.json', 'utf8')) as {
   findings: Array<{ id: string; ruleId: string; severity: string }>;
 };
 
 /** The demo's command line (package.json `demo`), run in-process with --json. */
-const DEMO = [
-  'replay',
-  '--json',
-  'examples/cloudtrail',
-  'examples/sessions',
-  '--config',
-  'examples/config.json',
-  '--target-tags',
-  'examples/target-tags.json',
-];
+const DEMO = [...DEMO_ARGS, '--json'];
 
 describe('npm run demo', () => {
   it('prints the same findings (id, rule, severity) as recorded', async () => {

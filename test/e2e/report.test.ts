@@ -7,6 +7,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '#cli/commands';
 import { type Finding, SEVERITIES } from '#shared/model/finding';
+import { DEMO_ARGS } from '#tools/demo';
 
 /**
  * `npm run demo`'s HTML report opened in a real headless Chromium (CHROMIUM_PATH, default
@@ -20,15 +21,7 @@ if (!HAS_CHROMIUM)
     `test/e2e/report.test.ts: no Chromium at ${CHROMIUM} (install chromium or set CHROMIUM_PATH): the browser checks are skipped`,
   );
 
-const DEMO = [
-  'replay',
-  'examples/cloudtrail',
-  'examples/sessions',
-  '--config',
-  'examples/config.json',
-  '--target-tags',
-  'examples/target-tags.json',
-];
+const DEMO = DEMO_ARGS;
 /** The corpus scenarios the demo's sessions were copied from (examples/README.md). */
 const SCENARIOS = ['attacker', 'secrets', 'pii-leak', 'windows-like'];
 
